@@ -1,0 +1,114 @@
+#include "crm/api/http_status.hpp"
+
+#include <boost/json/object.hpp>
+
+#include "crm/common/json.hpp"
+
+namespace crm::api {
+namespace {
+
+// X-Status-Reason must be a valid header value: EspoCRM replaces what is not printable with spaces.
+std::string HeaderSafe(std::string_view text) {
+  std::string out(text.substr(0, 1000));
+  for (char& c : out) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f) c = ' ';
+  }
+  return out;
+}
+
+}  // namespace
+
+int ToHttpStatus(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kConflict:
+      return 409;
+    case StatusCode::kFailedPrecondition:
+      return 412;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+std::string_view ReasonPhrase(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Internal Server Error";
+  }
+}
+
+http::Response JsonResponse(int status, std::string body) {
+  http::Response response;
+  response.status = status;
+  response.SetHeader("Content-Type", "application/json");
+  response.SetHeader("Cache-Control", "no-store, no-cache, must-revalidate");
+  response.body = std::move(body);
+  return response;
+}
+
+http::Response ErrorResponse(const Status& status) {
+  const int code = ToHttpStatus(status.code());
+  namespace json = boost::json;
+  json::object body;
+  body["error"] = json::object{
+      {"status", code}, {"message", ReasonPhrase(code)}, {"description", status.message()}};
+  if (const json::object* details = status.details()) {
+    for (const auto& [key, value] : *details) body[key] = value;
+  }
+  http::Response response = JsonResponse(code, SerializeJson(body));
+  response.SetHeader("X-Status-Reason", HeaderSafe(status.message()));
+  return response;
+}
+
+http::Response ProtocolErrorResponse(int status, std::string_view reason) {
+  namespace json = boost::json;
+  json::object body;
+  body["error"] =
+      json::object{{"status", status}, {"message", ReasonPhrase(status)}, {"description", reason}};
+  http::Response response = JsonResponse(status, SerializeJson(body));
+  response.SetHeader("X-Status-Reason", HeaderSafe(reason));
+  return response;
+}
+
+}  // namespace crm::api

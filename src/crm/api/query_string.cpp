@@ -1,0 +1,93 @@
+#include "crm/api/query_string.hpp"
+
+#include <boost/url/decode_view.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/params_encoded_view.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/parse_query.hpp>
+#include <boost/url/pct_string_view.hpp>
+
+namespace crm::api {
+namespace {
+
+// Characters clients leave unencoded although a query may not hold them; '%' stays as is.
+bool NeedsEscape(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u <= 0x20 || u >= 0x7f) return true;
+  switch (c) {
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '|':
+    case '\\':
+    case '^':
+    case '`':
+    case '"':
+    case '<':
+    case '>':
+    case '#':
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string Tolerant(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (NeedsEscape(c)) {
+      const auto u = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0x0f]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::pair<std::string, std::string>>> DecodeQueryString(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (query.empty()) return out;
+  const std::string tolerant = Tolerant(query);
+  auto parsed = boost::urls::parse_query(tolerant);
+  if (!parsed) return Status::InvalidArgument("Malformed query string.");
+  boost::urls::encoding_opts options;
+  options.space_as_plus = true;
+  for (const auto& param : *parsed) {
+    if (param.key.empty() && !param.has_value) continue;
+    std::string key;
+    std::string value;
+    param.key.decode(options, boost::urls::string_token::assign_to(key));
+    if (param.has_value) param.value.decode(options, boost::urls::string_token::assign_to(value));
+    out.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> DecodePathSegments(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view raw = path.substr(start, end - start);
+    if (!raw.empty()) {
+      const std::string tolerant = Tolerant(raw);
+      auto encoded = boost::urls::make_pct_string_view(tolerant);
+      if (!encoded) return Status::InvalidArgument("Malformed path.");
+      std::string decoded;
+      encoded->decode({}, boost::urls::string_token::assign_to(decoded));
+      out.push_back(std::move(decoded));
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace crm::api

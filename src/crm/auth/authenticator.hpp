@@ -1,0 +1,95 @@
+// Authenticator: turns the credentials of a request into a Principal. It understands every method
+// of docs/api.md: X-Api-Key; HMAC in the seed document's form (X-Api-Key plus X-Hmac-Authorization
+// = base64(HMAC-SHA256(secret, "METHOD /api/v1/Path"))) and in EspoCRM's (X-Hmac-Authorization =
+// base64(apiKey ":" HMAC-SHA256(secret, "METHOD /Path"))), hex or raw digest; Authorization: Basic
+// and Espo-Authorization with a password or an auth token.
+//
+// Secrets are compared in constant time. Passwords are argon2id hashes; since verifying one costs
+// tens of milliseconds, successful password checks are remembered for a short while (keyed by a
+// keyed hash of the credentials, never the password itself) so clients that send Basic on every
+// request stay fast.
+//
+// Thread-safety: all methods may be called concurrently.
+#ifndef CRM_AUTH_AUTHENTICATOR_HPP_
+#define CRM_AUTH_AUTHENTICATOR_HPP_
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "crm/auth/principal.hpp"
+#include "crm/common/status.hpp"
+#include "crm/common/thread_annotations.hpp"
+#include "crm/common/time.hpp"
+#include "crm/store/database.hpp"
+
+namespace crm::auth {
+
+// The request facts authentication needs; header values are empty when the header is absent.
+struct AuthRequest {
+  std::string_view method;              // "GET"
+  std::string_view path;                // "/api/v1/Contact/abc", without the query
+  std::string_view query;               // "select=id" (no '?'); may be empty
+  std::string_view api_base;            // "/api/v1"
+  std::string_view api_key;             // X-Api-Key
+  std::string_view hmac_authorization;  // X-Hmac-Authorization
+  std::string_view authorization;       // Authorization
+  std::string_view espo_authorization;  // Espo-Authorization
+  bool espo_by_token = false;           // Espo-Authorization-By-Token: true
+};
+
+enum class AuthMethod { kApiKey, kHmac, kBasicPassword, kEspoPassword, kToken };
+
+struct AuthResult {
+  Principal principal;
+  AuthMethod method = AuthMethod::kApiKey;
+};
+
+class Authenticator {
+ public:
+  Authenticator(store::Database& db, const Clock& clock);
+
+  // Returns the principal, or kUnauthenticated when credentials are missing or wrong, or
+  // kInvalidArgument for an undecodable Espo-Authorization header (as EspoCRM does).
+  Result<AuthResult> Authenticate(const AuthRequest& request);
+
+  // Issues a new auth token for `principal` (GET /App/user after an Espo-Authorization login).
+  // `done` receives the token once it is stored.
+  void CreateToken(const Principal& principal, std::function<void(Result<std::string>)> done);
+  // Revokes `token` (POST /App/destroyAuthToken); `done` receives whether it existed.
+  void DestroyToken(const std::string& token, std::function<void(Result<bool>)> done);
+
+ private:
+  struct UserRow {
+    Principal principal;
+    std::string auth_method;
+    std::string secret_key;
+    std::string password_hash;
+    bool active = false;
+  };
+  struct CachedLogin {
+    Principal principal;
+    TimePoint expires;
+  };
+
+  Result<UserRow> FindUser(std::string_view column, std::string_view value);
+  Result<AuthResult> ByApiKey(std::string_view api_key);
+  Result<AuthResult> ByHmac(const AuthRequest& request);
+  Result<AuthResult> ByUserSecret(std::string_view encoded, bool token_only,
+                                  AuthMethod password_method);
+  Result<AuthResult> ByToken(const UserRow& user, std::string_view token);
+  bool SignatureMatches(const AuthRequest& request, const std::string& secret,
+                        std::string_view signature);
+
+  store::Database& db_;
+  const Clock& clock_;
+  const std::string cache_key_;  // random per process: keys the login cache
+  Mutex mu_;
+  std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
+};
+
+}  // namespace crm::auth
+
+#endif  // CRM_AUTH_AUTHENTICATOR_HPP_

@@ -1,0 +1,36 @@
+// JSON helpers over Boost.JSON: serialization with conventional number formatting, parsing that
+// never throws, and small accessors. Boost.JSON 1.81 prints doubles in scientific notation ("5E4",
+// "1.5E0"); clients cope, but people read these payloads, so SerializeJson prints integral doubles
+// as integers and other doubles in shortest round-trip form ("1.5"), leaving strings and structure
+// to Boost.JSON.
+//
+// Thread-safety: pure functions.
+#ifndef CRM_COMMON_JSON_HPP_
+#define CRM_COMMON_JSON_HPP_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "crm/common/status.hpp"
+
+namespace crm {
+
+// Limits applied to every JSON document read from a request.
+inline constexpr int kMaxJsonDepth = 32;
+
+std::string SerializeJson(const boost::json::value& value);
+
+// Parses `text`; kInvalidArgument ("Malformed JSON: ...") on syntax errors or nesting beyond
+// kMaxJsonDepth.
+Result<boost::json::value> ParseJson(std::string_view text);
+
+// A JSON number for `value`: an integer when it is integral and exactly representable, else a
+// double.
+boost::json::value JsonNumber(double value);
+
+}  // namespace crm
+
+#endif  // CRM_COMMON_JSON_HPP_

@@ -1,0 +1,61 @@
+// Time in crmd: an injectable Clock, and the wire formats EspoCRM uses (always UTC):
+// dates "YYYY-MM-DD" and date-times "YYYY-MM-DD HH:MM:SS".
+//
+// Thread-safety: SystemClock and the free functions are safe to use concurrently. FakeClock (tests)
+// is safe too: its time is an atomic.
+#ifndef CRM_COMMON_TIME_HPP_
+#define CRM_COMMON_TIME_HPP_
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace crm {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::system_clock::now(); }
+  // A process-wide instance for production wiring.
+  static const SystemClock& Instance();
+};
+
+// A clock that moves only when told to; for tests (no sleeps, no wall clock).
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(TimePoint start) : now_(start.time_since_epoch().count()) {}
+  TimePoint Now() const override {
+    return TimePoint(TimePoint::duration(now_.load(std::memory_order_relaxed)));
+  }
+  void Advance(std::chrono::nanoseconds by) {
+    now_.fetch_add(std::chrono::duration_cast<TimePoint::duration>(by).count(),
+                   std::memory_order_relaxed);
+  }
+
+ private:
+  std::atomic<TimePoint::rep> now_;
+};
+
+// "2024-01-15 10:00:00" (UTC, seconds truncated).
+std::string FormatDateTime(TimePoint t);
+// "2024-01-15" (UTC).
+std::string FormatDate(TimePoint t);
+
+// Parses "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD HH:MM" (seconds taken as 00) with a real calendar
+// date and time; returns nullopt for anything else (ISO "T"/"Z" forms included, as EspoCRM does).
+std::optional<TimePoint> ParseDateTime(std::string_view text);
+// Parses "YYYY-MM-DD" with a real calendar date (leap years checked) as midnight UTC.
+std::optional<TimePoint> ParseDate(std::string_view text);
+
+}  // namespace crm
+
+#endif  // CRM_COMMON_TIME_HPP_

@@ -1,0 +1,418 @@
+#include "crm/http/server.hpp"
+
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace crm::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr auto kRequestTimeout = std::chrono::seconds(30);
+
+Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    case bhttp::verb::options:
+      return Method::kOptions;
+    default:
+      return Method::kOther;
+  }
+}
+
+class RequestView final : public Request {
+ public:
+  void Reset(const bhttp::request<bhttp::string_body>* request, std::string_view remote) {
+    request_ = request;
+    remote_ = remote;
+  }
+  Method method() const override { return ToMethod(request_->method()); }
+  std::string_view method_name() const override { return request_->method_string(); }
+  std::string_view target() const override { return request_->target(); }
+  std::string_view Header(std::string_view name) const override {
+    const auto it = request_->find(name);
+    return it == request_->end() ? std::string_view() : std::string_view(it->value());
+  }
+  const std::string& body() const override { return request_->body(); }
+  std::string_view remote_address() const override { return remote_; }
+
+ private:
+  const bhttp::request<bhttp::string_body>* request_ = nullptr;
+  std::string_view remote_;
+};
+
+class ServerImpl;
+
+// One connection. Lives on one io_context thread; Deliver() is the only entry from other threads.
+class Session final : public std::enable_shared_from_this<Session>, public internal::ResponseSink {
+ public:
+  Session(tcp::socket socket, ServerImpl& server);
+  ~Session() override;
+
+  void Start();
+  void Deliver(Response response) override;
+  void DeliverBuilt(std::function<Response()> build) override;
+  void Abandon() override;
+  // Closes the connection now if it is waiting for a request (server stopping).
+  void CloseIfIdle();
+
+ private:
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void ReadBody();
+  void OnBody(beast::error_code ec);
+  void OnReadError(beast::error_code ec);
+  void Dispatch();
+  void Write(Response response);
+  void OnWrite(beast::error_code ec, bool keep_alive);
+  void Close();
+
+  ServerImpl& server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::request<bhttp::string_body> request_;
+  bhttp::response<bhttp::string_body> response_;
+  bhttp::response<bhttp::empty_body> continue_;
+  RequestView view_;
+  std::string remote_;
+  bool idle_ = false;
+  bool answered_ = true;  // no request in flight
+  // Held while a request is in flight: its answer may come from another thread after the server has
+  // released its own guards, and the context must still be running to write it.
+  std::optional<asio::executor_work_guard<asio::any_io_executor>> in_flight_;
+  std::chrono::steady_clock::time_point started_;
+  std::list<std::weak_ptr<Session>>::iterator registry_entry_;
+  std::size_t context_index_ = 0;
+  asio::io_context* context_ = nullptr;  // the context this connection lives on
+  friend class ServerImpl;
+};
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(const ServerOptions& options, Handler& handler)
+      : options_(options),
+        handler_(handler),
+        contexts_(static_cast<std::size_t>(std::max(1, options.threads))),
+        registries_(contexts_.size()) {
+    for (auto& context : contexts_) {
+      context = std::make_unique<asio::io_context>(1);
+      guards_.emplace_back(asio::make_work_guard(*context));
+    }
+    acceptor_.emplace(*contexts_[0]);
+  }
+
+  Status Listen() {
+    beast::error_code ec;
+    const auto address =
+        asio::ip::make_address(options_.host == "localhost" ? "127.0.0.1" : options_.host, ec);
+    if (ec) return Status::InvalidArgument("bad listen address '" + options_.host + "'");
+    const tcp::endpoint endpoint(address, options_.port);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::Unavailable("cannot listen on " + options_.host + ":" +
+                                 std::to_string(options_.port) + ": " + ec.message());
+    }
+    return {};
+  }
+
+  std::uint16_t port() const override { return acceptor_->local_endpoint().port(); }
+
+  void Run() override {
+    Accept();
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts_.size(); ++i) {
+      threads.emplace_back([this, i] { RunContext(i); });
+    }
+    RunContext(0);
+    for (auto& thread : threads) thread.join();
+  }
+
+  void Stop() override {
+    if (stopping_.exchange(true)) return;
+    asio::post(*contexts_[0], [this] {
+      beast::error_code ec;
+      acceptor_->close(ec);
+    });
+    for (std::size_t i = 0; i < contexts_.size(); ++i) {
+      asio::post(*contexts_[i], [this, i] {
+        std::vector<std::shared_ptr<Session>> sessions;
+        {
+          std::lock_guard<std::mutex> lock(registries_[i].mu);
+          for (const auto& weak : registries_[i].sessions) {
+            if (auto session = weak.lock()) sessions.push_back(std::move(session));
+          }
+        }
+        for (const auto& session : sessions) session->CloseIfIdle();
+      });
+    }
+    // Without their guards the contexts return from run() once the last connection is done.
+    for (auto& guard : guards_) guard.reset();
+  }
+
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+  const ServerOptions& options() const { return options_; }
+  Handler& handler() { return handler_; }
+
+  Response ErrorResponse(int status, std::string_view reason) const {
+    if (options_.error_response) return options_.error_response(status, reason);
+    Response response;
+    response.status = status;
+    response.body = std::string(reason);
+    return response;
+  }
+
+  void Register(const std::shared_ptr<Session>& session) {
+    auto& registry = registries_[session->context_index_];
+    std::lock_guard<std::mutex> lock(registry.mu);
+    session->registry_entry_ = registry.sessions.insert(registry.sessions.end(), session);
+  }
+
+  void Unregister(Session& session) {
+    auto& registry = registries_[session.context_index_];
+    std::lock_guard<std::mutex> lock(registry.mu);
+    registry.sessions.erase(session.registry_entry_);
+  }
+
+ private:
+  struct Registry {
+    std::mutex mu;
+    std::list<std::weak_ptr<Session>> sessions;
+  };
+
+  void RunContext(std::size_t index) {
+    // Handlers never throw (errors are values); this keeps a bug from killing the thread silently.
+    while (true) {
+      try {
+        contexts_[index]->run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("unhandled exception on server thread: {}", e.what());
+      }
+    }
+  }
+
+  void Accept() {
+    const std::size_t index = next_context_;
+    next_context_ = (next_context_ + 1) % contexts_.size();
+    acceptor_->async_accept(contexts_[index]->get_executor(),
+                            [this, index](beast::error_code ec, tcp::socket socket) {
+                              if (ec) {
+                                if (ec == asio::error::operation_aborted || stopping()) return;
+                                spdlog::warn("accept failed: {}", ec.message());
+                              } else {
+                                beast::error_code ignored;
+                                socket.set_option(tcp::no_delay(true), ignored);
+                                auto session = std::make_shared<Session>(std::move(socket), *this);
+                                session->context_index_ = index;
+                                session->context_ = contexts_[index].get();
+                                Register(session);
+                                asio::post(*contexts_[index], [session] { session->Start(); });
+                              }
+                              if (!stopping()) Accept();
+                            });
+  }
+
+  const ServerOptions options_;
+  Handler& handler_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::vector<Registry> registries_;
+  std::size_t next_context_ = 0;  // used on context 0 only
+  std::atomic<bool> stopping_{false};
+};
+
+Session::Session(tcp::socket socket, ServerImpl& server)
+    : server_(server), stream_(std::move(socket)) {
+  beast::error_code ec;
+  const auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = endpoint.address().to_string();
+}
+
+Session::~Session() { server_.Unregister(*this); }
+
+void Session::Start() { ReadHeader(); }
+
+void Session::ReadHeader() {
+  if (server_.stopping()) return Close();
+  parser_.emplace();
+  parser_->body_limit(server_.options().body_limit);
+  parser_->header_limit(server_.options().header_limit);
+  idle_ = true;
+  stream_.expires_after(server_.options().idle_timeout);
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+}
+
+void Session::OnHeader(beast::error_code ec) {
+  idle_ = false;
+  if (ec) return OnReadError(ec);
+  if (parser_->is_done()) {
+    request_ = parser_->release();
+    return Dispatch();
+  }
+  const auto expect = parser_->get()[bhttp::field::expect];
+  if (beast::iequals(expect, "100-continue")) {
+    // Clients such as curl and PHP wait for this before sending a larger body.
+    continue_ = {};
+    continue_.version(11);
+    continue_.result(bhttp::status::continue_);
+    stream_.expires_after(kRequestTimeout);
+    return bhttp::async_write(stream_, continue_,
+                              [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                                if (wec) return self->Close();
+                                self->ReadBody();
+                              });
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  stream_.expires_after(kRequestTimeout);
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+}
+
+void Session::OnBody(beast::error_code ec) {
+  if (ec) return OnReadError(ec);
+  request_ = parser_->release();
+  Dispatch();
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted ||
+      ec.category() != bhttp::make_error_code(bhttp::error::end_of_stream).category()) {
+    return Close();
+  }
+  // A protocol error: answer it, then close (the rest of the stream cannot be trusted).
+  request_ = {};
+  request_.version(11);
+  request_.keep_alive(false);
+  int status = 400;
+  std::string reason = "Malformed HTTP request: " + ec.message() + ".";
+  if (ec == bhttp::error::body_limit) {
+    status = 413;
+    reason = "Request body exceeds " + std::to_string(server_.options().body_limit) + " bytes.";
+  } else if (ec == bhttp::error::header_limit) {
+    status = 431;
+    reason = "Request headers are too large.";
+  }
+  answered_ = false;
+  started_ = std::chrono::steady_clock::now();
+  Write(server_.ErrorResponse(status, reason));
+}
+
+void Session::Dispatch() {
+  answered_ = false;
+  in_flight_.emplace(stream_.get_executor());
+  started_ = std::chrono::steady_clock::now();
+  view_.Reset(&request_, remote_);
+  server_.handler().Handle(view_, Responder(shared_from_this()));
+}
+
+void Session::Deliver(Response response) {
+  if (context_->get_executor().running_in_this_thread()) return Write(std::move(response));
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), response = std::move(response)]() mutable {
+               self->Write(std::move(response));
+             });
+}
+
+void Session::DeliverBuilt(std::function<Response()> build) {
+  asio::post(*context_,
+             [self = shared_from_this(), build = std::move(build)] { self->Write(build()); });
+}
+
+void Session::Abandon() { Deliver(server_.ErrorResponse(500, "Internal error")); }
+
+void Session::CloseIfIdle() {
+  if (idle_) Close();
+}
+
+void Session::Write(Response response) {
+  if (answered_) return;  // a second answer for the same request is a bug; keep the first
+  answered_ = true;
+  in_flight_.reset();
+  const bool keep_alive = request_.keep_alive() && !server_.stopping();
+  response_ = {};
+  response_.version(request_.version() == 10 ? 10 : 11);
+  response_.result(static_cast<unsigned>(response.status));
+  for (auto& [name, value] : response.headers) response_.insert(name, value);
+  response_.keep_alive(keep_alive);
+  const std::size_t bytes = response.body.size();
+  if (request_.method() == bhttp::verb::head) {
+    response_.content_length(bytes);
+  } else {
+    response_.body() = std::move(response.body);
+    response_.prepare_payload();
+  }
+  if (server_.options().access_log) {
+    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::steady_clock::now() - started_)
+                            .count();
+    spdlog::info("{} \"{} {}\" {} {} {}us", remote_, request_.method_string(), request_.target(),
+                 response.status, bytes, micros);
+  }
+  stream_.expires_after(kRequestTimeout);
+  bhttp::async_write(stream_, response_,
+                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                       self->OnWrite(ec, keep_alive);
+                     });
+}
+
+void Session::OnWrite(beast::error_code ec, bool keep_alive) {
+  if (ec || !keep_alive) return Close();
+  request_ = {};
+  ReadHeader();
+}
+
+void Session::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().close(ec);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options, Handler& handler) {
+  auto server = std::make_unique<ServerImpl>(options, handler);
+  CRM_RETURN_IF_ERROR(server->Listen());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace crm::http

@@ -1,0 +1,52 @@
+// Projection: the SELECT list and FROM clause that read a chosen set of an entity's attributes,
+// with the joins that resolve link names (accountName), foreign fields (accountType), parent names
+// and hasOne ids. Attributes that SQL does not produce (linkMultiple ids/names/columns, duration)
+// are left to the caller, which fills them from further queries.
+//
+// Also the SQL expression of a single attribute for WHERE and ORDER BY, where joins are replaced by
+// correlated subqueries so that a filter never changes the row count.
+//
+// Thread-safety: pure functions of immutable metadata.
+#ifndef CRM_QUERY_PROJECTION_HPP_
+#define CRM_QUERY_PROJECTION_HPP_
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crm/metadata/metadata.hpp"
+
+namespace crm::query {
+
+// Alias of the entity's own table in every generated query.
+inline constexpr std::string_view kMainAlias = "t";
+
+struct Projection {
+  // "SELECT <expr>, ... FROM "contact" t LEFT JOIN ..." (no WHERE).
+  std::string select_from;
+  // Attribute index (into EntityDef::attributes) of each result column, in order.
+  std::vector<int> columns;
+};
+
+// True when SQL computes the attribute (so it can appear in a projection, WHERE or ORDER BY).
+bool IsSqlAttribute(const metadata::AttributeDef& attribute);
+
+// The display name of a record of `entity` whose table has alias `alias` (NULL when there is none).
+std::string NameExpression(const metadata::EntityDef& entity, std::string_view alias);
+
+// `extra` expressions (over the aliases above) are appended after the attribute columns, in order;
+// the caller reads them at positions columns.size(), columns.size() + 1, ...
+Projection BuildProjection(const metadata::Metadata& metadata, const metadata::EntityDef& entity,
+                           std::span<const int> attributes,
+                           std::span<const std::string> extra = {});
+
+// Expression for one attribute of the row aliased kMainAlias; nullopt when SQL cannot compute it.
+std::optional<std::string> AttributeExpression(const metadata::Metadata& metadata,
+                                               const metadata::EntityDef& entity,
+                                               const metadata::AttributeDef& attribute);
+
+}  // namespace crm::query
+
+#endif  // CRM_QUERY_PROJECTION_HPP_

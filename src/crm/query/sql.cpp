@@ -1,0 +1,24 @@
+#include "crm/query/sql.hpp"
+
+namespace crm::query {
+
+std::string QuoteIdentifier(std::string_view identifier) {
+  std::string out;
+  out.reserve(identifier.size() + 2);
+  out.push_back('"');
+  for (char c : identifier) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string Column(std::string_view alias, std::string_view column) {
+  std::string out(alias);
+  out.push_back('.');
+  out += QuoteIdentifier(column);
+  return out;
+}
+
+}  // namespace crm::query

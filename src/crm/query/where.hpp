@@ -1,0 +1,58 @@
+// The where filter language of EspoCRM (espocrm-wire.md section 2.3), compiled to SQL in three
+// steps as DuckDB does: parse (shape only: types, keys, nesting and size limits), bind (against
+// metadata: the attribute exists, the operator suits its type, values coerce to its type; date
+// macros resolved with the request's clock and time zone), compile (SQL text with `?` placeholders
+// over the row alias query::kMainAlias, every value a parameter, identifiers only from metadata).
+//
+// CompileFilters also folds in the other list filters: textFilter/q over the entity's text-filter
+// fields, primaryFilter (named where arrays from metadata), and boolFilterList (onlyMy built in,
+// plus metadata boolFilters), OR-ed together and AND-ed with the rest.
+//
+// Errors are kInvalidArgument with a message that names the problem, e.g. "Unknown where item type
+// 'bogus'.", "Not existing attribute 'x' in where.", "Bad where item 'in'."; never a 500.
+//
+// Thread-safety: pure functions of immutable metadata.
+#ifndef CRM_QUERY_WHERE_HPP_
+#define CRM_QUERY_WHERE_HPP_
+
+#include <string>
+#include <string_view>
+
+#include <boost/json/array.hpp>
+
+#include "crm/common/status.hpp"
+#include "crm/common/time.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/query/search_params.hpp"
+#include "crm/query/sql.hpp"
+
+namespace crm::query {
+
+// Limits on what a where tree may hold; beyond them the request is a 400.
+inline constexpr int kMaxWhereDepth = 8;
+inline constexpr int kMaxWhereItems = 256;
+inline constexpr int kMaxWhereValues = 1000;  // values in one in/notIn/arrayAnyOf item
+inline constexpr std::size_t kMaxWhereValueBytes = 4096;
+
+struct FilterContext {
+  const metadata::Metadata& metadata;
+  const metadata::EntityDef& entity;
+  Dialect dialect = Dialect::kSqlite;
+  TimePoint now;                       // for date macros (today, lastXDays, currentMonth, ...)
+  std::string_view user_id;            // for onlyMy
+  std::string_view time_zone = "UTC";  // default zone for date macros when an item has none
+  int fiscal_year_shift = 0;           // months, for the fiscal variants
+  bool allow_sensitive = false;        // sensitive attributes (admin-only) may be filtered on
+};
+
+// Compiles one where array (items AND-ed). Returns an empty fragment (sql == "") for an empty
+// array, or one that always holds.
+Result<SqlFragment> CompileWhere(const boost::json::array& where, const FilterContext& context);
+
+// Compiles every filter in `params` (where, textFilter, primaryFilter, boolFilterList) into one
+// condition; empty sql when there is none.
+Result<SqlFragment> CompileFilters(const SearchParams& params, const FilterContext& context);
+
+}  // namespace crm::query
+
+#endif  // CRM_QUERY_WHERE_HPP_

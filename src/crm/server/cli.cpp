@@ -1,0 +1,282 @@
+#include "crm/server/cli.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <boost/json/object.hpp>
+
+#include "crm/api/api_handler.hpp"
+#include "crm/api/http_status.hpp"
+#include "crm/auth/authenticator.hpp"
+#include "crm/auth/crypto.hpp"
+#include "crm/common/json.hpp"
+#include "crm/http/server.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/service/record_service.hpp"
+#include "crm/service/user_admin.hpp"
+#include "crm/store/schema.hpp"
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace crm::server {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+constexpr char kDatabaseFile[] = "crmd.db";
+
+struct StoreOptions {
+  std::string data_dir = "./data";
+  std::string metadata_dir;
+};
+
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;
+  bool access_log = true;
+  bool sync_full = true;
+};
+
+// Everything a command needs from the data directory: metadata, and the migrated database.
+struct Environment {
+  std::shared_ptr<const metadata::Metadata> metadata;
+  std::unique_ptr<store::Database> db;
+};
+
+int Fail(const Status& status) {
+  std::cerr << "crmd: " << status.message() << "\n";
+  return 1;
+}
+
+void SetUpLogging() {
+  auto logger = spdlog::stderr_logger_mt("crmd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+  spdlog::set_default_logger(logger);
+}
+
+Result<Environment> OpenEnvironment(const StoreOptions& options, bool sync_full) {
+  CRM_RETURN_IF_ERROR(auth::InitCrypto());
+  Environment env;
+  CRM_ASSIGN_OR_RETURN(env.metadata, metadata::Metadata::LoadDefault(options.metadata_dir));
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec)
+    return Status::Unavailable("cannot create data directory " + options.data_dir + ": " +
+                               ec.message());
+  store::SqliteOptions sqlite;
+  sqlite.path = (std::filesystem::path(options.data_dir) / kDatabaseFile).string();
+  sqlite.synchronous_full = sync_full;
+  CRM_ASSIGN_OR_RETURN(env.db, store::SqliteDatabase::Open(sqlite));
+  const metadata::Metadata& metadata = *env.metadata;
+  CRM_RETURN_IF_ERROR(env.db->WriteAndWait(
+      [&metadata](store::Connection& conn) { return store::MigrateSchema(conn, metadata); }));
+  return env;
+}
+
+Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Status::InvalidArgument("--listen must be HOST:PORT, got '" + listen + "'");
+  }
+  const std::string port_text = listen.substr(colon + 1);
+  char* end = nullptr;
+  const long port = std::strtol(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
+    return Status::InvalidArgument("--listen port must be 0..65535, got '" + port_text + "'");
+  }
+  return std::make_pair(listen.substr(0, colon), static_cast<std::uint16_t>(port));
+}
+
+int Serve(const StoreOptions& store_options, const ServeOptions& options) {
+  auto listen = ParseListen(options.listen);
+  if (!listen.ok()) {
+    std::cerr << "crmd: " << listen.status().message() << "\n";
+    return 2;
+  }
+  // Signals are taken by one thread with sigwait; every other thread (created below) inherits the
+  // mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto env = OpenEnvironment(store_options, options.sync_full);
+  if (!env.ok()) return Fail(env.status());
+  auto has_users = service::AnyUserExists(*env->db);
+  if (!has_users.ok()) return Fail(has_users.status());
+  std::string admin_password;
+  if (!*has_users) {
+    const char* preset = std::getenv("CRMD_ADMIN_PASSWORD");
+    admin_password = preset != nullptr && *preset != '\0' ? preset : auth::RandomPassword(20);
+    service::NewUser admin{"admin", admin_password, "admin", "", "Admin"};
+    auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), admin);
+    if (!created.ok()) return Fail(created.status());
+  }
+
+  service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
+  auth::Authenticator authenticator(*env->db, SystemClock::Instance());
+  api::ApiHandler handler(records, authenticator, SystemClock::Instance(),
+                          api::ApiOptions{"/api/v1", kVersion});
+  http::ServerOptions server_options;
+  server_options.host = listen->first;
+  server_options.port = listen->second;
+  server_options.threads =
+      options.threads > 0 ? options.threads
+                          : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  server_options.access_log = options.access_log;
+  server_options.error_response = api::ProtocolErrorResponse;
+  auto server = http::Server::Create(server_options, handler);
+  if (!server.ok()) return Fail(server.status());
+
+  const std::string url = "http://" + listen->first + ":" + std::to_string((*server)->port());
+  std::cout << "crmd " << kVersion << ": data in " << store_options.data_dir << "/" << kDatabaseFile
+            << "\n";
+  if (!admin_password.empty()) {
+    std::cout << "Created the admin user (shown once, keep it):\n"
+              << "  username: admin\n"
+              << "  password: " << admin_password << "\n";
+  }
+  std::cout << "Listening on " << url << "/api/v1 with " << server_options.threads << " threads\n"
+            << "Try:    curl -u admin:" << (admin_password.empty() ? "PASSWORD" : admin_password)
+            << " " << url << "/api/v1/Contact\n"
+            << "API key: crmd api-user create --name my-app --data " << store_options.data_dir
+            << std::endl;
+
+  std::thread signal_thread([&signals, &server] {
+    int received = 0;
+    sigwait(&signals, &received);
+    spdlog::info("received signal {}, draining", received);
+    (*server)->Stop();
+  });
+  (*server)->Run();
+  // Run() also returns when something else stopped the server; release the signal thread then.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  env->db->Shutdown();
+  spdlog::info("stopped");
+  return 0;
+}
+
+int CreateApiUser(const StoreOptions& store_options, const std::string& name,
+                  const std::string& auth_mode) {
+  auto env = OpenEnvironment(store_options, true);
+  if (!env.ok()) return Fail(env.status());
+  service::NewUser user;
+  user.user_name = name;
+  user.type = "api";
+  user.auth_method = auth_mode == "hmac" ? "Hmac" : "ApiKey";
+  auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user);
+  if (!created.ok()) return Fail(created.status());
+  boost::json::object out{
+      {"id", created->id}, {"userName", created->user_name}, {"apiKey", created->api_key}};
+  if (!created->secret_key.empty()) out["secretKey"] = created->secret_key;
+  std::cout << SerializeJson(out) << std::endl;
+  env->db->Shutdown();
+  return 0;
+}
+
+int CreateUser(const StoreOptions& store_options, const std::string& user_name,
+               const std::string& password, bool admin) {
+  auto env = OpenEnvironment(store_options, true);
+  if (!env.ok()) return Fail(env.status());
+  service::NewUser user{user_name, password, admin ? "admin" : "regular", "", ""};
+  auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user);
+  if (!created.ok()) return Fail(created.status());
+  std::cout << SerializeJson(
+                   boost::json::object{{"id", created->id}, {"userName", created->user_name}})
+            << std::endl;
+  env->db->Shutdown();
+  return 0;
+}
+
+void AddStoreOptions(CLI::App& command, StoreOptions& options) {
+  command.add_option("--data", options.data_dir, "Data directory (the SQLite file lives inside)")
+      ->envname("CRMD_DATA")
+      ->capture_default_str();
+  command
+      .add_option("--metadata", options.metadata_dir,
+                  "Directory whose entityDefs/*.json extend or override the shipped metadata")
+      ->envname("CRMD_METADATA");
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  SetUpLogging();
+  CLI::App app{"crmd: an EspoCRM-compatible CRM server"};
+  app.require_subcommand(1);
+  StoreOptions store_options;
+  ServeOptions serve_options;
+
+  auto* serve = app.add_subcommand("serve", "Serve the REST API under /api/v1");
+  serve
+      ->add_option("--listen", serve_options.listen,
+                   "Address to listen on, HOST:PORT (port 0: any free port)")
+      ->envname("CRMD_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--threads", serve_options.threads, "Server threads (default: one per core)")
+      ->check(CLI::Range(0, 256));
+  serve->add_flag("!--no-access-log", serve_options.access_log, "Do not log one line per request");
+  AddStoreOptions(*serve, store_options);
+
+  auto* api_user = app.add_subcommand("api-user", "Manage API users")->require_subcommand(1);
+  auto* api_user_create =
+      api_user->add_subcommand("create", "Create an API user and print its key as JSON");
+  std::string api_user_name;
+  std::string auth_mode = "api-key";
+  api_user_create->add_option("--name", api_user_name, "User name")->required();
+  api_user_create->add_option("--auth", auth_mode, "api-key or hmac")
+      ->check(CLI::IsMember({"api-key", "hmac"}))
+      ->capture_default_str();
+  AddStoreOptions(*api_user_create, store_options);
+
+  auto* user = app.add_subcommand("user", "Manage users")->require_subcommand(1);
+  auto* user_create = user->add_subcommand("create", "Create a user who signs in with a password");
+  std::string user_name;
+  std::string password;
+  bool admin = false;
+  user_create->add_option("--username", user_name, "User name")->required();
+  user_create->add_option("--password", password, "Password")->required();
+  user_create->add_flag("--admin", admin, "Make the user an administrator");
+  AddStoreOptions(*user_create, store_options);
+
+  auto* migrate = app.add_subcommand("migrate", "Create or update the database schema, then exit");
+  AddStoreOptions(*migrate, store_options);
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  if (version->parsed()) {
+    std::cout << "crmd " << kVersion << std::endl;
+    return 0;
+  }
+  if (serve->parsed()) return Serve(store_options, serve_options);
+  if (api_user_create->parsed()) return CreateApiUser(store_options, api_user_name, auth_mode);
+  if (user_create->parsed()) return CreateUser(store_options, user_name, password, admin);
+  if (migrate->parsed()) {
+    auto env = OpenEnvironment(store_options, true);
+    if (!env.ok()) return Fail(env.status());
+    env->db->Shutdown();
+    std::cout << "schema is up to date" << std::endl;
+    return 0;
+  }
+  return 2;
+}
+
+}  // namespace crm::server

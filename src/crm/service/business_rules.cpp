@@ -1,0 +1,302 @@
+#include "crm/service/business_rules.hpp"
+
+#include <array>
+
+#include "crm/auth/crypto.hpp"
+#include "crm/common/strings.hpp"
+#include "crm/query/sql.hpp"
+
+namespace crm::service {
+namespace {
+
+namespace json = boost::json;
+using metadata::EntityDef;
+using metadata::FieldType;
+using query::QuoteIdentifier;
+using query::SqlValue;
+
+// The value the record will have after the save: from the input when given, else the stored one.
+const json::value* Effective(const RuleContext& c, std::string_view attribute) {
+  if (const auto* given = c.input.Find(c.entity, attribute)) return given;
+  if (c.current != nullptr) return c.current->if_contains(attribute);
+  return nullptr;
+}
+
+std::optional<std::string> EffectiveString(const RuleContext& c, std::string_view attribute) {
+  const auto* value = Effective(c, attribute);
+  if (value == nullptr || !value->is_string()) return std::nullopt;
+  return std::string(value->get_string());
+}
+
+bool Given(const RuleContext& c, std::string_view attribute) {
+  return c.input.Has(c.entity, attribute);
+}
+
+// Column `column` of record `id` of `entity`, when the record exists and the value is not null.
+Result<std::optional<std::string>> LookupColumn(store::Connection& conn, const EntityDef& entity,
+                                                const std::string& id, std::string_view column) {
+  std::optional<std::string> out;
+  const std::array<SqlValue, 1> params = {id};
+  CRM_RETURN_IF_ERROR(conn.Query("SELECT " + QuoteIdentifier(column) + " FROM " +
+                                     QuoteIdentifier(entity.table) +
+                                     " WHERE \"id\" = ? AND \"deleted\" = 0",
+                                 params, [&](const store::Row& row) {
+                                   if (!row.IsNull(0)) out = std::string(row.Text(0));
+                                   return false;
+                                 }));
+  return out;
+}
+
+// Defaults that depend on the caller: activities must have an assigned user; EspoCRM's UI fills in
+// the current user and crmd does the same for API clients.
+void DefaultAssignedUser(RuleContext& c) {
+  const auto* field = c.entity.FindField("assignedUser");
+  if (c.mode != WriteMode::kCreate || field == nullptr || !field->required) return;
+  const auto* given = c.input.Find(c.entity, "assignedUserId");
+  if ((given == nullptr || given->is_null()) && c.principal.type != auth::UserType::kSystem) {
+    c.input.Set(c.entity, "assignedUserId", json::string(c.principal.id));
+  }
+}
+
+// Calls and meetings carry a duration: dateEnd follows from dateStart when not given.
+void DateEndFromDuration(RuleContext& c) {
+  const auto* duration_field = c.entity.FindField("duration");
+  if (duration_field == nullptr || duration_field->type != FieldType::kDuration) return;
+  if (Given(c, "dateEnd") && !c.input.Find(c.entity, "dateEnd")->is_null()) return;
+  const auto start_text = EffectiveString(c, "dateStart");
+  if (!start_text) return;
+  const auto start = ParseDateTime(*start_text);
+  if (!start) return;
+  std::optional<std::int64_t> seconds = c.input.duration;
+  if (!seconds && c.mode == WriteMode::kUpdate) {
+    // A moved start keeps the stored length.
+    if (!Given(c, "dateStart")) return;
+    const auto old_start = c.current->if_contains("dateStart");
+    const auto old_end = c.current->if_contains("dateEnd");
+    if (old_start != nullptr && old_end != nullptr && old_start->is_string() &&
+        old_end->is_string()) {
+      const auto s = ParseDateTime(old_start->get_string());
+      const auto e = ParseDateTime(old_end->get_string());
+      if (s && e) seconds = std::chrono::duration_cast<std::chrono::seconds>(*e - *s).count();
+    }
+  }
+  if (!seconds && c.mode == WriteMode::kCreate && duration_field->default_value.is_int64()) {
+    seconds = duration_field->default_value.get_int64();
+  }
+  if (!seconds) return;
+  c.input.Set(c.entity, "dateEnd",
+              json::string(FormatDateTime(*start + std::chrono::seconds(*seconds))));
+}
+
+void OpportunityRules(RuleContext& c) {
+  const auto stage = EffectiveString(c, "stage");
+  if (!stage) return;
+  const bool stage_given = Given(c, "stage") || c.mode == WriteMode::kCreate;
+  if (stage_given && !Given(c, "probability")) {
+    if (const auto probability = StageProbability(*stage))
+      c.input.Set(c.entity, "probability", *probability);
+  }
+  if (stage_given && *stage != "Closed Lost")
+    c.input.Set(c.entity, "lastStage", json::string(*stage));
+}
+
+void TaskRules(RuleContext& c) {
+  if (!Given(c, "status")) return;
+  const auto status = EffectiveString(c, "status");
+  const bool completed = status && *status == "Completed";
+  const auto* before = c.current != nullptr ? c.current->if_contains("status") : nullptr;
+  const bool was_completed =
+      before != nullptr && before->is_string() && before->get_string() == "Completed";
+  if (completed && !was_completed) {
+    c.input.Set(c.entity, "dateCompleted", json::string(FormatDateTime(c.now)));
+  } else if (!completed) {
+    c.input.Set(c.entity, "dateCompleted", nullptr);
+  }
+}
+
+void LeadRules(RuleContext& c) {
+  if (!Given(c, "status")) return;
+  const auto status = EffectiveString(c, "status");
+  const auto* before = c.current != nullptr ? c.current->if_contains("status") : nullptr;
+  const bool was_converted =
+      before != nullptr && before->is_string() && before->get_string() == "Converted";
+  if (status && *status == "Converted" && !was_converted) {
+    c.input.Set(c.entity, "convertedAt", json::string(FormatDateTime(c.now)));
+  }
+}
+
+// Activities point at an account (and tasks at a contact) through their parent.
+Status AccountFromParent(RuleContext& c) {
+  const auto* parent_field = c.entity.FindField("parent");
+  if (parent_field == nullptr || parent_field->type != FieldType::kLinkParent) return {};
+  if (!Given(c, "parentId") && !Given(c, "parentType")) return {};
+  const auto type = EffectiveString(c, "parentType");
+  const auto id = EffectiveString(c, "parentId");
+  std::optional<std::string> account_id;
+  std::optional<std::string> contact_id;
+  if (type && id) {
+    if (*type == "Account") {
+      account_id = *id;
+    } else if (const EntityDef* parent = c.metadata.FindEntity(*type); parent != nullptr) {
+      if (parent->FindAttribute("accountId") != nullptr) {
+        CRM_ASSIGN_OR_RETURN(account_id, LookupColumn(c.conn, *parent, *id, "account_id"));
+      }
+      if (*type == "Contact") {
+        contact_id = *id;
+      } else if (parent->FindAttribute("contactId") != nullptr) {
+        CRM_ASSIGN_OR_RETURN(contact_id, LookupColumn(c.conn, *parent, *id, "contact_id"));
+      }
+    }
+  }
+  const auto as_json = [](const std::optional<std::string>& v) {
+    return v ? json::value(*v) : json::value();
+  };
+  if (c.entity.FindAttribute("accountId") != nullptr)
+    c.input.Set(c.entity, "accountId", as_json(account_id));
+  if (c.entity.FindAttribute("contactId") != nullptr && c.entity.FindField("contact")->read_only) {
+    c.input.Set(c.entity, "contactId", as_json(contact_id));
+  }
+  return {};
+}
+
+// The assigned user of a new meeting or call attends it (EspoCRM's default).
+void AssignedUserAttends(RuleContext& c) {
+  if (c.mode != WriteMode::kCreate) return;
+  const auto* users_field = c.entity.FindField("users");
+  if (users_field == nullptr || users_field->type != FieldType::kLinkMultiple) return;
+  const auto assigned = EffectiveString(c, "assignedUserId");
+  if (!assigned) return;
+  const int field_index = c.entity.field_index.at("users");
+  for (auto& set : c.input.link_sets) {
+    if (set.field != field_index) continue;
+    if (!set.ids) set.ids.emplace();
+    if (std::find(set.ids->begin(), set.ids->end(), *assigned) == set.ids->end())
+      set.ids->push_back(*assigned);
+    return;
+  }
+  c.input.link_sets.push_back(
+      LinkSetInput{field_index, std::vector<std::string>{*assigned}, std::nullopt});
+}
+
+// A contact's primary account is also in its accounts list, with the contact's title as the role.
+Status ContactAccountAfterSave(RuleContext& c, const std::string& id) {
+  if (!Given(c, "accountId") && !Given(c, "title")) return {};
+  const auto account_id = EffectiveString(c, "accountId");
+  if (!account_id) return {};
+  const metadata::LinkDef* link = c.entity.FindLink("accounts");
+  if (link == nullptr || !link->many_to_many()) return {};
+  const auto title = EffectiveString(c, "title");
+  const SqlValue role = title ? SqlValue(*title) : SqlValue(nullptr);
+  const std::string table = QuoteIdentifier(link->join_table);
+  const std::string near = QuoteIdentifier(link->near_key_column);
+  const std::string far = QuoteIdentifier(link->far_key_column);
+  const std::array<SqlValue, 3> update = {role, id, *account_id};
+  CRM_ASSIGN_OR_RETURN(const std::int64_t changed,
+                       c.conn.Execute("UPDATE " + table + " SET \"role\" = ? WHERE " + near +
+                                          " = ? AND " + far + " = ?",
+                                      update));
+  if (changed == 0) {
+    const std::array<SqlValue, 3> insert = {id, *account_id, role};
+    CRM_RETURN_IF_ERROR(c.conn
+                            .Execute("INSERT INTO " + table + " (" + near + ", " + far +
+                                         ", \"role\", \"is_inactive\") VALUES (?, ?, ?, 0)",
+                                     insert)
+                            .TakeStatus());
+  }
+  return {};
+}
+
+// The creator's (assigned user's) attendance is accepted.
+Status AttendeeAcceptedAfterSave(RuleContext& c, const std::string& id) {
+  if (c.mode != WriteMode::kCreate) return {};
+  const metadata::LinkDef* link = c.entity.FindLink("users");
+  const auto assigned = EffectiveString(c, "assignedUserId");
+  if (link == nullptr || !link->many_to_many() || !assigned) return {};
+  const std::array<SqlValue, 2> params = {id, *assigned};
+  return c.conn
+      .Execute("UPDATE " + QuoteIdentifier(link->join_table) +
+                   " SET \"status\" = 'Accepted' WHERE " + QuoteIdentifier(link->near_key_column) +
+                   " = ? AND " + QuoteIdentifier(link->far_key_column) + " = ?",
+               params)
+      .TakeStatus();
+}
+
+// API users get their key (and, for HMAC, their secret) when created; user names are unique.
+Status UserRules(RuleContext& c) {
+  if (Given(c, "userName")) {
+    const auto user_name = EffectiveString(c, "userName");
+    std::vector<SqlValue> params = {user_name.value_or("")};
+    std::string sql =
+        "SELECT 1 FROM \"user\" WHERE LOWER(\"user_name\") = LOWER(?) AND \"deleted\" = 0";
+    if (c.current != nullptr) {
+      sql += " AND \"id\" <> ?";
+      params.emplace_back(std::string(c.current->at("id").get_string()));
+    }
+    bool taken = false;
+    CRM_RETURN_IF_ERROR(c.conn.Query(sql, params, [&](const store::Row&) {
+      taken = true;
+      return false;
+    }));
+    if (taken)
+      return Status::Conflict("User name '" + user_name.value_or("") + "' is already taken.");
+  }
+  if (c.mode != WriteMode::kCreate) return {};
+  const auto type = EffectiveString(c, "type");
+  if (!type || *type != "api") return {};
+  auto method = EffectiveString(c, "authMethod");
+  if (!method || method->empty()) {
+    method = "ApiKey";
+    c.input.Set(c.entity, "authMethod", json::string(*method));
+  }
+  const std::string api_key = auth::RandomHex(16);
+  c.input.Set(c.entity, "apiKey", json::string(api_key));
+  c.input.Set(c.entity, "apiKeyHash", json::string(auth::Sha256Hex(api_key)));
+  if (*method == "Hmac") c.input.Set(c.entity, "secretKey", json::string(auth::RandomHex(16)));
+  return {};
+}
+
+}  // namespace
+
+std::optional<std::int64_t> StageProbability(std::string_view stage) {
+  static constexpr std::array<std::pair<std::string_view, std::int64_t>, 6> kMap = {
+      {{"Prospecting", 10},
+       {"Qualification", 20},
+       {"Proposal", 50},
+       {"Negotiation", 80},
+       {"Closed Won", 100},
+       {"Closed Lost", 0}}};
+  for (const auto& [name, probability] : kMap) {
+    if (name == stage) return probability;
+  }
+  return std::nullopt;
+}
+
+Status ApplyRulesBeforeSave(RuleContext& context) {
+  DefaultAssignedUser(context);
+  DateEndFromDuration(context);
+  CRM_RETURN_IF_ERROR(AccountFromParent(context));
+  const std::string& name = context.entity.name;
+  if (name == "Opportunity") OpportunityRules(context);
+  if (name == "Task") TaskRules(context);
+  if (name == "Lead") LeadRules(context);
+  if (name == "User") CRM_RETURN_IF_ERROR(UserRules(context));
+  AssignedUserAttends(context);
+  // Required fields the rules above may have filled.
+  for (const char* field : {"assignedUser", "dateEnd"}) {
+    const auto* def = context.entity.FindField(field);
+    if (def == nullptr || !def->required || context.mode != WriteMode::kCreate) continue;
+    const auto* value = context.input.Find(
+        context.entity, def->type == FieldType::kLink ? "assignedUserId" : field);
+    if (value == nullptr || value->is_null())
+      return ValidationFailure(context.entity, field, "required");
+  }
+  return {};
+}
+
+Status ApplyRulesAfterSave(RuleContext& context, const std::string& id) {
+  if (context.entity.name == "Contact") CRM_RETURN_IF_ERROR(ContactAccountAfterSave(context, id));
+  CRM_RETURN_IF_ERROR(AttendeeAcceptedAfterSave(context, id));
+  return {};
+}
+
+}  // namespace crm::service

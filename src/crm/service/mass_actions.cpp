@@ -1,0 +1,139 @@
+#include "crm/service/mass_actions.hpp"
+
+#include "crm/common/ids.hpp"
+#include "crm/service/record_input.hpp"
+#include "crm/service/record_writer.hpp"
+
+namespace crm::service {
+namespace {
+
+namespace json = boost::json;
+
+// "Record 3: <what is wrong>", keeping the original details and adding the index.
+Status ForRecord(std::size_t index, const Status& status) {
+  json::object details;
+  if (const json::object* original = status.details()) details = *original;
+  details["index"] = index;
+  return Status(status.code(), "Record " + std::to_string(index) + ": " + status.message())
+      .WithDetails(details);
+}
+
+Status CheckSelection(const MassSelection& selection) {
+  if (selection.ids.size() > kMaxMassSelection) {
+    return Status::InvalidArgument("At most " + std::to_string(kMaxMassSelection) +
+                                   " ids per request.");
+  }
+  for (const auto& id : selection.ids) {
+    if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + id + "'.");
+  }
+  if (selection.ids.empty() && !selection.search)
+    return Status::InvalidArgument("No ids or where given.");
+  return {};
+}
+
+}  // namespace
+
+void MassActions::Create(const auth::Principal& principal, const metadata::EntityDef& entity,
+                         json::array list, WriteOptions options, Callback<MassResult> done) {
+  if (Status s = RecordService::CheckAccess(principal, entity, "create"); !s.ok())
+    return done(std::move(s));
+  if (list.empty()) return done(Status::InvalidArgument("The list is empty."));
+  if (list.size() > kMaxMassCreate) {
+    return done(Status::InvalidArgument("At most " + std::to_string(kMaxMassCreate) +
+                                        " records per massCreate."));
+  }
+  // Everything that can be checked without the database is checked before taking the writer.
+  std::vector<RecordInput> inputs;
+  inputs.reserve(list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    if (!list[i].is_object())
+      return done(ForRecord(i, Status::InvalidArgument("Not a JSON object.")));
+    auto input = ParseRecordInput(entity, list[i].get_object(), WriteMode::kCreate);
+    if (!input.ok()) return done(ForRecord(i, input.status()));
+    inputs.push_back(std::move(input).value());
+  }
+  auto result = std::make_shared<MassResult>();
+  RecordService& records = records_;
+  records.database().SubmitWrite(
+      [&records, principal, &entity, inputs = std::move(inputs), options,
+       result](store::Connection& conn) mutable {
+        RecordWriter writer(records.metadata(), conn, principal, records.clock().Now());
+        for (std::size_t i = 0; i < inputs.size(); ++i) {
+          auto created = writer.Create(entity, std::move(inputs[i]), options);
+          if (!created.ok()) return ForRecord(i, created.status());
+          result->ids.emplace_back(created->record.at("id").get_string());
+        }
+        result->count = static_cast<std::int64_t>(result->ids.size());
+        return Status();
+      },
+      [result, done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(std::move(*result));
+      });
+}
+
+void MassActions::Update(const auth::Principal& principal, const metadata::EntityDef& entity,
+                         MassSelection selection, json::object data, Callback<MassResult> done) {
+  if (Status s = RecordService::CheckAccess(principal, entity, "edit"); !s.ok())
+    return done(std::move(s));
+  if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
+  auto input = ParseRecordInput(entity, data, WriteMode::kUpdate);
+  if (!input.ok()) return done(std::move(input).TakeStatus());
+  auto result = std::make_shared<MassResult>();
+  RecordService& records = records_;
+  records.database().SubmitWrite(
+      [&records, principal, &entity, selection = std::move(selection),
+       input = std::move(input).value(), result](store::Connection& conn) -> Status {
+        std::vector<std::string> ids = selection.ids;
+        if (selection.search) {
+          CRM_ASSIGN_OR_RETURN(
+              ids, records.FindIds(conn, principal, entity, *selection.search, kMaxMassSelection));
+        }
+        RecordWriter writer(records.metadata(), conn, principal, records.clock().Now());
+        for (const auto& id : ids) {
+          auto updated = writer.Update(entity, id, input, WriteOptions{});
+          if (updated.status().code() == StatusCode::kNotFound) continue;
+          CRM_RETURN_IF_ERROR(updated.status());
+          result->ids.push_back(id);
+        }
+        result->count = static_cast<std::int64_t>(result->ids.size());
+        return {};
+      },
+      [result, done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(std::move(*result));
+      });
+}
+
+void MassActions::Delete(const auth::Principal& principal, const metadata::EntityDef& entity,
+                         MassSelection selection, Callback<MassResult> done) {
+  if (Status s = RecordService::CheckAccess(principal, entity, "delete"); !s.ok())
+    return done(std::move(s));
+  if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
+  auto result = std::make_shared<MassResult>();
+  RecordService& records = records_;
+  records.database().SubmitWrite(
+      [&records, principal, &entity, selection = std::move(selection),
+       result](store::Connection& conn) -> Status {
+        std::vector<std::string> ids = selection.ids;
+        if (selection.search) {
+          CRM_ASSIGN_OR_RETURN(
+              ids, records.FindIds(conn, principal, entity, *selection.search, kMaxMassSelection));
+        }
+        RecordWriter writer(records.metadata(), conn, principal, records.clock().Now());
+        for (const auto& id : ids) {
+          const Status deleted = writer.Delete(entity, id, WriteOptions{});
+          if (deleted.code() == StatusCode::kNotFound) continue;
+          CRM_RETURN_IF_ERROR(deleted);
+          result->ids.push_back(id);
+        }
+        result->count = static_cast<std::int64_t>(result->ids.size());
+        return {};
+      },
+      [result, done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(std::move(*result));
+      });
+}
+
+}  // namespace crm::service

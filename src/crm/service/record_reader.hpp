@@ -1,0 +1,85 @@
+// RecordReader: reads records from the store and shapes them as EspoCRM does on the wire: every
+// requested attribute present (nulls included) in metadata order, link names resolved, linkMultiple
+// ids/names/columns filled from the join tables, emailAddressData/phoneNumberData as arrays,
+// computed attributes (person name, duration, converted currency) filled in.
+//
+// Thread-safety: stateless apart from immutable metadata; each call uses the Connection it is
+// given, which belongs to the calling thread (or to the writer during a write job).
+#ifndef CRM_SERVICE_RECORD_READER_HPP_
+#define CRM_SERVICE_RECORD_READER_HPP_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "crm/auth/principal.hpp"
+#include "crm/common/status.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/query/sql.hpp"
+#include "crm/store/database.hpp"
+
+namespace crm::service {
+
+// Which attributes a read returns.
+enum class AttributeSet {
+  kFull,  // GET by id and write responses: everything, linkMultiple and email/phone data included
+  kList,  // lists without select: stored attributes and link names, no linkMultiple or email data
+};
+
+class RecordReader {
+ public:
+  explicit RecordReader(const metadata::Metadata& metadata) : metadata_(metadata) {}
+
+  // Attribute indexes for `set` that `principal` may read, in wire order.
+  std::vector<int> Attributes(const metadata::EntityDef& entity, AttributeSet set,
+                              const auth::Principal& principal) const;
+
+  struct StoredRecord {
+    boost::json::object record;
+    std::int64_t version = 0;  // the row's version_number (ETag), whether or not it is an attribute
+  };
+
+  // Reads one live record; nullopt when there is none with `id`.
+  Result<std::optional<StoredRecord>> ReadById(store::Connection& conn,
+                                               const metadata::EntityDef& entity,
+                                               std::string_view id,
+                                               const std::vector<int>& attributes) const;
+
+  // Receives a row's extra columns (those after the attribute columns, starting at `first`).
+  using ExtraColumns =
+      std::function<void(const store::Row& row, int first, boost::json::object& record)>;
+
+  // Runs `select` (built over BuildProjection(entity, attributes, ...) with its columns in
+  // `columns`) and shapes each row; computed attributes among `attributes` are filled per record.
+  Status ReadRows(store::Connection& conn, const metadata::EntityDef& entity,
+                  const query::SqlFragment& select, const std::vector<int>& columns,
+                  const std::vector<int>& attributes, std::vector<boost::json::object>& out,
+                  const ExtraColumns& extra = nullptr) const;
+
+  // Ids, names and relation columns of the records linked to `id` through `link` (a hasMany link),
+  // in link order; for linkMultiple attributes.
+  struct LinkedRecord {
+    std::string id;
+    std::string name;
+    boost::json::object columns;
+  };
+  Result<std::vector<LinkedRecord>> ReadLinked(store::Connection& conn,
+                                               const metadata::LinkDef& link,
+                                               std::string_view id) const;
+
+ private:
+  Status FillComputed(store::Connection& conn, const metadata::EntityDef& entity,
+                      const std::vector<int>& attributes, boost::json::object& record) const;
+
+  const metadata::Metadata& metadata_;
+};
+
+}  // namespace crm::service
+
+#endif  // CRM_SERVICE_RECORD_READER_HPP_

@@ -1,0 +1,320 @@
+#include "crm/service/record_service.hpp"
+
+#include <algorithm>
+
+#include "crm/common/ids.hpp"
+#include "crm/query/projection.hpp"
+#include "crm/query/where.hpp"
+#include "crm/service/record_input.hpp"
+#include "crm/service/record_writer.hpp"
+
+namespace crm::service {
+namespace {
+
+namespace json = boost::json;
+using metadata::AttributeDef;
+using metadata::AttributeKind;
+using metadata::EntityDef;
+using metadata::FieldType;
+
+// Names the seed document uses in `select` for EspoCRM's attributes.
+std::string_view SelectAlias(std::string_view name) {
+  if (name == "email") return "emailAddress";
+  if (name == "phone") return "phoneNumber";
+  return name;
+}
+
+bool Readable(const AttributeDef& attribute, const auth::Principal& principal) {
+  return !attribute.internal && (!attribute.sensitive || principal.is_admin());
+}
+
+// The attributes a list returns for `select`: the requested ones plus what EspoCRM always adds (id,
+// the names of selected links, the order attribute, createdById/assignedUserId), in metadata order.
+Result<std::vector<int>> SelectedAttributes(const EntityDef& entity,
+                                            const std::vector<std::string>& select,
+                                            const std::string& order_by,
+                                            const auth::Principal& principal) {
+  std::vector<bool> chosen(entity.attributes.size(), false);
+  const auto choose = [&](std::string_view name) {
+    const int index = entity.AttributeIndex(name);
+    if (index >= 0 && Readable(entity.attributes[static_cast<std::size_t>(index)], principal)) {
+      chosen[static_cast<std::size_t>(index)] = true;
+    }
+  };
+  for (const auto& raw : select) {
+    const std::string_view name = SelectAlias(raw);
+    if (name.empty() || name == "*") continue;
+    const int index = entity.AttributeIndex(name);
+    if (index < 0 || !Readable(entity.attributes[static_cast<std::size_t>(index)], principal)) {
+      // A field name selects the field's attributes (select=account gives accountId and
+      // accountName).
+      const auto* field = entity.FindField(name);
+      if (field == nullptr || field->internal || field->attributes.empty()) {
+        return Status::InvalidArgument("Unknown attribute '" + std::string(raw) + "' in select.");
+      }
+      for (const int a : field->attributes)
+        choose(entity.attributes[static_cast<std::size_t>(a)].name);
+      continue;
+    }
+    chosen[static_cast<std::size_t>(index)] = true;
+    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
+    if (attribute.field >= 0) {
+      const auto& field = entity.FieldOf(attribute);
+      if (field.type == FieldType::kLink || field.type == FieldType::kLinkParent) {
+        for (const int a : field.attributes)
+          choose(entity.attributes[static_cast<std::size_t>(a)].name);
+      }
+      if (entity.person && (name == "firstName" || name == "lastName")) choose("name");
+    }
+  }
+  choose("id");
+  choose(order_by);
+  choose("createdById");
+  choose("assignedUserId");
+  std::vector<int> out;
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    if (chosen[i]) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+Result<std::string> OrderClause(const metadata::Metadata& metadata, const EntityDef& entity,
+                                const std::string& order_by, bool desc,
+                                const auth::Principal& principal) {
+  const std::string direction = desc ? " DESC" : " ASC";
+  const AttributeDef* attribute = entity.FindAttribute(order_by);
+  if (attribute == nullptr) {
+    // Ordering by a link field orders by the linked record's name, as EspoCRM does.
+    const auto* field = entity.FindField(order_by);
+    if (field != nullptr &&
+        (field->type == FieldType::kLink || field->type == FieldType::kLinkParent)) {
+      attribute = entity.FindAttribute(order_by + "Name");
+    } else if (field != nullptr && !field->attributes.empty()) {
+      attribute = &entity.attributes[static_cast<std::size_t>(field->attributes.front())];
+    }
+  }
+  if (attribute == nullptr || !Readable(*attribute, principal) ||
+      !query::IsSqlAttribute(*attribute) || attribute->type == metadata::ValueType::kJson ||
+      attribute->type == metadata::ValueType::kObject) {
+    return Status::InvalidArgument("Unknown attribute '" + order_by + "' in orderBy.");
+  }
+  std::string clause;
+  if (attribute->kind == AttributeKind::kPersonName) {
+    clause = "t.\"first_name\"" + direction + ", t.\"last_name\"" + direction;
+  } else {
+    clause = *query::AttributeExpression(metadata, entity, *attribute) + direction;
+  }
+  // A stable order across pages: ties broken by id.
+  return clause + ", t.\"id\"" + direction;
+}
+
+}  // namespace
+
+RecordService::RecordService(std::shared_ptr<const metadata::Metadata> metadata,
+                             store::Database& db, const Clock& clock)
+    : metadata_(std::move(metadata)), db_(db), clock_(clock), reader_(*metadata_) {}
+
+Status RecordService::CheckAccess(const auth::Principal& principal, const EntityDef& entity,
+                                  std::string_view action) {
+  if (action == "read" || principal.is_admin()) return {};
+  if (entity.name == "User" || entity.name == "Team") {
+    return Status::PermissionDenied("No " + std::string(action) + " access.");
+  }
+  return {};
+}
+
+Result<RecordResult> RecordService::Read(const auth::Principal& principal, const EntityDef& entity,
+                                         std::string_view id) {
+  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
+  if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
+  CRM_ASSIGN_OR_RETURN(
+      auto stored, reader_.ReadById(*conn, entity, id,
+                                    reader_.Attributes(entity, AttributeSet::kFull, principal)));
+  if (!stored) return Status::NotFound("Record " + std::string(id) + " does not exist.");
+  return RecordResult{std::move(stored->record), stored->version};
+}
+
+Result<ListResult> RecordService::List(const auth::Principal& principal, const EntityDef& entity,
+                                       const query::SearchParams& params, ListOptions options,
+                                       const ListScope* scope) {
+  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
+  const std::int64_t max_size = params.max_size.value_or(kDefaultMaxSize);
+  if (max_size > kMaxMaxSize) {
+    return Status::InvalidArgument("Max size should not exceed " + std::to_string(kMaxMaxSize) +
+                                   ". Use offset and limit.");
+  }
+  if (max_size < 0) return Status::InvalidArgument("maxSize must not be negative.");
+  const std::int64_t offset = params.offset.value_or(0);
+  if (offset < 0) return Status::InvalidArgument("offset must not be negative.");
+
+  const std::string order_by = params.order_by.value_or(entity.order_by);
+  const bool desc = params.order_desc.value_or(params.order_by ? false : entity.order_desc);
+  CRM_ASSIGN_OR_RETURN(const std::string order,
+                       OrderClause(*metadata_, entity, order_by, desc, principal));
+
+  std::vector<int> attributes;
+  if (params.select) {
+    CRM_ASSIGN_OR_RETURN(attributes,
+                         SelectedAttributes(entity, *params.select, order_by, principal));
+  } else {
+    attributes = reader_.Attributes(entity, AttributeSet::kList, principal);
+  }
+
+  const query::FilterContext filter_context{*metadata_, entity, db_.dialect(), clock_.Now(),
+                                            principal.id};
+  CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, query::CompileFilters(params, filter_context));
+  query::SqlFragment where;
+  where.sql = " WHERE t.\"deleted\" = 0";
+  if (scope != nullptr && !scope->condition.empty()) {
+    where.sql += " AND " + scope->condition;
+    where.params = scope->condition_params;
+  }
+  if (!filter.sql.empty()) {
+    where.sql += " AND (" + filter.sql + ")";
+    where.params.insert(where.params.end(), filter.params.begin(), filter.params.end());
+  }
+  // The FROM clause with the scope's join; its parameters come before the WHERE clause's.
+  std::string from_join;
+  std::vector<query::SqlValue> params_before_where;
+  if (scope != nullptr) {
+    from_join = scope->join;
+    params_before_where = scope->join_params;
+  }
+
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
+  ListResult result;
+  const bool count_total = options.count_total && !params.quick_search;
+  std::vector<std::string> extra;
+  if (scope != nullptr) {
+    for (const auto& column : scope->columns) extra.push_back(column.expression);
+  }
+  const query::Projection projection =
+      query::BuildProjection(*metadata_, entity, attributes, extra);
+  query::SqlFragment select;
+  select.sql =
+      projection.select_from + from_join + where.sql + " ORDER BY " + order + " LIMIT ? OFFSET ?";
+  select.params = params_before_where;
+  select.params.insert(select.params.end(), where.params.begin(), where.params.end());
+  // Without a total, one row more than the page tells whether more records exist.
+  select.params.emplace_back(count_total ? max_size : max_size + 1);
+  select.params.emplace_back(offset);
+  RecordReader::ExtraColumns relation_columns;
+  if (scope != nullptr && !scope->columns.empty()) {
+    relation_columns = [scope](const store::Row& row, int first, json::object& record) {
+      int index = first;
+      for (const auto& column : scope->columns) {
+        if (row.IsNull(index)) {
+          record[column.name] =
+              column.type == metadata::ValueType::kBool ? json::value(false) : json::value();
+        } else if (column.type == metadata::ValueType::kBool) {
+          record[column.name] = row.Int(index) != 0;
+        } else if (column.type == metadata::ValueType::kInt) {
+          record[column.name] = row.Int(index);
+        } else {
+          record[column.name] = json::string_view(row.Text(index));
+        }
+        ++index;
+      }
+    };
+  }
+  CRM_RETURN_IF_ERROR(reader_.ReadRows(*conn, entity, select, projection.columns, attributes,
+                                       result.list, relation_columns));
+
+  if (count_total) {
+    query::SqlFragment count;
+    count.sql = "SELECT COUNT(*) FROM " + query::QuoteIdentifier(entity.table) + " t" + from_join +
+                where.sql;
+    count.params = params_before_where;
+    count.params.insert(count.params.end(), where.params.begin(), where.params.end());
+    CRM_RETURN_IF_ERROR(conn->Query(count, [&](const store::Row& row) {
+      result.total = row.Int(0);
+      return false;
+    }));
+  } else {
+    const bool more = static_cast<std::int64_t>(result.list.size()) > max_size;
+    if (more) result.list.pop_back();
+    result.total = more ? -1 : -2;
+  }
+  return result;
+}
+
+Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,
+                                                        const auth::Principal& principal,
+                                                        const EntityDef& entity,
+                                                        const query::SearchParams& params,
+                                                        std::size_t limit) {
+  const query::FilterContext filter_context{*metadata_, entity, db_.dialect(), clock_.Now(),
+                                            principal.id};
+  CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, query::CompileFilters(params, filter_context));
+  query::SqlFragment select;
+  select.sql =
+      "SELECT t.\"id\" FROM " + query::QuoteIdentifier(entity.table) + " t WHERE t.\"deleted\" = 0";
+  if (!filter.sql.empty()) select.sql += " AND (" + filter.sql + ")";
+  select.sql += " ORDER BY t.\"id\" LIMIT ?";
+  select.params = std::move(filter.params);
+  select.params.emplace_back(static_cast<std::int64_t>(limit));
+  std::vector<std::string> ids;
+  CRM_RETURN_IF_ERROR(conn.Query(select, [&](const store::Row& row) {
+    ids.emplace_back(row.Text(0));
+    return true;
+  }));
+  return ids;
+}
+
+void RecordService::Create(const auth::Principal& principal, const EntityDef& entity,
+                           json::object body, WriteOptions options, Callback<RecordResult> done) {
+  if (Status s = CheckAccess(principal, entity, "create"); !s.ok()) return done(std::move(s));
+  auto input = ParseRecordInput(entity, body, WriteMode::kCreate);
+  if (!input.ok()) return done(std::move(input).TakeStatus());
+  auto result = std::make_shared<Result<RecordResult>>(Status::Internal("write did not run"));
+  db_.SubmitWrite(
+      [this, principal, &entity, input = std::move(input).value(), options,
+       result](store::Connection& conn) mutable {
+        RecordWriter writer(*metadata_, conn, principal, clock_.Now());
+        *result = writer.Create(entity, std::move(input), options);
+        return result->status();
+      },
+      [result, done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(std::move(*result));
+      });
+}
+
+void RecordService::Update(const auth::Principal& principal, const EntityDef& entity,
+                           std::string id, json::object body, WriteOptions options,
+                           Callback<RecordResult> done) {
+  if (Status s = CheckAccess(principal, entity, "edit"); !s.ok()) return done(std::move(s));
+  if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
+  auto input = ParseRecordInput(entity, body, WriteMode::kUpdate);
+  if (!input.ok()) return done(std::move(input).TakeStatus());
+  auto result = std::make_shared<Result<RecordResult>>(Status::Internal("write did not run"));
+  db_.SubmitWrite(
+      [this, principal, &entity, id = std::move(id), input = std::move(input).value(), options,
+       result](store::Connection& conn) mutable {
+        RecordWriter writer(*metadata_, conn, principal, clock_.Now());
+        *result = writer.Update(entity, id, std::move(input), options);
+        return result->status();
+      },
+      [result, done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(std::move(*result));
+      });
+}
+
+void RecordService::Delete(const auth::Principal& principal, const EntityDef& entity,
+                           std::string id, WriteOptions options, Callback<bool> done) {
+  if (Status s = CheckAccess(principal, entity, "delete"); !s.ok()) return done(std::move(s));
+  if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
+  db_.SubmitWrite(
+      [this, principal, &entity, id = std::move(id), options](store::Connection& conn) {
+        RecordWriter writer(*metadata_, conn, principal, clock_.Now());
+        return writer.Delete(entity, id, options);
+      },
+      [done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(true);
+      });
+}
+
+}  // namespace crm::service

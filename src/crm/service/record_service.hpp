@@ -1,0 +1,133 @@
+// RecordService: the record API of every entity, independent of HTTP. Reads run on the calling
+// thread through the store's per-thread read connection. Writes are checked and normalised on the
+// calling thread, then run as one write job on the store's writer (duplicate check, version check,
+// business rules, the row, its links, and the read-back of the saved record all in one
+// transaction); the callback fires once that transaction has committed, so an acknowledged write is
+// durable.
+//
+// Thread-safety: all methods may be called concurrently from any thread. Write callbacks run on the
+// store's writer thread and must return quickly (post the result elsewhere).
+#ifndef CRM_SERVICE_RECORD_SERVICE_HPP_
+#define CRM_SERVICE_RECORD_SERVICE_HPP_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "crm/auth/principal.hpp"
+#include "crm/common/status.hpp"
+#include "crm/common/time.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/query/search_params.hpp"
+#include "crm/service/record_reader.hpp"
+#include "crm/store/database.hpp"
+
+namespace crm::service {
+
+template <typename T>
+using Callback = std::function<void(Result<T>)>;
+
+// A record as returned to clients, with the version that its ETag is made of.
+struct RecordResult {
+  boost::json::object record;
+  std::int64_t version = 0;
+};
+
+struct ListResult {
+  std::int64_t total = 0;  // -1: more records exist, -2: no more (when the total was not counted)
+  std::vector<boost::json::object> list;
+};
+
+struct ListOptions {
+  bool count_total = true;  // false for X-No-Total: true
+};
+
+// Narrows a list to the records related to one record (related lists): a join and/or a condition
+// over the row alias `t`, and relation columns added to each row under the given attribute names.
+struct ListScope {
+  std::string join;  // " JOIN ... r ON ..." appended after the FROM clause
+  std::vector<query::SqlValue> join_params;
+  std::string condition;  // AND-ed into WHERE
+  std::vector<query::SqlValue> condition_params;
+  struct Column {
+    std::string name;        // attribute name in each row ("accountRole")
+    std::string expression;  // SQL over the scope's join
+    metadata::ValueType type = metadata::ValueType::kString;
+  };
+  std::vector<Column> columns;
+};
+
+struct WriteOptions {
+  bool skip_duplicate_check = false;           // X-Skip-Duplicate-Check: true
+  std::optional<std::int64_t> version_number;  // X-Version-Number (optimistic concurrency)
+  std::optional<std::vector<std::int64_t>>
+      if_match;  // versions named by If-Match; empty vector = "*"
+};
+
+// Page-size limits of list requests.
+inline constexpr std::int64_t kDefaultMaxSize = 20;
+inline constexpr std::int64_t kMaxMaxSize = 200;
+
+class RecordService {
+ public:
+  RecordService(std::shared_ptr<const metadata::Metadata> metadata, store::Database& db,
+                const Clock& clock);
+
+  const metadata::Metadata& metadata() const { return *metadata_; }
+
+  // kNotFound "Record {id} does not exist." when there is no live record; kInvalidArgument for a
+  // malformed id; kPermissionDenied when `principal` may not read the entity.
+  Result<RecordResult> Read(const auth::Principal& principal, const metadata::EntityDef& entity,
+                            std::string_view id);
+
+  // kInvalidArgument for bad search parameters (unknown attribute, bad where, maxSize > 200, ...).
+  // `scope` (optional) narrows the list to the records related to another one.
+  Result<ListResult> List(const auth::Principal& principal, const metadata::EntityDef& entity,
+                          const query::SearchParams& params, ListOptions options,
+                          const ListScope* scope = nullptr);
+
+  // Ids of the live records of `entity` matching `params`' filters (where, textFilter,
+  // primaryFilter, boolFilterList), at most `limit`. For mass actions and mass relate.
+  Result<std::vector<std::string>> FindIds(store::Connection& conn,
+                                           const auth::Principal& principal,
+                                           const metadata::EntityDef& entity,
+                                           const query::SearchParams& params, std::size_t limit);
+
+  store::Database& database() { return db_; }
+  const Clock& clock() const { return clock_; }
+
+  // kInvalidArgument (validation, with messageTranslation details), kConflict (duplicates: details
+  // {"duplicates": [...]}), kPermissionDenied.
+  void Create(const auth::Principal& principal, const metadata::EntityDef& entity,
+              boost::json::object body, WriteOptions options, Callback<RecordResult> done);
+
+  // As Create, plus kNotFound "Record {id} not found.", kConflict "modified" (details {"values",
+  // "versionNumber"}) for a stale X-Version-Number, kFailedPrecondition for a failed If-Match.
+  void Update(const auth::Principal& principal, const metadata::EntityDef& entity, std::string id,
+              boost::json::object body, WriteOptions options, Callback<RecordResult> done);
+
+  // Soft-deletes; kNotFound "Record {id} not found." when there is no live record.
+  void Delete(const auth::Principal& principal, const metadata::EntityDef& entity, std::string id,
+              WriteOptions options, Callback<bool> done);
+
+  // The access rule: everyone may read every entity; User and Team are changed by admins only.
+  static Status CheckAccess(const auth::Principal& principal, const metadata::EntityDef& entity,
+                            std::string_view action);
+
+ private:
+  std::shared_ptr<const metadata::Metadata> metadata_;
+  store::Database& db_;
+  const Clock& clock_;
+  RecordReader reader_;
+};
+
+}  // namespace crm::service
+
+#endif  // CRM_SERVICE_RECORD_SERVICE_HPP_

@@ -1,0 +1,73 @@
+// RecordWriter: the write half of the record service, run inside a store write job (one
+// transaction): inserts, updates and soft-deletes of one record with everything that belongs to it
+// (link tables, email/phone lookup rows, business rules, duplicate and version checks), followed by
+// the read-back the response is made of.
+//
+// Thread-safety: used only on the store's writer thread, within one job at a time.
+#ifndef CRM_SERVICE_RECORD_WRITER_HPP_
+#define CRM_SERVICE_RECORD_WRITER_HPP_
+
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "crm/auth/principal.hpp"
+#include "crm/common/status.hpp"
+#include "crm/common/time.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/service/record_input.hpp"
+#include "crm/service/record_reader.hpp"
+#include "crm/service/record_service.hpp"
+#include "crm/store/database.hpp"
+
+namespace crm::service {
+
+class RecordWriter {
+ public:
+  RecordWriter(const metadata::Metadata& metadata, store::Connection& conn,
+               const auth::Principal& principal, TimePoint now)
+      : metadata_(metadata), reader_(metadata), conn_(conn), principal_(principal), now_(now) {}
+
+  // Creates a record from checked input; returns it as read back (full attribute set).
+  Result<RecordResult> Create(const metadata::EntityDef& entity, RecordInput input,
+                              const WriteOptions& options);
+  // Applies checked input to record `id`.
+  Result<RecordResult> Update(const metadata::EntityDef& entity, const std::string& id,
+                              RecordInput input, const WriteOptions& options);
+  Status Delete(const metadata::EntityDef& entity, const std::string& id,
+                const WriteOptions& options);
+
+  // Live records of `entity` that `input` would duplicate (same name or email address), at most
+  // five, as full records.
+  Result<std::vector<boost::json::object>> FindDuplicates(const metadata::EntityDef& entity,
+                                                          const RecordInput& input);
+
+  // The full, client-visible record `id` (kNotFound "Record {id} not found." when there is none).
+  Result<RecordResult> ReadBack(const metadata::EntityDef& entity, const std::string& id);
+
+ private:
+  Status CheckLinkTargets(const metadata::EntityDef& entity, const RecordInput& input);
+  Status CheckDuplicates(const metadata::EntityDef& entity, const RecordInput& input);
+  Status WriteContactData(const metadata::EntityDef& entity, const std::string& id,
+                          RecordInput& input, const boost::json::object* current);
+  // Returns whether any link row changed.
+  Result<bool> WriteLinkSets(const metadata::EntityDef& entity, const std::string& id,
+                             const RecordInput& input);
+  // Appends a change event to the outbox, in the current transaction.
+  Status EmitEvent(const metadata::EntityDef& entity, const std::string& id, std::string_view type,
+                   const boost::json::object& payload);
+  Status CheckPreconditions(const metadata::EntityDef& entity, const std::string& id,
+                            std::int64_t version, const boost::json::object& current,
+                            const RecordInput& input, const WriteOptions& options);
+
+  const metadata::Metadata& metadata_;
+  RecordReader reader_;
+  store::Connection& conn_;
+  const auth::Principal& principal_;
+  const TimePoint now_;
+};
+
+}  // namespace crm::service
+
+#endif  // CRM_SERVICE_RECORD_WRITER_HPP_

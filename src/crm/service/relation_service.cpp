@@ -1,0 +1,466 @@
+#include "crm/service/relation_service.hpp"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "crm/common/ids.hpp"
+#include "crm/common/strings.hpp"
+#include "crm/query/sql.hpp"
+#include "crm/service/record_reader.hpp"
+#include "crm/service/record_writer.hpp"
+
+namespace crm::service {
+namespace {
+
+namespace json = boost::json;
+using metadata::EntityDef;
+using metadata::FieldType;
+using metadata::LinkDef;
+using metadata::LinkType;
+using query::QuoteIdentifier;
+using query::SqlValue;
+
+// Most records one massRelate may link.
+constexpr std::size_t kMaxMassRelate = 10000;
+
+Result<const LinkDef*> FindLink(const EntityDef& entity, const std::string& name,
+                                bool for_listing) {
+  const LinkDef* link = entity.FindLink(name);
+  if (link == nullptr || (for_listing && link->type == LinkType::kBelongsToParent)) {
+    if (for_listing) return Status::NotFound("Link does not exist.");
+    return Status::NotFound("Entity " + entity.name + " does not have link " + name + ".");
+  }
+  return link;
+}
+
+Result<bool> RecordExists(store::Connection& conn, const EntityDef& entity, const std::string& id) {
+  bool found = false;
+  const std::array<SqlValue, 1> params = {id};
+  CRM_RETURN_IF_ERROR(conn.Query(
+      "SELECT 1 FROM " + QuoteIdentifier(entity.table) + " WHERE \"id\" = ? AND \"deleted\" = 0",
+      params, [&](const store::Row&) {
+        found = true;
+        return false;
+      }));
+  return found;
+}
+
+std::string Placeholders(std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
+  return out;
+}
+
+// The join-table scope of a many-to-many link from the side of the record `id`: " AND r.near = ?
+// ...".
+std::string JoinScope(const LinkDef& link, const std::string& alias, const std::string& id,
+                      std::vector<SqlValue>& params) {
+  std::string sql = alias + "." + QuoteIdentifier(link.near_key_column) + " = ?";
+  params.emplace_back(id);
+  for (const auto& [column, value] : link.conditions) {
+    sql += " AND " + alias + "." + QuoteIdentifier(column) + " = ?";
+    params.emplace_back(value);
+  }
+  return sql;
+}
+
+// The belongsTo link that names the primary member of a many-to-many set: Contact.account for
+// Contact.accounts. nullptr when there is none.
+const LinkDef* PrimaryOf(const EntityDef& entity, const LinkDef& set) {
+  if (!set.many_to_many() || set.name.size() < 2 || set.name.back() != 's') return nullptr;
+  const LinkDef* single = entity.FindLink(set.name.substr(0, set.name.size() - 1));
+  if (single == nullptr || single->type != LinkType::kBelongsTo || single->entity != set.entity)
+    return nullptr;
+  return single;
+}
+
+// Keeps primary links consistent with many-to-many sets after `ids` were linked to (or unlinked
+// from) record `id` through `link`: a record without a primary gets the first linked one; a primary
+// that was unlinked is cleared. Applies to both sides of the link.
+Status SyncPrimaries(store::Connection& conn, const metadata::Metadata& metadata,
+                     const EntityDef& entity, const LinkDef& link, const std::string& id,
+                     const std::vector<std::string>& ids, bool linked) {
+  if (ids.empty()) return {};
+  if (const LinkDef* primary = PrimaryOf(entity, link)) {
+    const std::string fk = QuoteIdentifier(ToSnakeCase(primary->name + "Id"));
+    std::vector<SqlValue> params;
+    std::string sql = "UPDATE " + QuoteIdentifier(entity.table) + " SET " + fk;
+    if (linked) {
+      sql += " = ? WHERE \"id\" = ? AND " + fk + " IS NULL";
+      params = {ids.front(), id};
+    } else {
+      sql += " = NULL WHERE \"id\" = ? AND " + fk + " IN (" + Placeholders(ids.size()) + ")";
+      params.emplace_back(id);
+      params.insert(params.end(), ids.begin(), ids.end());
+    }
+    CRM_RETURN_IF_ERROR(conn.Execute(sql, params).TakeStatus());
+  }
+  const EntityDef& other = metadata.Entity(link.entity);
+  const LinkDef* back = link.foreign.empty() ? nullptr : other.FindLink(link.foreign);
+  if (back == nullptr) return {};
+  if (const LinkDef* primary = PrimaryOf(other, *back)) {
+    const std::string fk = QuoteIdentifier(ToSnakeCase(primary->name + "Id"));
+    std::vector<SqlValue> params;
+    std::string sql = "UPDATE " + QuoteIdentifier(other.table) + " SET " + fk;
+    if (linked) {
+      sql += " = ? WHERE " + fk + " IS NULL AND \"id\" IN (" + Placeholders(ids.size()) + ")";
+      params.emplace_back(id);
+    } else {
+      sql += " = NULL WHERE " + fk + " = ? AND \"id\" IN (" + Placeholders(ids.size()) + ")";
+      params.emplace_back(id);
+    }
+    params.insert(params.end(), ids.begin(), ids.end());
+    CRM_RETURN_IF_ERROR(conn.Execute(sql, params).TakeStatus());
+  }
+  return {};
+}
+
+// Relation columns shown in related lists, by attribute name: taken from this side's linkMultiple
+// field for the link (Meeting.contacts: status -> acceptanceStatus) or the other side's
+// (Account.contacts rows carry Contact.accounts' accountRole and accountIsInactive).
+std::vector<ListScope::Column> RelationColumns(const metadata::Metadata& metadata,
+                                               const EntityDef& entity, const LinkDef& link) {
+  std::vector<ListScope::Column> out;
+  const EntityDef& other = metadata.Entity(link.entity);
+  const metadata::FieldDef* field = entity.FindField(link.name);
+  if (field == nullptr || field->columns.empty()) field = other.FindField(link.foreign);
+  for (const auto& column : link.additional_columns) {
+    std::string name = column.name;
+    if (field != nullptr) {
+      for (const auto& [wire, attribute] : field->columns) {
+        if (wire == column.name) name = attribute;
+      }
+    }
+    out.push_back({name, "r." + QuoteIdentifier(column.column), column.type});
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ListResult> RelationService::ListRelated(const auth::Principal& principal,
+                                                const EntityDef& entity, const std::string& id,
+                                                const std::string& link_name,
+                                                const query::SearchParams& params,
+                                                ListOptions options) {
+  CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, entity, "read"));
+  CRM_ASSIGN_OR_RETURN(const LinkDef* link, FindLink(entity, link_name, true));
+  if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + id + "'.");
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, records_.database().ReadConnection());
+  CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(*conn, entity, id));
+  if (!exists) return Status::NotFound("Record " + id + " does not exist.");
+
+  const metadata::Metadata& metadata = records_.metadata();
+  const EntityDef& other = metadata.Entity(link->entity);
+  ListScope scope;
+  switch (link->type) {
+    case LinkType::kHasMany:
+      if (link->many_to_many()) {
+        scope.join = " JOIN " + QuoteIdentifier(link->join_table) + " r ON r." +
+                     QuoteIdentifier(link->far_key_column) + " = t.\"id\" AND " +
+                     JoinScope(*link, "r", id, scope.join_params);
+        scope.columns = RelationColumns(metadata, entity, *link);
+      } else {
+        scope.condition = "t." + QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) + " = ?";
+        scope.condition_params = {id};
+      }
+      break;
+    case LinkType::kHasOne:
+      scope.condition = "t." + QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) + " = ?";
+      scope.condition_params = {id};
+      break;
+    case LinkType::kHasChildren:
+      scope.condition = "t." + QuoteIdentifier(ToSnakeCase(link->foreign + "Type")) +
+                        " = ? AND t." + QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) + " = ?";
+      scope.condition_params = {entity.name, id};
+      break;
+    case LinkType::kBelongsTo:
+      scope.condition = "t.\"id\" = (SELECT " + QuoteIdentifier(ToSnakeCase(link->name + "Id")) +
+                        " FROM " + QuoteIdentifier(entity.table) + " WHERE \"id\" = ?)";
+      scope.condition_params = {id};
+      break;
+    case LinkType::kBelongsToParent:
+      return Status::NotFound("Link does not exist.");
+  }
+  // Relation columns are always in related rows; naming them in select is allowed but changes
+  // nothing.
+  if (params.select && !scope.columns.empty()) {
+    query::SearchParams narrowed = params;
+    std::erase_if(*narrowed.select, [&scope](const std::string& name) {
+      return std::any_of(scope.columns.begin(), scope.columns.end(),
+                         [&name](const ListScope::Column& column) { return column.name == name; });
+    });
+    return records_.List(principal, other, narrowed, options, &scope);
+  }
+  return records_.List(principal, other, params, options, &scope);
+}
+
+void RelationService::Link(const auth::Principal& principal, const EntityDef& entity,
+                           std::string id, std::string link_name, LinkSelection selection,
+                           Callback<bool> done) {
+  if (Status s = RecordService::CheckAccess(principal, entity, "edit"); !s.ok())
+    return done(std::move(s));
+  auto link = FindLink(entity, link_name, false);
+  if (!link.ok()) return done(link.status());
+  if ((*link)->type == LinkType::kHasOne || (*link)->type == LinkType::kBelongsToParent) {
+    return done(
+        Status::PermissionDenied("Only manyMany, hasMany & hasChildren relations are allowed."));
+  }
+  if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
+  for (const auto& other_id : selection.ids) {
+    if (!IsWellFormedId(other_id))
+      return done(Status::InvalidArgument("Bad id '" + other_id + "'."));
+  }
+  if ((*link)->type == LinkType::kBelongsTo &&
+      (selection.mass_relate || selection.ids.size() != 1)) {
+    return done(Status::InvalidArgument("A " + link_name + " link takes exactly one id."));
+  }
+  RecordService& records = records_;
+  records.database().SubmitWrite(
+      [&records, principal, &entity, link = *link, id = std::move(id),
+       selection = std::move(selection)](store::Connection& conn) -> Status {
+        const metadata::Metadata& metadata = records.metadata();
+        const EntityDef& other = metadata.Entity(link->entity);
+        CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
+        if (!exists) return Status::NotFound("Record " + id + " not found.");
+        std::vector<std::string> ids = selection.ids;
+        if (selection.mass_relate) {
+          CRM_ASSIGN_OR_RETURN(
+              ids, records.FindIds(conn, principal, other, *selection.mass_relate, kMaxMassRelate));
+        }
+        for (const auto& other_id : ids) {
+          CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
+          if (!found) return Status::NotFound("Record " + other_id + " not found.");
+        }
+        if (link->type == LinkType::kBelongsTo) {
+          // Setting the foreign key is an update of this record (events, version, business rules).
+          RecordWriter writer(metadata, conn, principal, records.clock().Now());
+          CRM_ASSIGN_OR_RETURN(
+              RecordInput input,
+              ParseRecordInput(entity, json::object{{link->name + "Id", ids.front()}},
+                               WriteMode::kUpdate));
+          return writer.Update(entity, id, std::move(input), WriteOptions{}).TakeStatus();
+        }
+        for (const auto& other_id : ids) {
+          if (link->many_to_many()) {
+            std::vector<SqlValue> params = {id, other_id};
+            std::string columns = QuoteIdentifier(link->near_key_column) + ", " +
+                                  QuoteIdentifier(link->far_key_column);
+            std::vector<SqlValue> exists_params;
+            const std::string scope = JoinScope(*link, "x", id, exists_params);
+            for (const auto& [column, value] : link->conditions) {
+              columns += ", " + QuoteIdentifier(column);
+              params.emplace_back(value);
+            }
+            for (const auto& column : link->additional_columns) {
+              columns += ", " + QuoteIdentifier(column.column);
+              if (column.default_value.is_bool()) {
+                params.emplace_back(std::int64_t{column.default_value.get_bool() ? 1 : 0});
+              } else if (column.default_value.is_string()) {
+                params.emplace_back(std::string(column.default_value.get_string()));
+              } else {
+                params.emplace_back(nullptr);
+              }
+            }
+            // Linking an already linked pair leaves it (and its relation columns) as it is.
+            params.insert(params.end(), exists_params.begin(), exists_params.end());
+            params.emplace_back(other_id);
+            CRM_RETURN_IF_ERROR(
+                conn.Execute("INSERT INTO " + QuoteIdentifier(link->join_table) + " (" + columns +
+                                 ") SELECT " +
+                                 Placeholders(params.size() - exists_params.size() - 1) +
+                                 " WHERE NOT EXISTS (SELECT 1 FROM " +
+                                 QuoteIdentifier(link->join_table) + " x WHERE " + scope +
+                                 " AND x." + QuoteIdentifier(link->far_key_column) + " = ?)",
+                             params)
+                    .TakeStatus());
+          } else if (link->type == LinkType::kHasMany) {
+            const std::array<SqlValue, 2> params = {id, other_id};
+            CRM_RETURN_IF_ERROR(
+                conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
+                                 QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) +
+                                 " = ? WHERE \"id\" = ?",
+                             params)
+                    .TakeStatus());
+          } else {
+            const std::array<SqlValue, 3> params = {entity.name, id, other_id};
+            CRM_RETURN_IF_ERROR(
+                conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
+                                 QuoteIdentifier(ToSnakeCase(link->foreign + "Type")) + " = ?, " +
+                                 QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) +
+                                 " = ? WHERE \"id\" = ?",
+                             params)
+                    .TakeStatus());
+          }
+        }
+        return SyncPrimaries(conn, metadata, entity, *link, id, ids, true);
+      },
+      [done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(true);
+      });
+}
+
+void RelationService::Unlink(const auth::Principal& principal, const EntityDef& entity,
+                             std::string id, std::string link_name, std::vector<std::string> ids,
+                             Callback<bool> done) {
+  if (Status s = RecordService::CheckAccess(principal, entity, "edit"); !s.ok())
+    return done(std::move(s));
+  auto link = FindLink(entity, link_name, false);
+  if (!link.ok()) return done(link.status());
+  if ((*link)->type == LinkType::kHasOne || (*link)->type == LinkType::kBelongsToParent) {
+    return done(
+        Status::PermissionDenied("Only manyMany, hasMany & hasChildren relations are allowed."));
+  }
+  if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
+  for (const auto& other_id : ids) {
+    if (!IsWellFormedId(other_id))
+      return done(Status::InvalidArgument("Bad id '" + other_id + "'."));
+  }
+  RecordService& records = records_;
+  records.database().SubmitWrite(
+      [&records, principal, &entity, link = *link, id = std::move(id),
+       ids = std::move(ids)](store::Connection& conn) -> Status {
+        const metadata::Metadata& metadata = records.metadata();
+        const EntityDef& other = metadata.Entity(link->entity);
+        CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
+        if (!exists) return Status::NotFound("Record " + id + " not found.");
+        if (link->type == LinkType::kBelongsTo) {
+          const std::string fk = QuoteIdentifier(ToSnakeCase(link->name + "Id"));
+          std::optional<std::string> current;
+          const std::array<SqlValue, 1> key = {id};
+          CRM_RETURN_IF_ERROR(conn.Query(
+              "SELECT " + fk + " FROM " + QuoteIdentifier(entity.table) + " WHERE \"id\" = ?", key,
+              [&](const store::Row& row) {
+                if (!row.IsNull(0)) current = std::string(row.Text(0));
+                return false;
+              }));
+          if (!current || std::find(ids.begin(), ids.end(), *current) == ids.end()) return {};
+          RecordWriter writer(metadata, conn, principal, records.clock().Now());
+          CRM_ASSIGN_OR_RETURN(RecordInput input,
+                               ParseRecordInput(entity, json::object{{link->name + "Id", nullptr}},
+                                                WriteMode::kUpdate));
+          return writer.Update(entity, id, std::move(input), WriteOptions{}).TakeStatus();
+        }
+        for (const auto& other_id : ids) {
+          if (link->many_to_many()) {
+            std::vector<SqlValue> params;
+            const std::string scope =
+                JoinScope(*link, QuoteIdentifier(link->join_table), id, params);
+            params.emplace_back(other_id);
+            CRM_RETURN_IF_ERROR(conn.Execute("DELETE FROM " + QuoteIdentifier(link->join_table) +
+                                                 " WHERE " + scope + " AND " +
+                                                 QuoteIdentifier(link->far_key_column) + " = ?",
+                                             params)
+                                    .TakeStatus());
+          } else if (link->type == LinkType::kHasMany) {
+            const std::string fk = QuoteIdentifier(ToSnakeCase(link->foreign + "Id"));
+            const std::array<SqlValue, 2> params = {other_id, id};
+            CRM_RETURN_IF_ERROR(conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
+                                                 fk + " = NULL WHERE \"id\" = ? AND " + fk + " = ?",
+                                             params)
+                                    .TakeStatus());
+          } else {
+            const std::string type = QuoteIdentifier(ToSnakeCase(link->foreign + "Type"));
+            const std::string fk = QuoteIdentifier(ToSnakeCase(link->foreign + "Id"));
+            const std::array<SqlValue, 3> params = {other_id, entity.name, id};
+            CRM_RETURN_IF_ERROR(conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
+                                                 type + " = NULL, " + fk +
+                                                 " = NULL WHERE \"id\" = ? AND " + type +
+                                                 " = ? AND " + fk + " = ?",
+                                             params)
+                                    .TakeStatus());
+          }
+        }
+        return SyncPrimaries(conn, metadata, entity, *link, id, ids, false);
+      },
+      [done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(true);
+      });
+}
+
+Result<ListResult> RelationService::Activities(const auth::Principal& principal,
+                                               const EntityDef& entity, const std::string& id,
+                                               bool history, const query::SearchParams& params) {
+  CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, entity, "read"));
+  if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + id + "'.");
+  const std::int64_t max_size = params.max_size.value_or(kDefaultMaxSize);
+  const std::int64_t offset = params.offset.value_or(0);
+  if (max_size > kMaxMaxSize) {
+    return Status::InvalidArgument("Max size should not exceed " + std::to_string(kMaxMaxSize) +
+                                   ". Use offset and limit.");
+  }
+  if (max_size < 0 || offset < 0)
+    return Status::InvalidArgument("maxSize and offset must not be negative.");
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, records_.database().ReadConnection());
+  CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(*conn, entity, id));
+  if (!exists) return Status::NotFound("Record " + id + " does not exist.");
+
+  const metadata::Metadata& metadata = records_.metadata();
+  // One SELECT per activity type, UNION ALL-ed and ordered by date: the newest first.
+  std::string sql;
+  std::vector<SqlValue> sql_params;
+  for (const char* type : {"Call", "Meeting", "Task"}) {
+    const EntityDef* activity = metadata.FindEntity(type);
+    if (activity == nullptr) continue;
+    const bool task = activity->name == "Task";
+    std::string condition = "(t.\"parent_type\" = ? AND t.\"parent_id\" = ?)";
+    sql_params.emplace_back(entity.name);
+    sql_params.emplace_back(id);
+    if (entity.name == "Account" && activity->FindAttribute("accountId") != nullptr) {
+      condition += " OR t.\"account_id\" = ?";
+      sql_params.emplace_back(id);
+    }
+    for (const auto& link : entity.links) {
+      if (link.entity != activity->name || !link.many_to_many()) continue;
+      std::vector<SqlValue> join_params;
+      condition += " OR t.\"id\" IN (SELECT r." + QuoteIdentifier(link.far_key_column) + " FROM " +
+                   QuoteIdentifier(link.join_table) + " r WHERE " +
+                   JoinScope(link, "r", id, join_params) + ")";
+      sql_params.insert(sql_params.end(), join_params.begin(), join_params.end());
+    }
+    std::string status;
+    if (task) {
+      status = history ? "t.\"status\" IN ('Completed', 'Canceled')"
+                       : "t.\"status\" NOT IN ('Completed', 'Canceled', 'Deferred')";
+    } else {
+      status = history ? "t.\"status\" IN ('Held', 'Not Held')" : "t.\"status\" = 'Planned'";
+    }
+    if (!sql.empty()) sql += " UNION ALL ";
+    sql += "SELECT '" + activity->name + "' AS scope, t.\"id\" AS id, " +
+           (task ? "COALESCE(t.\"date_start\", t.\"date_end\")" : "t.\"date_start\"") +
+           " AS date FROM " + QuoteIdentifier(activity->table) + " t WHERE t.\"deleted\" = 0 AND " +
+           status + " AND (" + condition + ")";
+  }
+  ListResult result;
+  const std::vector<SqlValue> count_params = sql_params;
+  CRM_RETURN_IF_ERROR(
+      conn->Query("SELECT COUNT(*) FROM (" + sql + ") a", count_params, [&](const store::Row& row) {
+        result.total = row.Int(0);
+        return false;
+      }));
+  sql_params.emplace_back(max_size);
+  sql_params.emplace_back(offset);
+  std::vector<std::pair<std::string, std::string>> page;
+  CRM_RETURN_IF_ERROR(conn->Query(
+      "SELECT scope, id FROM (" + sql + ") a ORDER BY date DESC, id DESC LIMIT ? OFFSET ?",
+      sql_params, [&](const store::Row& row) {
+        page.emplace_back(row.Text(0), row.Text(1));
+        return true;
+      }));
+  RecordReader reader(metadata);
+  for (const auto& [scope, activity_id] : page) {
+    const EntityDef& activity = metadata.Entity(scope);
+    CRM_ASSIGN_OR_RETURN(
+        auto record, reader.ReadById(*conn, activity, activity_id,
+                                     reader.Attributes(activity, AttributeSet::kList, principal)));
+    if (!record) continue;
+    record->record["_scope"] = scope;
+    result.list.push_back(std::move(record->record));
+  }
+  return result;
+}
+
+}  // namespace crm::service

@@ -1,0 +1,42 @@
+// User administration used by the command line and by first start: creating users with passwords
+// and API users with generated keys, and finding whether any user exists yet. Runs through the same
+// record writer as the API, so users look the same whichever way they were made.
+//
+// Thread-safety: functions block on the store's writer; call them from any thread but the writer's.
+#ifndef CRM_SERVICE_USER_ADMIN_HPP_
+#define CRM_SERVICE_USER_ADMIN_HPP_
+
+#include <optional>
+#include <string>
+
+#include "crm/common/status.hpp"
+#include "crm/common/time.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/store/database.hpp"
+
+namespace crm::service {
+
+struct NewUser {
+  std::string user_name;
+  std::string password;          // users with a password (not API users)
+  std::string type = "regular";  // regular, admin or api
+  std::string auth_method;       // API users: ApiKey or Hmac
+  std::string last_name;         // display name; defaults to the user name
+};
+
+struct CreatedUser {
+  std::string id;
+  std::string user_name;
+  std::string api_key;     // API users
+  std::string secret_key;  // HMAC API users
+};
+
+// kConflict when the user name is taken; kInvalidArgument for bad values.
+Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& metadata,
+                               const Clock& clock, const NewUser& user);
+
+Result<bool> AnyUserExists(store::Database& db);
+
+}  // namespace crm::service
+
+#endif  // CRM_SERVICE_USER_ADMIN_HPP_

@@ -1,0 +1,39 @@
+// The database schema derived from metadata: one table per entity (a column per stored attribute,
+// plus id, deleted and version_number), join tables for many-to-many links, lookup tables for email
+// addresses and phone numbers, and crmd's own bookkeeping tables. MigrateSchema creates what is
+// missing and adds columns and indexes that metadata gained since the database was created; it
+// never drops anything.
+//
+// Thread-safety: run MigrateSchema inside a write job (it needs the writer's transaction).
+#ifndef CRM_STORE_SCHEMA_HPP_
+#define CRM_STORE_SCHEMA_HPP_
+
+#include <string>
+#include <vector>
+
+#include "crm/common/status.hpp"
+#include "crm/metadata/metadata.hpp"
+#include "crm/store/database.hpp"
+
+namespace crm::store {
+
+// Tables crmd keeps besides entity tables.
+inline constexpr char kEmailTable[] = "entity_email_address";
+inline constexpr char kPhoneTable[] = "entity_phone_number";
+inline constexpr char kAuthTokenTable[] = "auth_token";
+inline constexpr char kMetaTable[] = "crmd_meta";
+// The transactional outbox: one row per record change, written in the change's own transaction,
+// read by webhook delivery. Columns: seq (increasing), event ("Contact.create"), entity_type,
+// entity_id, user_id, payload (JSON), created_at.
+inline constexpr char kEventTable[] = "crmd_event";
+
+// The CREATE statements for the whole schema, in order (also used by tests and docs).
+std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata,
+                                          query::Dialect dialect);
+
+// Brings the database up to the schema of `metadata`. Returns the first database error.
+Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata);
+
+}  // namespace crm::store
+
+#endif  // CRM_STORE_SCHEMA_HPP_

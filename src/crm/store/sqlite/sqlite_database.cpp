@@ -1,0 +1,307 @@
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include <atomic>
+#include <exception>
+#include <unordered_map>
+#include <utility>
+
+#include <sqlite3.h>
+
+#include <spdlog/spdlog.h>
+
+namespace crm::store {
+namespace {
+
+std::atomic<std::uint64_t> next_instance_id{1};
+
+class SqliteRow final : public Row {
+ public:
+  explicit SqliteRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  int size() const override { return sqlite3_column_count(stmt_); }
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  std::int64_t Int(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  double Double(int column) const override { return sqlite3_column_double(stmt_, column); }
+  std::string_view Text(int column) const override {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    if (text == nullptr) return {};
+    return {reinterpret_cast<const char*>(text),
+            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
+  }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+Status ErrorStatus(sqlite3* db, int rc, std::string_view what) {
+  const int primary = rc & 0xff;
+  const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return Status::Unavailable("database is busy, retry");
+  }
+  if (primary == SQLITE_CONSTRAINT) {
+    spdlog::debug("sqlite constraint in {}: {}", what, detail);
+    return Status::Conflict("the write conflicts with an existing record");
+  }
+  spdlog::error("sqlite error in {}: {} ({})", what, detail, rc);
+  return Status::Internal("database error");
+}
+
+}  // namespace
+
+// One sqlite3 handle with its statement cache. Used by one thread at a time (see store::Database).
+class SqliteConnection final : public Connection {
+ public:
+  static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options) {
+    sqlite3* db = nullptr;
+    const int rc =
+        sqlite3_open_v2(options.path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    std::unique_ptr<SqliteConnection> conn(new SqliteConnection(db));
+    if (rc != SQLITE_OK) {
+      return Status::Unavailable("cannot open database " + options.path + ": " +
+                                 sqlite3_errstr(rc));
+    }
+    sqlite3_busy_timeout(db, options.busy_timeout_ms);
+    sqlite3_extended_result_codes(db, 1);
+    const std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" +
+                                std::string(options.synchronous_full ? "FULL" : "NORMAL") +
+                                "; PRAGMA cache_size=-" + std::to_string(options.cache_size_kib) +
+                                "; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;";
+    if (Status s = conn->ExecuteScript(pragmas); !s.ok()) {
+      return Status::Unavailable("cannot configure database " + options.path);
+    }
+    return conn;
+  }
+
+  ~SqliteConnection() override {
+    for (auto& [sql, entry] : cache_) sqlite3_finalize(entry.stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  query::Dialect dialect() const override { return query::Dialect::kSqlite; }
+
+  Status Query(std::string_view sql, std::span<const query::SqlValue> params,
+               const RowCallback& on_row) override {
+    CRM_ASSIGN_OR_RETURN(Lease lease, Acquire(sql));
+    CRM_RETURN_IF_ERROR(Bind(lease.stmt, params));
+    SqliteRow row(lease.stmt);
+    while (true) {
+      const int rc = sqlite3_step(lease.stmt);
+      if (rc == SQLITE_DONE) return {};
+      if (rc != SQLITE_ROW) return ErrorStatus(db_, rc, "query");
+      if (!on_row(row)) return {};
+    }
+  }
+
+  Result<std::int64_t> Execute(std::string_view sql,
+                               std::span<const query::SqlValue> params) override {
+    CRM_ASSIGN_OR_RETURN(Lease lease, Acquire(sql));
+    CRM_RETURN_IF_ERROR(Bind(lease.stmt, params));
+    int rc = SQLITE_ROW;
+    while (rc == SQLITE_ROW) rc = sqlite3_step(lease.stmt);
+    if (rc != SQLITE_DONE) return ErrorStatus(db_, rc, "execute");
+    return static_cast<std::int64_t>(sqlite3_changes64(db_));
+  }
+
+  Status ExecuteScript(std::string_view sql) override {
+    char* error = nullptr;
+    const std::string text(sql);
+    const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error);
+    if (rc != SQLITE_OK) {
+      spdlog::error("sqlite script failed: {}", error != nullptr ? error : sqlite3_errstr(rc));
+      sqlite3_free(error);
+      return ErrorStatus(nullptr, rc, "script");
+    }
+    return {};
+  }
+
+ private:
+  struct CacheEntry {
+    sqlite3_stmt* stmt = nullptr;
+    bool in_use = false;
+  };
+
+  // A prepared statement borrowed for one call: the cached one, or a private one when the cached
+  // statement is already running (a row callback that issues the same query again).
+  class Lease {
+   public:
+    Lease(sqlite3_stmt* statement, CacheEntry* entry) : stmt(statement), entry_(entry) {}
+    Lease(Lease&& other) noexcept
+        : stmt(std::exchange(other.stmt, nullptr)), entry_(std::exchange(other.entry_, nullptr)) {}
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (stmt == nullptr) return;
+      if (entry_ != nullptr) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        entry_->in_use = false;
+      } else {
+        sqlite3_finalize(stmt);
+      }
+    }
+    sqlite3_stmt* stmt;
+
+   private:
+    CacheEntry* entry_;
+  };
+
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      spdlog::error("cannot prepare SQL: {}: {}", sqlite3_errmsg(db_), sql);
+      return ErrorStatus(db_, rc, "prepare");
+    }
+    return stmt;
+  }
+
+  Result<Lease> Acquire(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it == cache_.end()) {
+      CRM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+      it = cache_.emplace(std::string(sql), CacheEntry{stmt, false}).first;
+    }
+    if (it->second.in_use) {
+      CRM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+      return Lease(stmt, nullptr);
+    }
+    it->second.in_use = true;
+    return Lease(it->second.stmt, &it->second);
+  }
+
+  Status Bind(sqlite3_stmt* stmt, std::span<const query::SqlValue> params) {
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt)) {
+      spdlog::error("parameter count mismatch: {} given, {} expected: {}", params.size(),
+                    sqlite3_bind_parameter_count(stmt), sqlite3_sql(stmt));
+      return Status::Internal("database error");
+    }
+    int index = 1;
+    for (const auto& value : params) {
+      int rc = SQLITE_OK;
+      if (std::holds_alternative<std::nullptr_t>(value)) {
+        rc = sqlite3_bind_null(stmt, index);
+      } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+        rc = sqlite3_bind_int64(stmt, index, *i);
+      } else if (const auto* d = std::get_if<double>(&value)) {
+        rc = sqlite3_bind_double(stmt, index, *d);
+      } else {
+        const auto& s = std::get<std::string>(value);
+        // SQLITE_STATIC: `params` outlives the statement's use in Query/Execute.
+        rc = sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+      }
+      if (rc != SQLITE_OK) return ErrorStatus(db_, rc, "bind");
+      ++index;
+    }
+    return {};
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, CacheEntry> cache_;
+};
+
+SqliteDatabase::SqliteDatabase(SqliteOptions options)
+    : options_(std::move(options)), instance_id_(next_instance_id.fetch_add(1)) {}
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions& options) {
+  std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options));
+  CRM_ASSIGN_OR_RETURN(db->writer_connection_, SqliteConnection::Open(options));
+  db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+  return db;
+}
+
+SqliteDatabase::~SqliteDatabase() { Shutdown(); }
+
+Result<Connection*> SqliteDatabase::ReadConnection() {
+  // Per-thread cache: instance id -> connection. Ids are never reused, so entries of destroyed
+  // databases are never matched again.
+  thread_local std::vector<std::pair<std::uint64_t, Connection*>> cache;
+  for (const auto& [id, conn] : cache) {
+    if (id == instance_id_) return conn;
+  }
+  CRM_ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(options_));
+  Connection* raw = conn.get();
+  {
+    MutexLock lock(mu_);
+    readers_.push_back(std::move(conn));
+  }
+  cache.emplace_back(instance_id_, raw);
+  return raw;
+}
+
+void SqliteDatabase::SubmitWrite(WriteJob job, WriteDone done) {
+  {
+    MutexLock lock(mu_);
+    if (!stopping_) {
+      pending_.push_back({std::move(job), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable("the server is shutting down"));
+}
+
+void SqliteDatabase::Shutdown() {
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+    cv_.notify_all();
+  }
+  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+}
+
+void SqliteDatabase::WriterLoop() {
+  std::vector<PendingWrite> group;
+  while (true) {
+    {
+      MutexLock lock(mu_);
+      while (pending_.empty() && !stopping_) mu_.Wait(cv_);
+      if (pending_.empty()) return;  // stopping and drained
+      while (!pending_.empty() && group.size() < options_.max_group_size) {
+        group.push_back(std::move(pending_.front()));
+        pending_.pop_front();
+      }
+    }
+    RunGroup(group);
+    group.clear();
+  }
+}
+
+void SqliteDatabase::RunGroup(std::vector<PendingWrite>& group) {
+  SqliteConnection& conn = *writer_connection_;
+  std::vector<Status> results(group.size());
+  // Transaction control goes through Execute so that its statements are prepared once and cached.
+  const auto control = [&conn](std::string_view sql) { return conn.Execute(sql, {}).TakeStatus(); };
+  Status begin = control("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (auto& pending : group) pending.done(begin);
+    return;
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (Status s = control("SAVEPOINT job"); !s.ok()) {
+      results[i] = s;
+      continue;
+    }
+    try {
+      results[i] = group[i].job(conn);
+    } catch (const std::exception& e) {
+      spdlog::error("write job threw: {}", e.what());
+      results[i] = Status::Internal("internal error");
+    }
+    if (!results[i].ok()) (void)control("ROLLBACK TO job");
+    (void)control("RELEASE job");
+  }
+  if (Status commit = control("COMMIT"); !commit.ok()) {
+    (void)control("ROLLBACK");
+    for (auto& result : results) {
+      if (result.ok()) result = Status::Unavailable("the transaction could not be committed");
+    }
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+}
+
+}  // namespace crm::store

@@ -1,0 +1,225 @@
+#include "testing/test_server.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace crm::testing {
+namespace {
+
+std::vector<char*> Argv(const std::string& binary, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(binary.c_str()));
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+std::vector<std::string> Environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> Pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Reads everything from both pipes until both close.
+void Drain(int out_fd, int err_fd, std::string& out, std::string& err) {
+  pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  int open = 2;
+  char buffer[4096];
+  while (open > 0) {
+    if (poll(fds, 2, -1) < 0) break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open;
+      } else {
+        (i == 0 ? out : err).append(buffer, static_cast<std::size_t>(n));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::string CrmdBinary() {
+  const char* path = std::getenv("CRMD_BINARY");
+  return path != nullptr ? path : "crmd";
+}
+
+std::string SourceDir() {
+  const char* path = std::getenv("CRMD_SOURCE_DIR");
+  return path != nullptr ? path : ".";
+}
+
+CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env) {
+  CommandResult result;
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return result;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+  auto argv = Argv(binary, args);
+  auto env_strings = Environment(extra_env);
+  auto envp = Pointers(env_strings);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    result.err = std::string("spawn failed: ") + std::strerror(rc);
+    return result;
+  }
+  Drain(out_pipe[0], err_pipe[0], result.out, result.err);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+std::unique_ptr<TestServer> TestServer::Start(const std::vector<std::string>& extra_args) {
+  std::unique_ptr<TestServer> server(new TestServer());
+  server->extra_args_ = extra_args;
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  if (!server->Launch(args)) return nullptr;
+  return server;
+}
+
+bool TestServer::Launch(const std::vector<std::string>& serve_args) {
+  std::vector<std::string> args = serve_args;
+  args.push_back("--data");
+  args.push_back(data_dir());
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) return false;
+  const std::string log_path = data_.File("server.log");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const std::string binary = CrmdBinary();
+  auto argv = Argv(binary, args);
+  auto env_strings = Environment({std::string("CRMD_ADMIN_PASSWORD=") + kAdminPassword});
+  auto envp = Pointers(env_strings);
+  const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(out_pipe[1]);
+  if (rc != 0) {
+    close(out_pipe[0]);
+    ADD_FAILURE() << "cannot start " << binary << ": " << std::strerror(rc);
+    return false;
+  }
+  // Read the banner until the "Listening on" line; the server prints it once it accepts
+  // connections.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string output;
+  bool listening = false;
+  while (!listening) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd fd{out_pipe[0], POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) break;
+    char buffer[1024];
+    const ssize_t n = read(out_pipe[0], buffer, sizeof buffer);
+    if (n <= 0) break;
+    output.append(buffer, static_cast<std::size_t>(n));
+    const auto at = output.find("Listening on http://127.0.0.1:");
+    if (at != std::string::npos && output.find('\n', at) != std::string::npos) {
+      port_ = std::atoi(output.c_str() + at + std::strlen("Listening on http://127.0.0.1:"));
+      listening = true;
+    }
+  }
+  close(out_pipe[0]);  // later output (curl hints) is not needed; the server ignores SIGPIPE
+  banner_ += output;
+  if (!listening) {
+    ADD_FAILURE() << "crmd did not start; stdout:\n" << output << "\nsee " << log_path;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+TestServer::~TestServer() { Stop(); }
+
+int TestServer::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void TestServer::KillAndRestart() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+  ASSERT_TRUE(Launch(args));
+}
+
+CommandResult TestServer::Cli(std::vector<std::string> args) const {
+  args.push_back("--data");
+  args.push_back(data_dir());
+  return RunCommand(CrmdBinary(), args);
+}
+
+ApiCredentials TestServer::CreateApiUser(const std::string& name, const std::string& auth) const {
+  const CommandResult result = Cli({"api-user", "create", "--name", name, "--auth", auth});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(result.out, ec);
+  ApiCredentials credentials;
+  if (ec || !value.is_object()) {
+    ADD_FAILURE() << "api-user create printed: " << result.out << result.err;
+    return credentials;
+  }
+  const auto& o = value.get_object();
+  const auto text = [&](const char* key) {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  credentials.user_id = text("id");
+  credentials.user_name = text("userName");
+  credentials.api_key = text("apiKey");
+  credentials.secret_key = text("secretKey");
+  return credentials;
+}
+
+}  // namespace crm::testing

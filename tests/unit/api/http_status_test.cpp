@@ -1,0 +1,54 @@
+#include "crm/api/http_status.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace crm::api {
+namespace {
+
+std::string HeaderOf(const http::Response& response, std::string_view name) {
+  for (const auto& [key, value] : response.headers) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+TEST(ToHttpStatus, MapsEveryCode) {
+  EXPECT_EQ(ToHttpStatus(StatusCode::kOk), 200);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kInvalidArgument), 400);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kUnauthenticated), 401);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kPermissionDenied), 403);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kNotFound), 404);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kConflict), 409);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kFailedPrecondition), 412);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kPayloadTooLarge), 413);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kResourceExhausted), 429);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kUnavailable), 503);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kInternal), 500);
+}
+
+TEST(ErrorResponse, HasTheSeedBodyReasonHeaderAndDetails) {
+  const Status status = Status::InvalidArgument("Field 'emailAddress' is not valid\nsecond line")
+                            .WithDetails(boost::json::object{{"messageTranslation", "x"}});
+  const http::Response response = ErrorResponse(status);
+  EXPECT_EQ(response.status, 400);
+  EXPECT_EQ(HeaderOf(response, "Content-Type"), "application/json");
+  EXPECT_EQ(HeaderOf(response, "X-Status-Reason"), "Field 'emailAddress' is not valid second line");
+  const auto body = boost::json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("error").at("status").as_int64(), 400);
+  EXPECT_EQ(body.at("error").at("message").as_string(), "Bad Request");
+  EXPECT_EQ(body.at("error").at("description").as_string(),
+            "Field 'emailAddress' is not valid\nsecond line");
+  EXPECT_EQ(body.at("messageTranslation").as_string(), "x");
+}
+
+TEST(ProtocolErrorResponse, UsesTheSameShape) {
+  const http::Response response = ProtocolErrorResponse(413, "Request body exceeds 16 bytes.");
+  EXPECT_EQ(response.status, 413);
+  const auto body = boost::json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("error").at("message").as_string(), "Payload Too Large");
+}
+
+}  // namespace
+}  // namespace crm::api

@@ -1,0 +1,190 @@
+#include "crm/auth/authenticator.hpp"
+
+#include <future>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "crm/auth/crypto.hpp"
+#include "crm/common/strings.hpp"
+#include "crm/service/user_admin.hpp"
+#include "crm/store/schema.hpp"
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include "testing/status_matchers.hpp"
+#include "testing/temp_dir.hpp"
+
+namespace crm::auth {
+namespace {
+
+using ::crm::testing::IsOk;
+using ::crm::testing::StatusIs;
+
+class AuthenticatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(InitCrypto(), IsOk());
+    auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+    ASSERT_THAT(metadata, IsOk());
+    metadata_ = *metadata;
+    auto db = store::SqliteDatabase::Open({dir_.File("auth.db")});
+    ASSERT_THAT(db, IsOk());
+    db_ = std::move(db).value();
+    ASSERT_THAT(db_->WriteAndWait(
+                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
+                IsOk());
+    auto key_user = service::CreateUser(*db_, *metadata_, clock_, {"app", "", "api", "ApiKey", ""});
+    ASSERT_THAT(key_user, IsOk());
+    key_user_ = *key_user;
+    auto hmac_user =
+        service::CreateUser(*db_, *metadata_, clock_, {"signer", "", "api", "Hmac", ""});
+    ASSERT_THAT(hmac_user, IsOk());
+    hmac_user_ = *hmac_user;
+    ASSERT_THAT(
+        service::CreateUser(*db_, *metadata_, clock_, {"jane", "s3cret-pass", "regular", "", ""}),
+        IsOk());
+    authenticator_ = std::make_unique<Authenticator>(*db_, clock_);
+  }
+
+  AuthRequest Request(std::string_view method, std::string_view path) {
+    AuthRequest request;
+    request.method = method;
+    request.path = path;
+    request.api_base = "/api/v1";
+    return request;
+  }
+
+  crm::testing::TempDir dir_;
+  FakeClock clock_{*ParseDateTime("2026-01-01 00:00:00")};
+  std::shared_ptr<const metadata::Metadata> metadata_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<Authenticator> authenticator_;
+  service::CreatedUser key_user_;
+  service::CreatedUser hmac_user_;
+};
+
+TEST_F(AuthenticatorTest, NoCredentialsIsUnauthenticated) {
+  EXPECT_THAT(authenticator_->Authenticate(Request("GET", "/api/v1/Contact")),
+              StatusIs(StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthenticatorTest, ApiKeyIdentifiesItsUser) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  request.api_key = key_user_.api_key;
+  auto result = authenticator_->Authenticate(request);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->principal.id, key_user_.id);
+  EXPECT_EQ(result->principal.type, UserType::kApi);
+  EXPECT_EQ(result->principal.name, "app");
+  const std::string wrong = "x" + key_user_.api_key.substr(1);
+  request.api_key = wrong;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthenticatorTest, HmacUserCannotUseItsKeyAlone) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  request.api_key = hmac_user_.api_key;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthenticatorTest, HmacEspoFormWithHexAndRawDigests) {
+  AuthRequest request = Request("GET", "/api/v1/Contact/abc");
+  request.query = "select=id";
+  const std::string mac = HmacSha256(hmac_user_.secret_key, "GET /Contact/abc");
+  for (const std::string& signature : {HexEncode(mac), mac}) {
+    const std::string header = Base64Encode(hmac_user_.api_key + ":" + signature);
+    request.hmac_authorization = header;
+    auto result = authenticator_->Authenticate(request);
+    ASSERT_THAT(result, IsOk());
+    EXPECT_EQ(result->principal.id, hmac_user_.id);
+    EXPECT_EQ(result->method, AuthMethod::kHmac);
+  }
+  const std::string wrong =
+      Base64Encode(hmac_user_.api_key + ":" + HexEncode(HmacSha256("other", "GET /Contact/abc")));
+  request.hmac_authorization = wrong;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+  // Signed for another method: not valid for this one.
+  const std::string other_method =
+      Base64Encode(hmac_user_.api_key + ":" +
+                   HexEncode(HmacSha256(hmac_user_.secret_key, "DELETE /Contact/abc")));
+  request.hmac_authorization = other_method;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthenticatorTest, HmacSeedFormSignsTheFullPath) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  request.api_key = hmac_user_.api_key;
+  const std::string header = Base64Encode(HmacSha256(hmac_user_.secret_key, "GET /api/v1/Contact"));
+  request.hmac_authorization = header;
+  auto result = authenticator_->Authenticate(request);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->principal.id, hmac_user_.id);
+}
+
+TEST_F(AuthenticatorTest, BasicPasswordAndBadPassword) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  const std::string good = "Basic " + Base64Encode("jane:s3cret-pass");
+  request.authorization = good;
+  auto result = authenticator_->Authenticate(request);
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->principal.user_name, "jane");
+  // Remembered logins still require the same password.
+  const std::string bad = "Basic " + Base64Encode("jane:wrong");
+  request.authorization = bad;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+  request.authorization = good;
+  EXPECT_THAT(authenticator_->Authenticate(request), IsOk());
+}
+
+TEST_F(AuthenticatorTest, ApiUsersCannotUsePasswords) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  const std::string header = "Basic " + Base64Encode("app:" + key_user_.api_key);
+  request.authorization = header;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+}
+
+TEST_F(AuthenticatorTest, MalformedEspoAuthorizationIsABadRequest) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  const std::string header = Base64Encode("no-colon-here");
+  request.espo_authorization = header;
+  EXPECT_THAT(authenticator_->Authenticate(request), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(AuthenticatorTest, TokensWorkUntilDestroyedOrIdle) {
+  AuthRequest login = Request("GET", "/api/v1/App/user");
+  const std::string password = Base64Encode("jane:s3cret-pass");
+  login.espo_authorization = password;
+  auto result = authenticator_->Authenticate(login);
+  ASSERT_THAT(result, IsOk());
+  std::promise<Result<std::string>> issued;
+  authenticator_->CreateToken(
+      result->principal, [&](Result<std::string> token) { issued.set_value(std::move(token)); });
+  auto token = issued.get_future().get();
+  ASSERT_THAT(token, IsOk());
+
+  AuthRequest by_token = Request("GET", "/api/v1/Contact");
+  const std::string header = Base64Encode("jane:" + *token);
+  by_token.espo_authorization = header;
+  by_token.espo_by_token = true;
+  auto with_token = authenticator_->Authenticate(by_token);
+  ASSERT_THAT(with_token, IsOk());
+  EXPECT_EQ(with_token->method, AuthMethod::kToken);
+
+  // Token-only mode refuses the password.
+  AuthRequest password_only = login;
+  password_only.espo_by_token = true;
+  EXPECT_THAT(authenticator_->Authenticate(password_only), StatusIs(StatusCode::kUnauthenticated));
+
+  clock_.Advance(std::chrono::hours(49));
+  EXPECT_THAT(authenticator_->Authenticate(by_token), StatusIs(StatusCode::kUnauthenticated));
+
+  std::promise<Result<bool>> destroyed;
+  authenticator_->DestroyToken(
+      *token, [&](Result<bool> existed) { destroyed.set_value(std::move(existed)); });
+  auto existed = destroyed.get_future().get();
+  ASSERT_THAT(existed, IsOk());
+  EXPECT_TRUE(*existed);
+}
+
+}  // namespace
+}  // namespace crm::auth

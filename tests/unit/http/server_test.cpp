@@ -1,0 +1,193 @@
+#include "crm/http/server.hpp"
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/http_client.hpp"
+#include "testing/status_matchers.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace crm::http {
+namespace {
+
+using ::crm::testing::HttpClient;
+using ::crm::testing::IsOk;
+using ::testing::HasSubstr;
+
+// Answers "METHOD target body" immediately, except: /async answers from another thread, /hold waits
+// until Release(), /drop abandons its responder.
+class EchoHandler final : public Handler {
+ public:
+  void Handle(const Request& request, Responder responder) override {
+    Response response;
+    response.SetHeader("Content-Type", "text/plain");
+    response.body = std::string(request.method_name()) + " " + std::string(request.target()) + " " +
+                    request.body();
+    if (request.path() == "/drop") return;
+    if (request.path() == "/async") {
+      std::thread([responder = std::move(responder), response]() mutable {
+        responder.Send(response);
+      }).detach();
+      return;
+    }
+    if (request.path() == "/hold") {
+      std::lock_guard<std::mutex> lock(mu_);
+      held_.emplace_back(std::move(responder), std::move(response));
+      cv_.notify_all();
+      return;
+    }
+    responder.Send(std::move(response));
+  }
+
+  void WaitForHeld() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return !held_.empty(); });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [responder, response] : held_) responder.Send(response);
+    held_.clear();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<Responder, Response>> held_;
+};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void Start(std::size_t body_limit = 1024) {
+    ServerOptions options;
+    options.port = 0;
+    options.threads = 2;
+    options.body_limit = body_limit;
+    options.access_log = false;
+    options.error_response = [](int status, std::string_view reason) {
+      Response response;
+      response.status = status;
+      response.body = "error: " + std::string(reason);
+      return response;
+    };
+    auto server = Server::Create(options, handler_);
+    ASSERT_THAT(server, IsOk());
+    server_ = std::move(server).value();
+    runner_ = std::thread([this] { server_->Run(); });
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (runner_.joinable()) runner_.join();
+  }
+
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+
+  // Sends raw bytes on a new connection and reads until the server closes it.
+  std::string RawExchange(const std::string& bytes) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(server_->port());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    shutdown(fd, SHUT_WR);
+    std::string out;
+    char buffer[4096];
+    ssize_t n = 0;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0)
+      out.append(buffer, static_cast<std::size_t>(n));
+    close(fd);
+    return out;
+  }
+
+  EchoHandler handler_;
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+};
+
+TEST_F(ServerTest, AnswersRequestsOnAKeptAliveConnection) {
+  Start();
+  HttpClient client(Url());
+  for (int i = 0; i < 3; ++i) {
+    auto response = client.Request("POST", "/x?y=" + std::to_string(i), "body");
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, "POST /x?y=" + std::to_string(i) + " body");
+    EXPECT_EQ(response.Header("Content-Type"), "text/plain");
+  }
+}
+
+TEST_F(ServerTest, AnswersFromAnotherThread) {
+  Start();
+  HttpClient client(Url());
+  EXPECT_EQ(client.Get("/async").body, "GET /async ");
+}
+
+TEST_F(ServerTest, AbandonedRequestsGetAnError) {
+  Start();
+  HttpClient client(Url());
+  auto response = client.Get("/drop");
+  EXPECT_EQ(response.status, 500);
+  EXPECT_THAT(response.body, HasSubstr("error:"));
+}
+
+TEST_F(ServerTest, BodiesOverTheLimitGet413) {
+  Start(16);
+  HttpClient client(Url());
+  auto response = client.Request("POST", "/x", std::string(100, 'a'));
+  EXPECT_EQ(response.status, 413);
+  EXPECT_THAT(response.body, HasSubstr("exceeds 16 bytes"));
+}
+
+TEST_F(ServerTest, MalformedRequestsGet400) {
+  Start();
+  const std::string reply = RawExchange("GARBAGE\r\n\r\n");
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 400"));
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Start();
+  const std::string reply = RawExchange(
+      "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\nConnection: "
+      "close\r\n\r\n");
+  const auto one = reply.find("GET /one");
+  const auto two = reply.find("GET /two");
+  ASSERT_NE(one, std::string::npos) << reply;
+  ASSERT_NE(two, std::string::npos) << reply;
+  EXPECT_LT(one, two);
+}
+
+TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
+  Start();
+  const std::string reply = RawExchange(
+      "POST /c HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: "
+      "close\r\n\r\nhello");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << reply;
+  EXPECT_THAT(reply, HasSubstr("POST /c hello"));
+}
+
+TEST_F(ServerTest, StopWaitsForRequestsInFlight) {
+  Start();
+  auto pending = std::async(std::launch::async, [this] {
+    HttpClient client(Url());
+    return client.Get("/hold");
+  });
+  handler_.WaitForHeld();
+  server_->Stop();
+  handler_.Release();
+  const auto response = pending.get();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.Header("Connection"), "close");
+  runner_.join();
+}
+
+}  // namespace
+}  // namespace crm::http

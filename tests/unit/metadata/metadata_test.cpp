@@ -1,0 +1,139 @@
+#include "crm/metadata/metadata.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/status_matchers.hpp"
+
+namespace crm::metadata {
+namespace {
+
+using ::crm::testing::StatusIs;
+using ::testing::HasSubstr;
+
+std::shared_ptr<const Metadata> Shipped() {
+  auto metadata = Metadata::Load(ShippedEntityDefs());
+  EXPECT_TRUE(metadata.ok()) << metadata.status().ToString();
+  return metadata.ok() ? *metadata : nullptr;
+}
+
+std::vector<std::string> AttributeNames(const EntityDef& entity) {
+  std::vector<std::string> names;
+  for (const auto& a : entity.attributes) names.push_back(a.name);
+  return names;
+}
+
+TEST(Metadata, ShipsTheCrmEntities) {
+  const auto metadata = Shipped();
+  ASSERT_NE(metadata, nullptr);
+  for (const char* name : {"Contact", "Lead", "Account", "Opportunity", "Call", "Meeting", "Task",
+                           "Case", "User", "Team"}) {
+    EXPECT_NE(metadata->FindEntity(name), nullptr) << name;
+  }
+  EXPECT_EQ(metadata->FindEntity("contact"), metadata->FindEntity("Contact"));
+  EXPECT_EQ(metadata->FindEntity("NoSuchEntity"), nullptr);
+  EXPECT_EQ(metadata->FindEntity("CONTACT"), nullptr);
+}
+
+TEST(Metadata, ContactExpandsFieldsToWireAttributes) {
+  const auto metadata = Shipped();
+  const EntityDef& contact = metadata->Entity("Contact");
+  const auto names = AttributeNames(contact);
+  EXPECT_THAT(names, ::testing::IsSupersetOf({"id",
+                                              "name",
+                                              "deleted",
+                                              "firstName",
+                                              "lastName",
+                                              "emailAddress",
+                                              "emailAddressData",
+                                              "emailAddressIsOptedOut",
+                                              "phoneNumberData",
+                                              "addressCity",
+                                              "addressPostalCode",
+                                              "accountId",
+                                              "accountName",
+                                              "accountsIds",
+                                              "accountsNames",
+                                              "accountsColumns",
+                                              "accountType",
+                                              "createdById",
+                                              "createdByName",
+                                              "teamsIds",
+                                              "teamsNames"}));
+  // EspoCRM's order: id, name, deleted first.
+  EXPECT_EQ(names[0], "id");
+  EXPECT_EQ(names[1], "name");
+  EXPECT_EQ(names[2], "deleted");
+  EXPECT_TRUE(contact.person);
+  EXPECT_EQ(contact.FindAttribute("addressPostalCode")->max_length, 40);
+  EXPECT_EQ(contact.FindAttribute("accountName")->kind, AttributeKind::kLinkName);
+  EXPECT_TRUE(contact.FindAttribute("accountName")->read_only);
+  EXPECT_EQ(contact.FindAttribute("accountId")->column, "account_id");
+  EXPECT_EQ(contact.FindAttribute("versionNumber"), nullptr);
+  EXPECT_NE(metadata->Entity("Account").FindAttribute("versionNumber"), nullptr);
+}
+
+TEST(Metadata, ManyToManyLinksResolveJoinTables) {
+  const auto metadata = Shipped();
+  const LinkDef* accounts = metadata->Entity("Contact").FindLink("accounts");
+  ASSERT_NE(accounts, nullptr);
+  EXPECT_TRUE(accounts->many_to_many());
+  EXPECT_EQ(accounts->join_table, "account_contact");
+  EXPECT_EQ(accounts->near_key_column, "contact_id");
+  EXPECT_EQ(accounts->far_key_column, "account_id");
+  const LinkDef* teams = metadata->Entity("Lead").FindLink("teams");
+  ASSERT_NE(teams, nullptr);
+  ASSERT_EQ(teams->conditions.size(), 1u);
+  EXPECT_EQ(teams->conditions[0].first, "entity_type");
+  EXPECT_EQ(teams->conditions[0].second, "Lead");
+}
+
+TEST(Metadata, InternalFieldsAreHiddenFromClients) {
+  const auto metadata = Shipped();
+  const auto& fields = metadata->client_json().at("entityDefs").at("User").at("fields").as_object();
+  EXPECT_FALSE(fields.contains("password"));
+  EXPECT_FALSE(fields.contains("apiKeyHash"));
+  EXPECT_TRUE(fields.contains("userName"));
+  EXPECT_TRUE(metadata->client_json().at("scopes").as_object().contains("Contact"));
+}
+
+TEST(Metadata, LaterSourcesMergeOverEarlierOnes) {
+  auto sources = ShippedEntityDefs();
+  sources.push_back(
+      {"Contact", R"({"fields": {"nickname": {"type": "varchar", "maxLength": 30}}})"});
+  auto metadata = Metadata::Load(sources);
+  ASSERT_TRUE(metadata.ok()) << metadata.status().ToString();
+  const EntityDef& contact = (*metadata)->Entity("Contact");
+  ASSERT_NE(contact.FindAttribute("nickname"), nullptr);
+  EXPECT_EQ(contact.FindAttribute("nickname")->max_length, 30);
+  EXPECT_NE(contact.FindAttribute("lastName"), nullptr);
+}
+
+TEST(Metadata, RejectsBadDefinitions) {
+  const auto load_with = [](const char* entity, const char* json) {
+    auto sources = ShippedEntityDefs();
+    sources.push_back({entity, json});
+    return Metadata::Load(sources).status();
+  };
+  EXPECT_THAT(load_with("Widget", "{\"fields\": {\"a\": {\"type\": \"blob\"}}}"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown type 'blob'")));
+  EXPECT_THAT(load_with("Widget", "{\"fields\": {\"owner\": {\"type\": \"link\"}}}"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("needs a link")));
+  EXPECT_THAT(
+      load_with("Widget",
+                R"({"fields": {"name": {"type": "varchar"}}, "collection": {"orderBy": "name"},
+                                      "links": {"x": {"type": "belongsTo", "entity": "Nope"}}})"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown entity Nope")));
+  EXPECT_THAT(load_with("Widget", "not json"),
+              StatusIs(StatusCode::kInvalidArgument, HasSubstr("invalid JSON")));
+  EXPECT_THAT(
+      load_with("Widget", R"({"fields": {"name": {"type": "varchar"}}})"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("orderBy names unknown field createdAt")));
+  EXPECT_THAT(load_with("widget", "{\"fields\": {}}"), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(
+      load_with("Contact", R"({"links": {"accounts": {"midKeys": ["accountId", "contactId"]}}})"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("does not match")));
+}
+
+}  // namespace
+}  // namespace crm::metadata

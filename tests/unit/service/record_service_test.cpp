@@ -1,0 +1,275 @@
+#include "crm/service/record_service.hpp"
+
+#include <future>
+
+#include <boost/json/parse.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "crm/auth/crypto.hpp"
+#include "crm/store/schema.hpp"
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include "testing/status_matchers.hpp"
+#include "testing/temp_dir.hpp"
+
+namespace crm::service {
+namespace {
+
+namespace json = boost::json;
+using ::crm::testing::IsOk;
+using ::crm::testing::StatusIs;
+
+class RecordServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(auth::InitCrypto(), IsOk());
+    auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+    ASSERT_THAT(metadata, IsOk());
+    metadata_ = *metadata;
+    auto db = store::SqliteDatabase::Open({dir_.File("service.db")});
+    ASSERT_THAT(db, IsOk());
+    db_ = std::move(db).value();
+    ASSERT_THAT(db_->WriteAndWait(
+                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
+                IsOk());
+    service_ = std::make_unique<RecordService>(metadata_, *db_, clock_);
+    user_ = Create("User", R"({"userName": "sales", "lastName": "Sales"})", admin_)->record;
+    principal_.id = std::string(user_.at("id").as_string());
+  }
+
+  const metadata::EntityDef& Entity(std::string_view name) { return metadata_->Entity(name); }
+
+  Result<RecordResult> Create(std::string_view entity, std::string_view body,
+                              const auth::Principal& principal, WriteOptions options = {}) {
+    std::promise<Result<RecordResult>> done;
+    service_->Create(principal, Entity(entity), json::parse(body).as_object(), options,
+                     [&](Result<RecordResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+  Result<RecordResult> Create(std::string_view entity, std::string_view body,
+                              WriteOptions options = {}) {
+    return Create(entity, body, principal_, options);
+  }
+
+  Result<RecordResult> Update(std::string_view entity, const std::string& id, std::string_view body,
+                              WriteOptions options = {}) {
+    std::promise<Result<RecordResult>> done;
+    service_->Update(principal_, Entity(entity), id, json::parse(body).as_object(), options,
+                     [&](Result<RecordResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+
+  Result<bool> Delete(std::string_view entity, const std::string& id) {
+    std::promise<Result<bool>> done;
+    service_->Delete(principal_, Entity(entity), id, {},
+                     [&](Result<bool> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+
+  static std::string Id(const RecordResult& r) {
+    return std::string(r.record.at("id").as_string());
+  }
+
+  crm::testing::TempDir dir_;
+  FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
+  std::shared_ptr<const metadata::Metadata> metadata_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<RecordService> service_;
+  auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
+  auth::Principal principal_{"", "sales", "Sales", auth::UserType::kRegular};
+  json::object user_;
+};
+
+TEST_F(RecordServiceTest, CreateReturnsTheFullRecordAsEspoShapesIt) {
+  auto account = Create("Account", R"({"name": "Acme", "emailAddress": "info@acme.example"})");
+  ASSERT_THAT(account, IsOk());
+  auto contact =
+      Create("Contact", R"({"salutationName": "Mr.", "firstName": "John", "lastName": "Wire",
+      "accountId": ")" + Id(*account) +
+                            R"(", "title": "CTO", "phoneNumber": "+1 202 555 0101"})");
+  ASSERT_THAT(contact, IsOk());
+  const json::object& c = contact->record;
+  EXPECT_EQ(Id(*contact).size(), 17u);
+  EXPECT_EQ(c.at("name").as_string(), "John Wire");
+  EXPECT_EQ(c.at("deleted").as_bool(), false);
+  EXPECT_EQ(c.at("accountName").as_string(), "Acme");
+  EXPECT_EQ(c.at("createdAt").as_string(), "2026-03-10 09:30:00");
+  EXPECT_EQ(c.at("modifiedAt").as_string(), "2026-03-10 09:30:00");
+  EXPECT_EQ(c.at("createdById").as_string(), principal_.id);
+  EXPECT_EQ(c.at("createdByName").as_string(), "Sales");
+  EXPECT_TRUE(c.at("modifiedById").is_null());
+  EXPECT_TRUE(c.at("description").is_null());
+  EXPECT_EQ(c.at("phoneNumber").as_string(), "+12025550101");
+  EXPECT_EQ(c.at("phoneNumberData").as_array().size(), 1u);
+  EXPECT_EQ(c.at("emailAddressData").as_array().size(), 0u);
+  // The primary account is also in the accounts list, with the title as the role.
+  EXPECT_EQ(c.at("accountsIds").as_array(), json::array{json::value(Id(*account))});
+  EXPECT_EQ(c.at("accountsColumns").at(Id(*account)).at("role").as_string(), "CTO");
+  EXPECT_EQ(account->record.at("versionNumber").as_int64(), 1);
+}
+
+TEST_F(RecordServiceTest, ReadFindsLiveRecordsOnly) {
+  auto lead = Create("Lead", R"({"firstName": "Jane", "lastName": "Smith", "source": "Web Site"})");
+  ASSERT_THAT(lead, IsOk());
+  auto read = service_->Read(principal_, Entity("Lead"), Id(*lead));
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->record, lead->record);
+  ASSERT_THAT(Delete("Lead", Id(*lead)), IsOk());
+  EXPECT_THAT(service_->Read(principal_, Entity("Lead"), Id(*lead)),
+              StatusIs(StatusCode::kNotFound, "Record " + Id(*lead) + " does not exist."));
+  EXPECT_THAT(Delete("Lead", Id(*lead)),
+              StatusIs(StatusCode::kNotFound, "Record " + Id(*lead) + " not found."));
+  EXPECT_THAT(service_->Read(principal_, Entity("Lead"), "bad id"),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(RecordServiceTest, UpdateIsPartialAndBumpsVersionOnlyOnChange) {
+  auto account = Create("Account", R"({"name": "Acme", "type": "Customer"})");
+  ASSERT_THAT(account, IsOk());
+  clock_.Advance(std::chrono::minutes(5));
+  auto same = Update("Account", Id(*account), R"({"type": "Customer"})");
+  ASSERT_THAT(same, IsOk());
+  EXPECT_EQ(same->version, account->version);
+  EXPECT_EQ(same->record.at("modifiedAt").as_string(), "2026-03-10 09:30:00");
+  auto changed = Update("Account", Id(*account), R"({"industry": "Technology"})");
+  ASSERT_THAT(changed, IsOk());
+  EXPECT_EQ(changed->version, account->version + 1);
+  EXPECT_EQ(changed->record.at("versionNumber").as_int64(), 2);
+  EXPECT_EQ(changed->record.at("type").as_string(), "Customer");
+  EXPECT_EQ(changed->record.at("modifiedAt").as_string(), "2026-03-10 09:35:00");
+  EXPECT_EQ(changed->record.at("modifiedById").as_string(), principal_.id);
+  EXPECT_THAT(Update("Account", "doesnotexist123", R"({"type": "Partner"})"),
+              StatusIs(StatusCode::kNotFound, "Record doesnotexist123 not found."));
+}
+
+TEST_F(RecordServiceTest, StaleVersionNumberConflictsOnlyWhenSomethingChanges) {
+  auto account = Create("Account", R"({"name": "Acme", "type": "Customer"})");
+  ASSERT_THAT(account, IsOk());
+  ASSERT_THAT(Update("Account", Id(*account), R"({"type": "Partner"})"), IsOk());
+  WriteOptions stale;
+  stale.version_number = 1;
+  auto conflict = Update("Account", Id(*account), R"({"type": "Reseller"})", stale);
+  ASSERT_THAT(conflict, StatusIs(StatusCode::kConflict, "modified"));
+  EXPECT_EQ(conflict.status().details()->at("versionNumber").as_int64(), 2);
+  EXPECT_EQ(conflict.status().details()->at("values").at("type").as_string(), "Partner");
+  EXPECT_THAT(Update("Account", Id(*account), R"({"type": "Partner"})", stale), IsOk());
+  WriteOptions if_match;
+  if_match.if_match = std::vector<std::int64_t>{1};
+  EXPECT_THAT(Update("Account", Id(*account), R"({"type": "Investor"})", if_match),
+              StatusIs(StatusCode::kFailedPrecondition));
+}
+
+TEST_F(RecordServiceTest, DuplicatesByNameOrEmailUnlessSkipped) {
+  ASSERT_THAT(Create("Contact",
+                     R"({"firstName": "Ann", "lastName": "Lee", "emailAddress": "ann@x.example"})"),
+              IsOk());
+  auto by_name = Create("Contact", R"({"firstName": "ann", "lastName": "LEE"})");
+  ASSERT_THAT(by_name, StatusIs(StatusCode::kConflict, "duplicate"));
+  EXPECT_EQ(by_name.status().details()->at("duplicates").as_array().size(), 1u);
+  EXPECT_THAT(Create("Contact", R"({"lastName": "Other", "emailAddress": "ANN@x.example"})"),
+              StatusIs(StatusCode::kConflict));
+  WriteOptions skip;
+  skip.skip_duplicate_check = true;
+  EXPECT_THAT(Create("Contact", R"({"firstName": "Ann", "lastName": "Lee"})", skip), IsOk());
+  EXPECT_THAT(
+      Create("Contact", R"({"firstName": "Ann", "lastName": "Lee", "_skipDuplicateCheck": true})"),
+      IsOk());
+  // Deleted records are no duplicates.
+  auto account = Create("Account", R"({"name": "Gone Inc"})");
+  ASSERT_THAT(account, IsOk());
+  ASSERT_THAT(Delete("Account", Id(*account)), IsOk());
+  EXPECT_THAT(Create("Account", R"({"name": "Gone Inc"})"), IsOk());
+}
+
+TEST_F(RecordServiceTest, EmailAddressUpdatesReplaceThePrimaryAndKeepOthers) {
+  auto contact = Create("Contact", R"({"lastName": "M", "emailAddressData": [
+      {"emailAddress": "m1@x.example", "primary": true}, {"emailAddress": "m2@x.example", "optOut": true}]})");
+  ASSERT_THAT(contact, IsOk());
+  auto updated = Update("Contact", Id(*contact), R"({"emailAddress": "m3@x.example"})");
+  ASSERT_THAT(updated, IsOk());
+  const auto& data = updated->record.at("emailAddressData").as_array();
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(data[0].at("emailAddress").as_string(), "m3@x.example");
+  EXPECT_EQ(data[1].at("emailAddress").as_string(), "m2@x.example");
+  EXPECT_TRUE(data[1].at("optOut").as_bool());
+  EXPECT_EQ(updated->record.at("emailAddress").as_string(), "m3@x.example");
+  auto cleared = Update("Contact", Id(*contact), R"({"emailAddressData": []})");
+  ASSERT_THAT(cleared, IsOk());
+  EXPECT_TRUE(cleared->record.at("emailAddress").is_null());
+}
+
+TEST_F(RecordServiceTest, LinkMultipleFieldsReplaceTheSet) {
+  auto team_a = Create("Team", R"({"name": "A"})", admin_);
+  auto team_b = Create("Team", R"({"name": "B"})", admin_);
+  ASSERT_THAT(team_a, IsOk());
+  ASSERT_THAT(team_b, IsOk());
+  auto lead = Create("Lead", R"({"lastName": "T", "teamsIds": [")" + Id(*team_a) + R"("]})");
+  ASSERT_THAT(lead, IsOk());
+  EXPECT_EQ(lead->record.at("teamsNames").at(Id(*team_a)).as_string(), "A");
+  auto updated = Update("Lead", Id(*lead), R"({"teamsIds": [")" + Id(*team_b) + R"("]})");
+  ASSERT_THAT(updated, IsOk());
+  EXPECT_EQ(updated->record.at("teamsIds").as_array(), json::array{json::value(Id(*team_b))});
+  EXPECT_THAT(Update("Lead", Id(*lead), R"({"teamsIds": ["nosuchteam000000"]})"),
+              StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(RecordServiceTest, BusinessRules) {
+  auto opportunity =
+      Create("Opportunity", R"({"name": "Big Deal", "amount": 50000, "closeDate": "2024-12-31"})");
+  ASSERT_THAT(opportunity, IsOk());
+  EXPECT_EQ(opportunity->record.at("stage").as_string(), "Prospecting");
+  EXPECT_EQ(opportunity->record.at("probability").as_int64(), 10);
+  EXPECT_EQ(opportunity->record.at("amount").as_int64(), 50000);
+  EXPECT_EQ(opportunity->record.at("amountCurrency").as_string(), "USD");
+  auto negotiated = Update("Opportunity", Id(*opportunity), R"({"stage": "Negotiation"})");
+  ASSERT_THAT(negotiated, IsOk());
+  EXPECT_EQ(negotiated->record.at("probability").as_int64(), 80);
+
+  auto call = Create(
+      "Call", R"({"name": "Sales Call", "dateStart": "2024-01-15 10:00:00", "duration": 1800})");
+  ASSERT_THAT(call, IsOk());
+  EXPECT_EQ(call->record.at("dateEnd").as_string(), "2024-01-15 10:30:00");
+  EXPECT_EQ(call->record.at("duration").as_int64(), 1800);
+  EXPECT_EQ(call->record.at("assignedUserId").as_string(), principal_.id);
+  EXPECT_EQ(call->record.at("usersIds").as_array(), json::array{json::value(principal_.id)});
+  EXPECT_EQ(call->record.at("usersColumns").at(principal_.id).at("status").as_string(), "Accepted");
+
+  auto task = Create("Task", R"({"name": "Follow up"})");
+  ASSERT_THAT(task, IsOk());
+  EXPECT_TRUE(task->record.at("dateCompleted").is_null());
+  clock_.Advance(std::chrono::hours(1));
+  auto completed = Update("Task", Id(*task), R"({"status": "Completed"})");
+  ASSERT_THAT(completed, IsOk());
+  EXPECT_EQ(completed->record.at("dateCompleted").as_string(), "2026-03-10 10:30:00");
+
+  auto account = Create("Account", R"({"name": "Parent Co"})");
+  ASSERT_THAT(account, IsOk());
+  auto meeting = Create(
+      "Meeting", R"({"name": "Demo", "dateStart": "2024-01-20 14:00:00", "parentType": "Account",
+      "parentId": ")" +
+                     Id(*account) + R"("})");
+  ASSERT_THAT(meeting, IsOk());
+  EXPECT_EQ(meeting->record.at("parentName").as_string(), "Parent Co");
+  EXPECT_EQ(meeting->record.at("accountId").as_string(), Id(*account));
+  EXPECT_EQ(meeting->record.at("dateEnd").as_string(), "2024-01-20 15:00:00");
+}
+
+TEST_F(RecordServiceTest, OnlyAdminsChangeUsers) {
+  EXPECT_THAT(Create("User", R"({"userName": "intruder"})"),
+              StatusIs(StatusCode::kPermissionDenied, "No create access."));
+  auto api_user =
+      Create("User", R"({"userName": "robot", "type": "api", "authMethod": "Hmac"})", admin_);
+  ASSERT_THAT(api_user, IsOk());
+  EXPECT_EQ(api_user->record.at("apiKey").as_string().size(), 32u);
+  EXPECT_EQ(api_user->record.at("secretKey").as_string().size(), 32u);
+  // Keys are only shown to admins.
+  auto as_user = service_->Read(principal_, Entity("User"), Id(*api_user));
+  ASSERT_THAT(as_user, IsOk());
+  EXPECT_FALSE(as_user->record.contains("apiKey"));
+  EXPECT_FALSE(as_user->record.contains("secretKey"));
+  EXPECT_THAT(Create("User", R"({"userName": "ROBOT"})", admin_), StatusIs(StatusCode::kConflict));
+}
+
+}  // namespace
+}  // namespace crm::service

@@ -1,0 +1,98 @@
+#include "crm/store/schema.hpp"
+
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include "testing/status_matchers.hpp"
+#include "testing/temp_dir.hpp"
+
+namespace crm::store {
+namespace {
+
+using ::crm::testing::IsOk;
+
+std::set<std::string> Columns(Database& db, const std::string& table) {
+  std::set<std::string> out;
+  auto conn = db.ReadConnection();
+  const query::SqlValue name = table;
+  EXPECT_THAT((*conn)->Query("SELECT name FROM pragma_table_info(?)", std::span(&name, 1),
+                             [&](const Row& row) {
+                               out.emplace(row.Text(0));
+                               return true;
+                             }),
+              IsOk());
+  return out;
+}
+
+TEST(Schema, CreatesEntityJoinAndLookupTables) {
+  crm::testing::TempDir dir;
+  auto db = SqliteDatabase::Open({dir.File("s.db")});
+  ASSERT_THAT(db, IsOk());
+  auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+  ASSERT_THAT(metadata, IsOk());
+  const metadata::Metadata& m = **metadata;
+  ASSERT_THAT((*db)->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, m); }),
+              IsOk());
+  // Running it again changes nothing and does not fail.
+  ASSERT_THAT((*db)->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, m); }),
+              IsOk());
+
+  EXPECT_THAT(Columns(**db, "contact"),
+              ::testing::IsSupersetOf({"id", "deleted", "version_number", "first_name", "last_name",
+                                       "account_id", "email_address", "email_address_data",
+                                       "created_at", "address_city"}));
+  EXPECT_THAT(Columns(**db, "account_contact"),
+              ::testing::IsSupersetOf({"account_id", "contact_id", "role", "is_inactive"}));
+  EXPECT_THAT(Columns(**db, "entity_team"),
+              ::testing::IsSupersetOf({"entity_id", "team_id", "entity_type"}));
+  EXPECT_THAT(Columns(**db, "entity_email_address"),
+              ::testing::IsSupersetOf({"entity_type", "entity_id", "lower"}));
+  EXPECT_FALSE(Columns(**db, "user").empty());
+}
+
+TEST(Schema, AddsColumnsThatMetadataGained) {
+  crm::testing::TempDir dir;
+  auto db = SqliteDatabase::Open({dir.File("s.db")});
+  ASSERT_THAT(db, IsOk());
+  auto before = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+  ASSERT_THAT(before, IsOk());
+  ASSERT_THAT((*db)->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, **before); }),
+              IsOk());
+  auto sources = metadata::ShippedEntityDefs();
+  sources.push_back({"Contact", R"({"fields": {"nickname": {"type": "varchar"}},
+                                    "indexes": {"nickname": {"columns": ["nickname"]}}})"});
+  auto after = metadata::Metadata::Load(sources);
+  ASSERT_THAT(after, IsOk());
+  ASSERT_THAT((*db)->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, **after); }),
+              IsOk());
+  EXPECT_EQ(Columns(**db, "contact").count("nickname"), 1u);
+}
+
+TEST(Schema, ListQueriesUseTheDeclaredIndexes) {
+  crm::testing::TempDir dir;
+  auto db = SqliteDatabase::Open({dir.File("s.db")});
+  auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+  ASSERT_THAT(metadata, IsOk());
+  ASSERT_THAT(
+      (*db)->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, **metadata); }),
+      IsOk());
+  auto conn = (*db)->ReadConnection();
+  std::string plan;
+  ASSERT_THAT((*conn)->Query("EXPLAIN QUERY PLAN SELECT t.id FROM contact t WHERE t.deleted = 0 "
+                             "ORDER BY t.created_at DESC, t.id DESC LIMIT 20",
+                             {},
+                             [&](const Row& row) {
+                               plan += std::string(row.Text(3)) + "\n";
+                               return true;
+                             }),
+              IsOk());
+  EXPECT_THAT(plan, ::testing::HasSubstr("idx_contact_createdAt"));
+  EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));
+}
+
+}  // namespace
+}  // namespace crm::store

@@ -1,0 +1,161 @@
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include <array>
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/status_matchers.hpp"
+#include "testing/temp_dir.hpp"
+
+namespace crm::store {
+namespace {
+
+using ::crm::testing::IsOk;
+using ::crm::testing::StatusIs;
+using query::SqlValue;
+
+class SqliteDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    SqliteOptions options;
+    options.path = dir_.File("test.db");
+    auto db = SqliteDatabase::Open(options);
+    ASSERT_THAT(db, IsOk());
+    db_ = std::move(db).value();
+    ASSERT_THAT(db_->WriteAndWait([](Connection& conn) {
+      return conn.ExecuteScript(
+          "CREATE TABLE IF NOT EXISTS item (id INTEGER PRIMARY KEY, name TEXT)");
+    }),
+                IsOk());
+  }
+
+  std::int64_t Count() {
+    auto conn = db_->ReadConnection();
+    EXPECT_THAT(conn, IsOk());
+    std::int64_t count = -1;
+    EXPECT_THAT((*conn)->Query("SELECT COUNT(*) FROM item", {},
+                               [&](const Row& row) {
+                                 count = row.Int(0);
+                                 return false;
+                               }),
+                IsOk());
+    return count;
+  }
+
+  static Status Insert(Connection& conn, std::int64_t id, const std::string& name) {
+    const std::array<SqlValue, 2> params = {id, name};
+    return conn.Execute("INSERT INTO item (id, name) VALUES (?, ?)", params).TakeStatus();
+  }
+
+  crm::testing::TempDir dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+};
+
+TEST_F(SqliteDatabaseTest, ReadsSeeCommittedWrites) {
+  ASSERT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 1, "one"); }), IsOk());
+  auto conn = db_->ReadConnection();
+  ASSERT_THAT(conn, IsOk());
+  std::string name;
+  const std::array<SqlValue, 1> key = {std::int64_t{1}};
+  ASSERT_THAT((*conn)->Query("SELECT name FROM item WHERE id = ?", key,
+                             [&](const Row& row) {
+                               name = row.Text(0);
+                               return true;
+                             }),
+              IsOk());
+  EXPECT_EQ(name, "one");
+}
+
+TEST_F(SqliteDatabaseTest, AFailingJobRollsBackAloneInItsGroup) {
+  // Submit several jobs at once so that they share a group; the middle one fails after writing.
+  std::vector<std::future<Status>> results;
+  for (int i = 0; i < 3; ++i) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    results.push_back(promise->get_future());
+    db_->SubmitWrite(
+        [i](Connection& conn) -> Status {
+          CRM_RETURN_IF_ERROR(Insert(conn, 10 + i, "x"));
+          if (i == 1) return Status::InvalidArgument("job 1 fails");
+          return {};
+        },
+        [promise](Status status) { promise->set_value(std::move(status)); });
+  }
+  EXPECT_THAT(results[0].get(), IsOk());
+  EXPECT_THAT(results[1].get(), StatusIs(StatusCode::kInvalidArgument, "job 1 fails"));
+  EXPECT_THAT(results[2].get(), IsOk());
+  EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(SqliteDatabaseTest, ConcurrentWritersAreAllCommitted) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 250;
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (db_->WriteAndWait(
+                   [id = t * kPerThread + i](Connection& conn) { return Insert(conn, id, "n"); })
+                .ok()) {
+          ++acknowledged;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(acknowledged.load(), kThreads * kPerThread);
+  EXPECT_EQ(Count(), kThreads * kPerThread);
+}
+
+TEST_F(SqliteDatabaseTest, AcknowledgedWritesSurviveReopening) {
+  ASSERT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 7, "seven"); }), IsOk());
+  db_.reset();
+  Open();
+  EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(SqliteDatabaseTest, ShutdownRefusesNewWrites) {
+  db_->Shutdown();
+  EXPECT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 1, "late"); }),
+              StatusIs(StatusCode::kUnavailable));
+}
+
+TEST_F(SqliteDatabaseTest, ConstraintViolationIsAConflict) {
+  ASSERT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 1, "a"); }), IsOk());
+  EXPECT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 1, "b"); }),
+              StatusIs(StatusCode::kConflict));
+}
+
+TEST_F(SqliteDatabaseTest, NestedQueryWithTheSameStatementWorks) {
+  ASSERT_THAT(db_->WriteAndWait([](Connection& conn) -> Status {
+    CRM_RETURN_IF_ERROR(Insert(conn, 1, "a"));
+    return Insert(conn, 2, "b");
+  }),
+              IsOk());
+  auto conn = db_->ReadConnection();
+  ASSERT_THAT(conn, IsOk());
+  int inner_rows = 0;
+  ASSERT_THAT((*conn)->Query("SELECT id FROM item", {},
+                             [&](const Row&) {
+                               // The same SQL while the outer statement is still stepping gets its
+                               // own statement.
+                               EXPECT_THAT((*conn)->Query("SELECT id FROM item", {},
+                                                          [&](const Row&) {
+                                                            ++inner_rows;
+                                                            return true;
+                                                          }),
+                                           IsOk());
+                               return true;
+                             }),
+              IsOk());
+  EXPECT_EQ(inner_rows, 4);
+}
+
+}  // namespace
+}  // namespace crm::store
