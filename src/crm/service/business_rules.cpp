@@ -159,23 +159,45 @@ Status AccountFromParent(RuleContext& c) {
   return {};
 }
 
-// The assigned user of a new meeting or call attends it (EspoCRM's default).
-void AssignedUserAttends(RuleContext& c) {
-  if (c.mode != WriteMode::kCreate) return;
+// The assigned user of a meeting or call attends it (EspoCRM's default), also after a reassignment
+// or a new attendee list.
+Status AssignedUserAttends(RuleContext& c) {
   const auto* users_field = c.entity.FindField("users");
-  if (users_field == nullptr || users_field->type != FieldType::kLinkMultiple) return;
-  const auto assigned = EffectiveString(c, "assignedUserId");
-  if (!assigned) return;
-  const int field_index = c.entity.field_index.at("users");
-  for (auto& set : c.input.link_sets) {
-    if (set.field != field_index) continue;
-    if (!set.ids) set.ids.emplace();
-    if (std::find(set.ids->begin(), set.ids->end(), *assigned) == set.ids->end())
-      set.ids->push_back(*assigned);
-    return;
+  const metadata::LinkDef* link = c.entity.FindLink("users");
+  if (users_field == nullptr || users_field->type != FieldType::kLinkMultiple || link == nullptr ||
+      !link->many_to_many()) {
+    return {};
   }
-  c.input.link_sets.push_back(
-      LinkSetInput{field_index, std::vector<std::string>{*assigned}, std::nullopt});
+  const int field_index = c.entity.field_index.at("users");
+  LinkSetInput* set = nullptr;
+  for (auto& candidate : c.input.link_sets) {
+    if (candidate.field == field_index) set = &candidate;
+  }
+  if (c.mode == WriteMode::kUpdate && !Given(c, "assignedUserId") && (set == nullptr || !set->ids))
+    return {};
+  const auto assigned = EffectiveString(c, "assignedUserId");
+  if (!assigned) return {};
+  if (set == nullptr) {
+    c.input.link_sets.push_back(LinkSetInput{field_index, std::nullopt, std::nullopt});
+    set = &c.input.link_sets.back();
+  }
+  if (!set->ids) {
+    set->ids.emplace();
+    if (c.current != nullptr) {
+      const std::array<SqlValue, 1> params = {std::string(c.current->at("id").get_string())};
+      CRM_RETURN_IF_ERROR(c.conn.Query("SELECT " + QuoteIdentifier(link->far_key_column) +
+                                           " FROM " + QuoteIdentifier(link->join_table) +
+                                           " WHERE " + QuoteIdentifier(link->near_key_column) +
+                                           " = ?",
+                                       params, [&](const store::Row& row) {
+                                         set->ids->emplace_back(row.Text(0));
+                                         return true;
+                                       }));
+    }
+  }
+  if (std::find(set->ids->begin(), set->ids->end(), *assigned) == set->ids->end())
+    set->ids->push_back(*assigned);
+  return {};
 }
 
 // A contact's primary account is also in its accounts list, with the contact's title as the role.
@@ -206,9 +228,10 @@ Status ContactAccountAfterSave(RuleContext& c, const std::string& id) {
   return {};
 }
 
-// The creator's (assigned user's) attendance is accepted.
+// The assigned user's attendance is accepted when the service adds them (on create, or when the
+// meeting is reassigned); an answer they already gave is kept.
 Status AttendeeAcceptedAfterSave(RuleContext& c, const std::string& id) {
-  if (c.mode != WriteMode::kCreate) return {};
+  if (c.mode != WriteMode::kCreate && !Given(c, "assignedUserId")) return {};
   const metadata::LinkDef* link = c.entity.FindLink("users");
   const auto assigned = EffectiveString(c, "assignedUserId");
   if (link == nullptr || !link->many_to_many() || !assigned) return {};
@@ -216,7 +239,8 @@ Status AttendeeAcceptedAfterSave(RuleContext& c, const std::string& id) {
   return c.conn
       .Execute("UPDATE " + QuoteIdentifier(link->join_table) +
                    " SET \"status\" = 'Accepted' WHERE " + QuoteIdentifier(link->near_key_column) +
-                   " = ? AND " + QuoteIdentifier(link->far_key_column) + " = ?",
+                   " = ? AND " + QuoteIdentifier(link->far_key_column) +
+                   " = ? AND (\"status\" IS NULL OR \"status\" = 'None')",
                params)
       .TakeStatus();
 }
@@ -280,7 +304,7 @@ Status ApplyRulesBeforeSave(RuleContext& context) {
   if (name == "Task") TaskRules(context);
   if (name == "Lead") LeadRules(context);
   if (name == "User") CRM_RETURN_IF_ERROR(UserRules(context));
-  AssignedUserAttends(context);
+  CRM_RETURN_IF_ERROR(AssignedUserAttends(context));
   // Required fields the rules above may have filled.
   for (const char* field : {"assignedUser", "dateEnd"}) {
     const auto* def = context.entity.FindField(field);

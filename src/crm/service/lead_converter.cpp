@@ -1,5 +1,6 @@
 #include "crm/service/lead_converter.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "crm/common/ids.hpp"
@@ -148,7 +149,7 @@ void LeadConverter::Convert(const auth::Principal& principal, ConvertRequest req
       [&records, &lead_entity, principal, request = std::move(request),
        planned = std::move(planned), result](store::Connection& conn) mutable -> Status {
         const metadata::Metadata& m = records.metadata();
-        RecordWriter writer(m, conn, principal, records.clock().Now());
+        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         auto lead = writer.ReadBack(lead_entity, request.lead_id);
         if (!lead.ok()) return lead.status();
         if (!request.skip_duplicate_check) {
@@ -174,8 +175,15 @@ void LeadConverter::Convert(const auth::Principal& principal, ConvertRequest req
         std::string opportunity_id;
         for (auto& item : planned) {
           const std::string& type = item.entity->name;
-          if (type == "Contact" && !account_id.empty())
-            item.input.Set(*item.entity, "accountId", json::string(account_id));
+          if (type == "Contact") {
+            if (!account_id.empty())
+              item.input.Set(*item.entity, "accountId", json::string(account_id));
+            // The lead's title becomes the contact's role in the new account (EspoCRM's rule).
+            const auto* title = lead->record.if_contains("title");
+            if (!item.input.Has(*item.entity, "title") && title != nullptr && title->is_string()) {
+              item.input.Set(*item.entity, "title", *title);
+            }
+          }
           if (type == "Opportunity") {
             if (!account_id.empty())
               item.input.Set(*item.entity, "accountId", json::string(account_id));
@@ -196,44 +204,56 @@ void LeadConverter::Convert(const auth::Principal& principal, ConvertRequest req
           const std::string id(created.record.at("id").get_string());
           (type == "Account" ? account_id : type == "Contact" ? contact_id : opportunity_id) = id;
         }
-        // The lead's calls and meetings follow the conversion: the contact attends them, and they
-        // move to the opportunity (or else the account).
+        // The lead's calls and meetings (those it attends and those under it) follow the
+        // conversion: the contact attends them, and those under the lead move to the opportunity
+        // (or else the account).
         const std::string new_parent_type = !opportunity_id.empty() ? "Opportunity" : "Account";
         const std::string& new_parent_id = !opportunity_id.empty() ? opportunity_id : account_id;
         for (const char* link_name : {"meetings", "calls"}) {
           const metadata::LinkDef* lead_link = lead_entity.FindLink(link_name);
-          const EntityDef* contact_entity = m.FindEntity("Contact");
-          const metadata::LinkDef* contact_link =
-              contact_entity != nullptr ? contact_entity->FindLink(link_name) : nullptr;
           if (lead_link == nullptr || !lead_link->many_to_many()) continue;
           const EntityDef& activity = m.Entity(lead_link->entity);
-          if (!contact_id.empty() && contact_link != nullptr && contact_link->many_to_many()) {
-            const std::array<query::SqlValue, 3> params = {contact_id, request.lead_id, contact_id};
+          const std::array<query::SqlValue, 2> key = {request.lead_id, request.lead_id};
+          std::vector<std::pair<std::string, bool>> activities;  // id, under the lead
+          CRM_RETURN_IF_ERROR(conn.Query(
+              "SELECT a.\"id\", a.\"parent_type\" = 'Lead' AND a.\"parent_id\" = ?2 FROM " +
+                  query::QuoteIdentifier(activity.table) +
+                  " a WHERE a.\"deleted\" = 0 AND (a.\"id\" IN (SELECT l." +
+                  query::QuoteIdentifier(lead_link->far_key_column) + " FROM " +
+                  query::QuoteIdentifier(lead_link->join_table) + " l WHERE l." +
+                  query::QuoteIdentifier(lead_link->near_key_column) +
+                  " = ?1) OR (a.\"parent_type\" = 'Lead' AND a.\"parent_id\" = ?2))",
+              key, [&](const store::Row& row) {
+                activities.emplace_back(row.Text(0), row.Int(1) != 0);
+                return true;
+              }));
+          const metadata::LinkDef* contacts = activity.FindLink("contacts");
+          for (const auto& [activity_id, under_lead] : activities) {
+            RecordInput input;
+            if (under_lead && !new_parent_id.empty()) {
+              input.Set(activity, "parentType", json::string(new_parent_type));
+              input.Set(activity, "parentId", json::string(new_parent_id));
+            }
+            if (!contact_id.empty() && contacts != nullptr && contacts->many_to_many()) {
+              std::vector<std::string> attendees;
+              const std::array<query::SqlValue, 1> owner = {activity_id};
+              CRM_RETURN_IF_ERROR(conn.Query(
+                  "SELECT " + query::QuoteIdentifier(contacts->far_key_column) + " FROM " +
+                      query::QuoteIdentifier(contacts->join_table) + " WHERE " +
+                      query::QuoteIdentifier(contacts->near_key_column) + " = ?",
+                  owner, [&](const store::Row& row) {
+                    attendees.emplace_back(row.Text(0));
+                    return true;
+                  }));
+              if (std::find(attendees.begin(), attendees.end(), contact_id) == attendees.end()) {
+                attendees.push_back(contact_id);
+                input.link_sets.push_back(LinkSetInput{activity.field_index.at("contacts"),
+                                                       std::move(attendees), std::nullopt});
+              }
+            }
+            if (input.values.empty() && input.link_sets.empty()) continue;
             CRM_RETURN_IF_ERROR(
-                conn.Execute(
-                        "INSERT INTO " + query::QuoteIdentifier(contact_link->join_table) + " (" +
-                            query::QuoteIdentifier(contact_link->near_key_column) + ", " +
-                            query::QuoteIdentifier(contact_link->far_key_column) +
-                            ") SELECT ?, l." + query::QuoteIdentifier(lead_link->far_key_column) +
-                            " FROM " + query::QuoteIdentifier(lead_link->join_table) +
-                            " l WHERE l." + query::QuoteIdentifier(lead_link->near_key_column) +
-                            " = ? AND NOT EXISTS (SELECT 1 FROM " +
-                            query::QuoteIdentifier(contact_link->join_table) + " c WHERE c." +
-                            query::QuoteIdentifier(contact_link->near_key_column) + " = ? AND c." +
-                            query::QuoteIdentifier(contact_link->far_key_column) + " = l." +
-                            query::QuoteIdentifier(lead_link->far_key_column) + ")",
-                        params)
-                    .TakeStatus());
-          }
-          if (!new_parent_id.empty()) {
-            const std::array<query::SqlValue, 3> params = {new_parent_type, new_parent_id,
-                                                           request.lead_id};
-            CRM_RETURN_IF_ERROR(
-                conn.Execute(
-                        "UPDATE " + query::QuoteIdentifier(activity.table) +
-                            " SET \"parent_type\" = ?, \"parent_id\" = ? WHERE "
-                            "\"parent_type\" = 'Lead' AND \"parent_id\" = ? AND \"deleted\" = 0",
-                        params)
+                writer.Update(activity, activity_id, std::move(input), WriteOptions{})
                     .TakeStatus());
           }
         }

@@ -57,7 +57,7 @@ void MassActions::Create(const auth::Principal& principal, const metadata::Entit
   records.database().SubmitWrite(
       [&records, principal, &entity, inputs = std::move(inputs), options,
        result](store::Connection& conn) mutable {
-        RecordWriter writer(records.metadata(), conn, principal, records.clock().Now());
+        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         for (std::size_t i = 0; i < inputs.size(); ++i) {
           auto created = writer.Create(entity, std::move(inputs[i]), options);
           if (!created.ok()) return ForRecord(i, created.status());
@@ -89,7 +89,7 @@ void MassActions::Update(const auth::Principal& principal, const metadata::Entit
           CRM_ASSIGN_OR_RETURN(
               ids, records.FindIds(conn, principal, entity, *selection.search, kMaxMassSelection));
         }
-        RecordWriter writer(records.metadata(), conn, principal, records.clock().Now());
+        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         for (const auto& id : ids) {
           auto updated = writer.Update(entity, id, input, WriteOptions{});
           if (updated.status().code() == StatusCode::kNotFound) continue;
@@ -120,7 +120,7 @@ void MassActions::Delete(const auth::Principal& principal, const metadata::Entit
           CRM_ASSIGN_OR_RETURN(
               ids, records.FindIds(conn, principal, entity, *selection.search, kMaxMassSelection));
         }
-        RecordWriter writer(records.metadata(), conn, principal, records.clock().Now());
+        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         for (const auto& id : ids) {
           const Status deleted = writer.Delete(entity, id, WriteOptions{});
           if (deleted.code() == StatusCode::kNotFound) continue;

@@ -48,6 +48,28 @@ bool IsComputedOnly(const AttributeDef& attribute) { return !query::IsSqlAttribu
 
 }  // namespace
 
+RecordReader::RecordReader(const metadata::Metadata& metadata) : metadata_(metadata) {
+  static const std::string kVersion[] = {"t.\"version_number\""};
+  const auth::Principal admin{"", "", "", auth::UserType::kAdmin};
+  const auth::Principal user{"", "", "", auth::UserType::kRegular};
+  plans_.resize(metadata.entities().size());
+  for (std::size_t e = 0; e < metadata.entities().size(); ++e) {
+    const EntityDef& entity = metadata.entities()[e];
+    EntityPlans& plans = plans_[e];
+    for (int admin_flag = 0; admin_flag < 2; ++admin_flag) {
+      plans.full[admin_flag] =
+          Attributes(entity, AttributeSet::kFull, admin_flag == 1 ? admin : user);
+      plans.by_id[admin_flag] =
+          query::BuildProjection(metadata, entity, plans.full[admin_flag], kVersion);
+      plans.by_id_sql[admin_flag] =
+          plans.by_id[admin_flag].select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
+    }
+    for (const auto& link : entity.links) {
+      if (link.type == metadata::LinkType::kHasMany) linked_sql_.emplace(&link, LinkedSql(link));
+    }
+  }
+}
+
 std::vector<int> RecordReader::Attributes(const EntityDef& entity, AttributeSet set,
                                           const auth::Principal& principal) const {
   std::vector<int> out;
@@ -190,11 +212,9 @@ Status RecordReader::FillComputed(store::Connection& conn, const EntityDef& enti
   return {};
 }
 
-Result<std::vector<RecordReader::LinkedRecord>> RecordReader::ReadLinked(
-    store::Connection& conn, const LinkDef& link, std::string_view id) const {
+std::string RecordReader::LinkedSql(const LinkDef& link) const {
   const EntityDef& other = metadata_.Entity(link.entity);
   std::string sql = "SELECT o.\"id\", " + query::NameExpression(other, "o");
-  query::SqlFragment fragment;
   if (link.many_to_many()) {
     for (const auto& column : link.additional_columns)
       sql += ", j." + query::QuoteIdentifier(column.column);
@@ -202,18 +222,22 @@ Result<std::vector<RecordReader::LinkedRecord>> RecordReader::ReadLinked(
            query::QuoteIdentifier(other.table) + " o ON o.\"id\" = j." +
            query::QuoteIdentifier(link.far_key_column) + " AND o.\"deleted\" = 0 WHERE j." +
            query::QuoteIdentifier(link.near_key_column) + " = ?";
-    fragment.params.emplace_back(std::string(id));
-    for (const auto& [column, value] : link.conditions) {
+    for (const auto& [column, value] : link.conditions)
       sql += " AND j." + query::QuoteIdentifier(column) + " = ?";
-      fragment.params.emplace_back(value);
-    }
   } else {
     sql += " FROM " + query::QuoteIdentifier(other.table) + " o WHERE o." +
            query::QuoteIdentifier(ToSnakeCase(link.foreign + "Id")) + " = ? AND o.\"deleted\" = 0";
-    fragment.params.emplace_back(std::string(id));
   }
-  sql += " ORDER BY o.\"id\"";
-  fragment.sql = std::move(sql);
+  return sql + " ORDER BY o.\"id\"";
+}
+
+Result<std::vector<RecordReader::LinkedRecord>> RecordReader::ReadLinked(
+    store::Connection& conn, const LinkDef& link, std::string_view id) const {
+  query::SqlFragment fragment;
+  const auto cached = linked_sql_.find(&link);
+  fragment.sql = cached != linked_sql_.end() ? cached->second : LinkedSql(link);
+  fragment.params.emplace_back(std::string(id));
+  for (const auto& [column, value] : link.conditions) fragment.params.emplace_back(value);
   std::vector<LinkedRecord> out;
   CRM_RETURN_IF_ERROR(conn.Query(fragment, [&](const store::Row& row) {
     LinkedRecord item;

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/array.hpp>
@@ -21,6 +22,7 @@
 #include "crm/auth/principal.hpp"
 #include "crm/common/status.hpp"
 #include "crm/metadata/metadata.hpp"
+#include "crm/query/projection.hpp"
 #include "crm/query/sql.hpp"
 #include "crm/store/database.hpp"
 
@@ -34,7 +36,11 @@ enum class AttributeSet {
 
 class RecordReader {
  public:
-  explicit RecordReader(const metadata::Metadata& metadata) : metadata_(metadata) {}
+  // Prepares the SQL of the common reads (full records, default lists, linkMultiple lookups) for
+  // every entity once, so the request path only binds and runs it.
+  explicit RecordReader(const metadata::Metadata& metadata);
+
+  const metadata::Metadata& metadata() const { return metadata_; }
 
   // Attribute indexes for `set` that `principal` may read, in wire order.
   std::vector<int> Attributes(const metadata::EntityDef& entity, AttributeSet set,
@@ -76,8 +82,18 @@ class RecordReader {
  private:
   Status FillComputed(store::Connection& conn, const metadata::EntityDef& entity,
                       const std::vector<int>& attributes, boost::json::object& record) const;
+  std::string LinkedSql(const metadata::LinkDef& link) const;
+
+  // Prepared reads of one entity, for callers that may and may not see sensitive attributes.
+  struct EntityPlans {
+    std::vector<int> full[2];    // attribute sets, [is_admin]
+    query::Projection by_id[2];  // full set plus the version column
+    std::string by_id_sql[2];    // ... WHERE id = ? AND deleted = 0
+  };
 
   const metadata::Metadata& metadata_;
+  std::vector<EntityPlans> plans_;  // parallel to metadata_.entities()
+  std::unordered_map<const metadata::LinkDef*, std::string> linked_sql_;
 };
 
 }  // namespace crm::service

@@ -271,7 +271,7 @@ void RecordService::Create(const auth::Principal& principal, const EntityDef& en
   db_.SubmitWrite(
       [this, principal, &entity, input = std::move(input).value(), options,
        result](store::Connection& conn) mutable {
-        RecordWriter writer(*metadata_, conn, principal, clock_.Now());
+        RecordWriter writer(reader_, conn, principal, clock_.Now());
         *result = writer.Create(entity, std::move(input), options);
         return result->status();
       },
@@ -292,7 +292,7 @@ void RecordService::Update(const auth::Principal& principal, const EntityDef& en
   db_.SubmitWrite(
       [this, principal, &entity, id = std::move(id), input = std::move(input).value(), options,
        result](store::Connection& conn) mutable {
-        RecordWriter writer(*metadata_, conn, principal, clock_.Now());
+        RecordWriter writer(reader_, conn, principal, clock_.Now());
         *result = writer.Update(entity, id, std::move(input), options);
         return result->status();
       },
@@ -308,7 +308,7 @@ void RecordService::Delete(const auth::Principal& principal, const EntityDef& en
   if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
   db_.SubmitWrite(
       [this, principal, &entity, id = std::move(id), options](store::Connection& conn) {
-        RecordWriter writer(*metadata_, conn, principal, clock_.Now());
+        RecordWriter writer(reader_, conn, principal, clock_.Now());
         return writer.Delete(entity, id, options);
       },
       [done = std::move(done)](Status status) {

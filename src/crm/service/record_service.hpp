@@ -101,6 +101,7 @@ class RecordService {
                                            const query::SearchParams& params, std::size_t limit);
 
   store::Database& database() { return db_; }
+  const RecordReader& reader() const { return reader_; }
   const Clock& clock() const { return clock_; }
 
   // kInvalidArgument (validation, with messageTranslation details), kConflict (duplicates: details

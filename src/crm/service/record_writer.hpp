@@ -25,9 +25,14 @@ namespace crm::service {
 
 class RecordWriter {
  public:
-  RecordWriter(const metadata::Metadata& metadata, store::Connection& conn,
+  // `reader` outlives the writer (it is the service's, with its prepared projections).
+  RecordWriter(const RecordReader& reader, store::Connection& conn,
                const auth::Principal& principal, TimePoint now)
-      : metadata_(metadata), reader_(metadata), conn_(conn), principal_(principal), now_(now) {}
+      : metadata_(reader.metadata()),
+        reader_(reader),
+        conn_(conn),
+        principal_(principal),
+        now_(now) {}
 
   // Creates a record from checked input; returns it as read back (full attribute set).
   Result<RecordResult> Create(const metadata::EntityDef& entity, RecordInput input,
@@ -62,7 +67,7 @@ class RecordWriter {
                             const RecordInput& input, const WriteOptions& options);
 
   const metadata::Metadata& metadata_;
-  RecordReader reader_;
+  const RecordReader& reader_;
   store::Connection& conn_;
   const auth::Principal& principal_;
   const TimePoint now_;

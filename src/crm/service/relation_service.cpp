@@ -75,43 +75,63 @@ const LinkDef* PrimaryOf(const EntityDef& entity, const LinkDef& set) {
   return single;
 }
 
+// The value of `column` of record `id`, when it is set.
+Result<std::optional<std::string>> ReadColumn(store::Connection& conn, const EntityDef& entity,
+                                              const std::string& id, const std::string& column) {
+  std::optional<std::string> value;
+  const std::array<SqlValue, 1> key = {id};
+  CRM_RETURN_IF_ERROR(conn.Query("SELECT " + QuoteIdentifier(column) + " FROM " +
+                                     QuoteIdentifier(entity.table) + " WHERE \"id\" = ?",
+                                 key, [&](const store::Row& row) {
+                                   if (!row.IsNull(0)) value = std::string(row.Text(0));
+                                   return false;
+                                 }));
+  return value;
+}
+
+// Changes system-maintained attributes of a record (foreign keys set by linking) through the
+// writer, so the change gets its version, modifiedAt, business rules and change event like any
+// other update.
+Status SetAttributes(RecordWriter& writer, const EntityDef& entity, const std::string& id,
+                     std::initializer_list<std::pair<std::string, json::value>> values) {
+  RecordInput input;
+  for (const auto& [name, value] : values) input.Set(entity, name, value);
+  return writer.Update(entity, id, std::move(input), WriteOptions{}).TakeStatus();
+}
+
 // Keeps primary links consistent with many-to-many sets after `ids` were linked to (or unlinked
 // from) record `id` through `link`: a record without a primary gets the first linked one; a primary
 // that was unlinked is cleared. Applies to both sides of the link.
-Status SyncPrimaries(store::Connection& conn, const metadata::Metadata& metadata,
-                     const EntityDef& entity, const LinkDef& link, const std::string& id,
+Status SyncPrimaries(RecordWriter& writer, store::Connection& conn,
+                     const metadata::Metadata& metadata, const EntityDef& entity,
+                     const LinkDef& link, const std::string& id,
                      const std::vector<std::string>& ids, bool linked) {
   if (ids.empty()) return {};
   if (const LinkDef* primary = PrimaryOf(entity, link)) {
-    const std::string fk = QuoteIdentifier(ToSnakeCase(primary->name + "Id"));
-    std::vector<SqlValue> params;
-    std::string sql = "UPDATE " + QuoteIdentifier(entity.table) + " SET " + fk;
-    if (linked) {
-      sql += " = ? WHERE \"id\" = ? AND " + fk + " IS NULL";
-      params = {ids.front(), id};
-    } else {
-      sql += " = NULL WHERE \"id\" = ? AND " + fk + " IN (" + Placeholders(ids.size()) + ")";
-      params.emplace_back(id);
-      params.insert(params.end(), ids.begin(), ids.end());
+    const std::string attribute = primary->name + "Id";
+    CRM_ASSIGN_OR_RETURN(const auto current, ReadColumn(conn, entity, id, ToSnakeCase(attribute)));
+    if (linked && !current) {
+      CRM_RETURN_IF_ERROR(
+          SetAttributes(writer, entity, id, {{attribute, json::string(ids.front())}}));
+    } else if (!linked && current && std::find(ids.begin(), ids.end(), *current) != ids.end()) {
+      CRM_RETURN_IF_ERROR(SetAttributes(writer, entity, id, {{attribute, nullptr}}));
     }
-    CRM_RETURN_IF_ERROR(conn.Execute(sql, params).TakeStatus());
   }
   const EntityDef& other = metadata.Entity(link.entity);
   const LinkDef* back = link.foreign.empty() ? nullptr : other.FindLink(link.foreign);
   if (back == nullptr) return {};
   if (const LinkDef* primary = PrimaryOf(other, *back)) {
-    const std::string fk = QuoteIdentifier(ToSnakeCase(primary->name + "Id"));
-    std::vector<SqlValue> params;
-    std::string sql = "UPDATE " + QuoteIdentifier(other.table) + " SET " + fk;
-    if (linked) {
-      sql += " = ? WHERE " + fk + " IS NULL AND \"id\" IN (" + Placeholders(ids.size()) + ")";
-      params.emplace_back(id);
-    } else {
-      sql += " = NULL WHERE " + fk + " = ? AND \"id\" IN (" + Placeholders(ids.size()) + ")";
-      params.emplace_back(id);
+    const std::string attribute = primary->name + "Id";
+    for (const auto& other_id : ids) {
+      CRM_ASSIGN_OR_RETURN(const auto current,
+                           ReadColumn(conn, other, other_id, ToSnakeCase(attribute)));
+      if (linked && !current) {
+        CRM_RETURN_IF_ERROR(
+            SetAttributes(writer, other, other_id, {{attribute, json::string(id)}}));
+      } else if (!linked && current && *current == id) {
+        CRM_RETURN_IF_ERROR(SetAttributes(writer, other, other_id, {{attribute, nullptr}}));
+      }
     }
-    params.insert(params.end(), ids.begin(), ids.end());
-    CRM_RETURN_IF_ERROR(conn.Execute(sql, params).TakeStatus());
   }
   return {};
 }
@@ -233,14 +253,11 @@ void RelationService::Link(const auth::Principal& principal, const EntityDef& en
           CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
           if (!found) return Status::NotFound("Record " + other_id + " not found.");
         }
+        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         if (link->type == LinkType::kBelongsTo) {
           // Setting the foreign key is an update of this record (events, version, business rules).
-          RecordWriter writer(metadata, conn, principal, records.clock().Now());
-          CRM_ASSIGN_OR_RETURN(
-              RecordInput input,
-              ParseRecordInput(entity, json::object{{link->name + "Id", ids.front()}},
-                               WriteMode::kUpdate));
-          return writer.Update(entity, id, std::move(input), WriteOptions{}).TakeStatus();
+          return SetAttributes(writer, entity, id,
+                               {{link->name + "Id", json::string(ids.front())}});
         }
         for (const auto& other_id : ids) {
           if (link->many_to_many()) {
@@ -276,25 +293,15 @@ void RelationService::Link(const auth::Principal& principal, const EntityDef& en
                              params)
                     .TakeStatus());
           } else if (link->type == LinkType::kHasMany) {
-            const std::array<SqlValue, 2> params = {id, other_id};
             CRM_RETURN_IF_ERROR(
-                conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
-                                 QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) +
-                                 " = ? WHERE \"id\" = ?",
-                             params)
-                    .TakeStatus());
+                SetAttributes(writer, other, other_id, {{link->foreign + "Id", json::string(id)}}));
           } else {
-            const std::array<SqlValue, 3> params = {entity.name, id, other_id};
-            CRM_RETURN_IF_ERROR(
-                conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
-                                 QuoteIdentifier(ToSnakeCase(link->foreign + "Type")) + " = ?, " +
-                                 QuoteIdentifier(ToSnakeCase(link->foreign + "Id")) +
-                                 " = ? WHERE \"id\" = ?",
-                             params)
-                    .TakeStatus());
+            CRM_RETURN_IF_ERROR(SetAttributes(writer, other, other_id,
+                                              {{link->foreign + "Type", json::string(entity.name)},
+                                               {link->foreign + "Id", json::string(id)}}));
           }
         }
-        return SyncPrimaries(conn, metadata, entity, *link, id, ids, true);
+        return SyncPrimaries(writer, conn, metadata, entity, *link, id, ids, true);
       },
       [done = std::move(done)](Status status) {
         if (!status.ok()) return done(std::move(status));
@@ -326,22 +333,16 @@ void RelationService::Unlink(const auth::Principal& principal, const EntityDef& 
         const EntityDef& other = metadata.Entity(link->entity);
         CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
         if (!exists) return Status::NotFound("Record " + id + " not found.");
+        for (const auto& other_id : ids) {
+          CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
+          if (!found) return Status::NotFound("Record " + other_id + " not found.");
+        }
+        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         if (link->type == LinkType::kBelongsTo) {
-          const std::string fk = QuoteIdentifier(ToSnakeCase(link->name + "Id"));
-          std::optional<std::string> current;
-          const std::array<SqlValue, 1> key = {id};
-          CRM_RETURN_IF_ERROR(conn.Query(
-              "SELECT " + fk + " FROM " + QuoteIdentifier(entity.table) + " WHERE \"id\" = ?", key,
-              [&](const store::Row& row) {
-                if (!row.IsNull(0)) current = std::string(row.Text(0));
-                return false;
-              }));
+          CRM_ASSIGN_OR_RETURN(const auto current,
+                               ReadColumn(conn, entity, id, ToSnakeCase(link->name + "Id")));
           if (!current || std::find(ids.begin(), ids.end(), *current) == ids.end()) return {};
-          RecordWriter writer(metadata, conn, principal, records.clock().Now());
-          CRM_ASSIGN_OR_RETURN(RecordInput input,
-                               ParseRecordInput(entity, json::object{{link->name + "Id", nullptr}},
-                                                WriteMode::kUpdate));
-          return writer.Update(entity, id, std::move(input), WriteOptions{}).TakeStatus();
+          return SetAttributes(writer, entity, id, {{link->name + "Id", nullptr}});
         }
         for (const auto& other_id : ids) {
           if (link->many_to_many()) {
@@ -354,26 +355,24 @@ void RelationService::Unlink(const auth::Principal& principal, const EntityDef& 
                                                  QuoteIdentifier(link->far_key_column) + " = ?",
                                              params)
                                     .TakeStatus());
-          } else if (link->type == LinkType::kHasMany) {
-            const std::string fk = QuoteIdentifier(ToSnakeCase(link->foreign + "Id"));
-            const std::array<SqlValue, 2> params = {other_id, id};
-            CRM_RETURN_IF_ERROR(conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
-                                                 fk + " = NULL WHERE \"id\" = ? AND " + fk + " = ?",
-                                             params)
-                                    .TakeStatus());
+            continue;
+          }
+          // Only a record that points here is released.
+          const std::string key = link->foreign + "Id";
+          CRM_ASSIGN_OR_RETURN(const auto current,
+                               ReadColumn(conn, other, other_id, ToSnakeCase(key)));
+          if (!current || *current != id) continue;
+          if (link->type == LinkType::kHasMany) {
+            CRM_RETURN_IF_ERROR(SetAttributes(writer, other, other_id, {{key, nullptr}}));
           } else {
-            const std::string type = QuoteIdentifier(ToSnakeCase(link->foreign + "Type"));
-            const std::string fk = QuoteIdentifier(ToSnakeCase(link->foreign + "Id"));
-            const std::array<SqlValue, 3> params = {other_id, entity.name, id};
-            CRM_RETURN_IF_ERROR(conn.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " +
-                                                 type + " = NULL, " + fk +
-                                                 " = NULL WHERE \"id\" = ? AND " + type +
-                                                 " = ? AND " + fk + " = ?",
-                                             params)
-                                    .TakeStatus());
+            CRM_ASSIGN_OR_RETURN(const auto type, ReadColumn(conn, other, other_id,
+                                                             ToSnakeCase(link->foreign + "Type")));
+            if (!type || *type != entity.name) continue;
+            CRM_RETURN_IF_ERROR(SetAttributes(writer, other, other_id,
+                                              {{link->foreign + "Type", nullptr}, {key, nullptr}}));
           }
         }
-        return SyncPrimaries(conn, metadata, entity, *link, id, ids, false);
+        return SyncPrimaries(writer, conn, metadata, entity, *link, id, ids, false);
       },
       [done = std::move(done)](Status status) {
         if (!status.ok()) return done(std::move(status));
@@ -450,7 +449,7 @@ Result<ListResult> RelationService::Activities(const auth::Principal& principal,
         page.emplace_back(row.Text(0), row.Text(1));
         return true;
       }));
-  RecordReader reader(metadata);
+  const RecordReader& reader = records_.reader();
   for (const auto& [scope, activity_id] : page) {
     const EntityDef& activity = metadata.Entity(scope);
     CRM_ASSIGN_OR_RETURN(
