@@ -37,7 +37,7 @@ Result<BoundNode> BindPrimaryFilter(std::string_view name, const FilterContext& 
     all.kind = Kind::kTrue;
     return all;
   }
-  return Status::InvalidArgument("No primary filter '" + std::string(name) + "' for '" +
+  return Status::InvalidArgument("No primary filter " + internal::QuoteName(name) + " for '" +
                                  context.entity.name + "'.");
 }
 
@@ -63,7 +63,7 @@ Result<BoundNode> BindBoolFilter(std::string_view name, const FilterContext& con
   if (name == "onlyMy") {
     if (auto only_my = OnlyMy(context)) return std::move(*only_my);
   }
-  return Status::InvalidArgument("No bool filter '" + std::string(name) + "' for '" +
+  return Status::InvalidArgument("No bool filter " + internal::QuoteName(name) + " for '" +
                                  context.entity.name + "'.");
 }
 

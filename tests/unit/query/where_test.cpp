@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include "crm/query/internal/where_ast.hpp"
 #include "crm/query/internal/where_compiler.hpp"
 #include "crm/query/internal/where_parser.hpp"
 
@@ -144,10 +145,20 @@ TEST_F(WhereTest, AtMostMaxDepth) {
               StatusIs(StatusCode::kInvalidArgument, "Where is nested too deeply."));
 }
 
-TEST_F(WhereTest, LongUnknownNamesAreNotEchoed) {
-  const std::string name(5000, 'q');
-  const auto result = CompileWhere(json::array{json::object{{"type", name}}}, Context("Contact"));
-  EXPECT_THAT(result, StatusIs(StatusCode::kInvalidArgument, "Unknown where item type."));
+TEST_F(WhereTest, EchoedNamesAreCutAndSafeInAHeader) {
+  const std::string name = "bad\r\nX-Injected: 1" + std::string(5000, 'q');
+  const auto result =
+      CompileWhere(json::array{json::object{{"type", "equals"}, {"attribute", "x"}, {name, 1}}},
+                   Context("Contact"));
+  EXPECT_THAT(result,
+              StatusIs(StatusCode::kInvalidArgument,
+                       "Unknown parameter 'bad??X-Injected: 1" + std::string(82, 'q') + "...'."));
+}
+
+TEST_F(WhereTest, NamesAreCutAtACharacterBoundary) {
+  EXPECT_EQ(internal::QuoteName(std::string(99, 'a') + "\xC3\xA9z"),
+            "'" + std::string(99, 'a') + "...'");
+  EXPECT_EQ(internal::QuoteName("\xC3\xA9"), "'\xC3\xA9'");
 }
 
 TEST_F(WhereTest, EveryPlaceholderHasAParameter) {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 
+#include "crm/query/internal/where_ast.hpp"
+
 namespace crm::query::internal {
 namespace {
 
@@ -25,8 +27,7 @@ Result<Zone> Zone::Find(std::string_view name) {
     // installed); the exception stays inside this adapter.
     return Zone(date::locate_zone(name));
   } catch (const std::exception&) {
-    if (name.size() > 64) return Status::InvalidArgument("Unknown time zone.");
-    return Status::InvalidArgument("Unknown time zone '" + std::string(name) + "'.");
+    return Status::InvalidArgument("Unknown time zone " + QuoteName(name) + ".");
   }
 }
 

@@ -21,6 +21,25 @@
 
 namespace crm::query::internal {
 
+// A request-supplied name quoted for an error message ('name'): control characters become '?', so
+// the message is safe in an X-Status-Reason header, and names longer than 100 bytes are cut (at a
+// character boundary) and end in "...".
+inline std::string QuoteName(std::string_view name) {
+  constexpr std::size_t kMaxShown = 100;
+  std::string out = "'";
+  std::size_t shown = name.size();
+  if (shown > kMaxShown) {
+    shown = kMaxShown;
+    while (shown > 0 && (static_cast<unsigned char>(name[shown]) & 0xC0) == 0x80) --shown;
+  }
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    out.push_back(c < 0x20 || c == 0x7F ? '?' : name[i]);
+  }
+  if (shown < name.size()) out += "...";
+  return out + "'";
+}
+
 // Every where type crmd accepts (espocrm-wire.md section 2.3). The sub-query types and the column*/
 // category types are rejected by the parser and have no enumerator.
 enum class WhereType {

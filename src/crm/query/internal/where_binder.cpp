@@ -37,8 +37,6 @@ enum class Category { kText, kNumber, kBool, kDate, kDateTime, kArray, kOther };
 
 Status Invalid(std::string message) { return Status::InvalidArgument(std::move(message)); }
 
-std::string Quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
-
 // --- BoundNode builders ---
 
 BoundNode Constant(bool value) {
@@ -112,8 +110,8 @@ BoundNode LookupExists(std::string_view table, const EntityDef& entity, BoundNod
   return node;
 }
 
-// Appends `value` unless it is already there: list filters compare sets (arrayAllOf and linkedWithAll
-// count what they find), so a repeated value would change their meaning.
+// Appends `value` unless it is already there: list filters compare sets (arrayAllOf and
+// linkedWithAll count what they find), so a repeated value would change their meaning.
 void AppendUnique(std::string value, std::unordered_set<std::string>& seen,
                   std::vector<SqlValue>& values) {
   if (seen.insert(value).second) values.emplace_back(std::move(value));
@@ -228,7 +226,7 @@ std::optional<std::string> TextOf(const json::value& value) {
 }
 
 Status BadValue(std::string_view attribute, std::string_view expected) {
-  return Invalid("Bad value for attribute " + Quoted(attribute) +
+  return Invalid("Bad value for attribute " + QuoteName(attribute) +
                  " in where: " + std::string(expected) + " is expected.");
 }
 
@@ -428,8 +426,8 @@ class Binder {
     }
     const Category category = CategoryOf(type);
     if (!Suits(item.type, category)) {
-      return Invalid("Where item type " + Quoted(item.type_name) + " does not apply to attribute " +
-                     Quoted(item.attribute) + ".");
+      return Invalid("Where item type " + QuoteName(item.type_name) +
+                     " does not apply to attribute " + QuoteName(item.attribute) + ".");
     }
     if (!item.time_zone.empty()) {
       // Checked even where the zone is not used (month macros), so that a typo is never ignored.
@@ -599,8 +597,8 @@ class Binder {
         break;
     }
     // Suits() admitted no other type for a non-date category.
-    return Invalid("Where item type " + Quoted(item.type_name) + " does not apply to attribute " +
-                   Quoted(item.attribute) + ".");
+    return Invalid("Where item type " + QuoteName(item.type_name) +
+                   " does not apply to attribute " + QuoteName(item.attribute) + ".");
   }
 
   // --- Dates ---
@@ -608,8 +606,8 @@ class Binder {
   Result<std::int64_t> DayCount(const ParsedItem& item) {
     const auto number = IntegerOf(*item.values[0]);
     if (!number || *number < 0 || *number > kMaxDays) {
-      return Invalid("Bad where item " + Quoted(item.type_name) + ": a number of days from 0 to " +
-                     std::to_string(kMaxDays) + " is expected.");
+      return Invalid("Bad where item " + QuoteName(item.type_name) +
+                     ": a number of days from 0 to " + std::to_string(kMaxDays) + " is expected.");
     }
     return *number;
   }
@@ -800,7 +798,7 @@ class Binder {
   // --- Attributes ---
 
   Status NotExisting(std::string_view name) const {
-    return Invalid("Not existing attribute " + Quoted(name) + " in where.");
+    return Invalid("Not existing attribute " + QuoteName(name) + " in where.");
   }
 
   Result<Target> Resolve(const std::string& name) {
@@ -811,7 +809,7 @@ class Binder {
     if (attribute == nullptr || !Visible(*attribute, context_)) return NotExisting(name);
     std::optional<std::string> expr = AttributeExpression(context_.metadata, entity_, *attribute);
     if (!expr) {
-      return Invalid("Attribute " + Quoted(name) + " cannot be used in where.");
+      return Invalid("Attribute " + QuoteName(name) + " cannot be used in where.");
     }
     Target target;
     target.expr = std::move(*expr);
@@ -854,7 +852,7 @@ class Binder {
                attribute->type != ValueType::kJson) {
       value = Column("f", attribute->column);
     } else {
-      return Invalid("Attribute " + Quoted(name) + " cannot be used in where.");
+      return Invalid("Attribute " + QuoteName(name) + " cannot be used in where.");
     }
     Target target;
     target.expr = "(SELECT " + value + " FROM " + QuoteIdentifier(other->table) +
@@ -882,7 +880,7 @@ class Binder {
   Result<BoundNode> BindLink(const ParsedItem& item) {
     const LinkDef* link = FindLink(item.attribute);
     if (link == nullptr)
-      return Invalid("Not existing relation " + Quoted(item.attribute) + " in where.");
+      return Invalid("Not existing relation " + QuoteName(item.attribute) + " in where.");
     std::vector<SqlValue> ids;
     std::unordered_set<std::string> seen;
     for (const json::value* value : item.values) {
@@ -923,7 +921,7 @@ class Binder {
     bool near_nullable = true;
     const EntityDef* other = context_.metadata.FindEntity(link->entity);
     if (other == nullptr)
-      return Invalid("Not existing relation " + Quoted(item.attribute) + " in where.");
+      return Invalid("Not existing relation " + QuoteName(item.attribute) + " in where.");
     if (link->many_to_many()) {
       near = Column("j", link->near_key_column);
       far = Column("j", link->far_key_column);
@@ -936,7 +934,7 @@ class Binder {
       }
     } else {
       if (link->foreign.empty()) {
-        return Invalid("Relation " + Quoted(item.attribute) + " cannot be used in where.");
+        return Invalid("Relation " + QuoteName(item.attribute) + " cannot be used in where.");
       }
       near = Column("o", ToSnakeCase(link->foreign + "Id"));
       far = Column("o", "id");

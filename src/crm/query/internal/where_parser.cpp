@@ -135,8 +135,7 @@ class Parser {
     const json::object* object = value.if_object();
     if (object == nullptr) return Invalid("Where item must be an object.");
     for (const auto& [key, unused] : *object) {
-      if (!Contains(kItemKeys, key))
-        return Invalid("Unknown parameter '" + std::string(key) + "'.");
+      if (!Contains(kItemKeys, key)) return Invalid("Unknown parameter " + QuoteName(key) + ".");
     }
 
     const json::value* type_value = object->if_contains("type");
@@ -148,16 +147,13 @@ class Parser {
     if (Contains(kSubQueryTypes, type_name)) return Invalid("Sub-queries are forbidden in where.");
     if (type_name == "expression") return Invalid("Complex expressions are forbidden in where.");
     if (Contains(kUnsupportedTypes, type_name)) {
-      return Invalid("Where item type '" + std::string(type_name) + "' is not supported.");
+      return Invalid("Where item type " + QuoteName(type_name) + " is not supported.");
     }
     const WhereTypeInfo* info = nullptr;
     for (const WhereTypeInfo& candidate : kTypes) {
       if (candidate.name == type_name) info = &candidate;
     }
-    if (info == nullptr) {
-      if (type_name.size() > kMaxWhereNameBytes) return Invalid("Unknown where item type.");
-      return Invalid("Unknown where item type '" + std::string(type_name) + "'.");
-    }
+    if (info == nullptr) return Invalid("Unknown where item type " + QuoteName(type_name) + ".");
 
     ParsedItem item;
     item.type = info->type;
@@ -231,7 +227,7 @@ class Parser {
       return Invalid("Complex expressions are forbidden in where.");
     }
     if (text->find('#') != json::string::npos) {
-      return Invalid("Bad attribute '" + std::string(*text) + "' in where.");
+      return Invalid("Bad attribute " + QuoteName(*text) + " in where.");
     }
     item.attribute = std::string(*text);
     return {};
