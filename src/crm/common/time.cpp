@@ -42,11 +42,10 @@ const SystemClock& SystemClock::Instance() {
   return kInstance;
 }
 
-std::string FormatDateTime(TimePoint t) {
-  const auto secs = floor<seconds>(t);
-  const auto day = floor<days>(secs);
+std::string FormatDateTime(Seconds t) {
+  const auto day = floor<days>(t);
   const year_month_day ymd{day};
-  const hh_mm_ss hms{secs - day};
+  const hh_mm_ss hms{t - day};
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u %02d:%02d:%02d",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
@@ -55,16 +54,16 @@ std::string FormatDateTime(TimePoint t) {
   return buffer;
 }
 
+std::string FormatDateTime(TimePoint t) { return FormatDateTime(floor<seconds>(t)); }
+
 std::string FormatDate(TimePoint t) { return FormatDateTime(t).substr(0, 10); }
 
-std::optional<TimePoint> ParseDate(std::string_view text) {
+std::optional<Days> ParseDate(std::string_view text) {
   if (text.size() != 10) return std::nullopt;
-  const auto day = ParseCivilDate(text);
-  if (!day) return std::nullopt;
-  return TimePoint{*day};
+  return ParseCivilDate(text);
 }
 
-std::optional<TimePoint> ParseDateTime(std::string_view text) {
+std::optional<Seconds> ParseDateTime(std::string_view text) {
   if (text.size() != 16 && text.size() != 19) return std::nullopt;
   const auto day = ParseCivilDate(text);
   if (!day || text[10] != ' ' || text[13] != ':') return std::nullopt;
@@ -78,7 +77,7 @@ std::optional<TimePoint> ParseDateTime(std::string_view text) {
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
     return std::nullopt;
   }
-  return TimePoint{*day} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+  return Seconds{*day} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
          std::chrono::seconds{second};
 }
 

@@ -45,16 +45,22 @@ class FakeClock final : public Clock {
   std::atomic<TimePoint::rep> now_;
 };
 
+// Dates and date-times from requests can lie far from now ("9999-12-31"), beyond the 292 years
+// either side of 1970 a nanosecond TimePoint holds, so they are parsed to second and day precision.
+using Seconds = std::chrono::sys_seconds;
+using Days = std::chrono::sys_days;
+
 // "2024-01-15 10:00:00" (UTC, seconds truncated).
+std::string FormatDateTime(Seconds t);
 std::string FormatDateTime(TimePoint t);
 // "2024-01-15" (UTC).
 std::string FormatDate(TimePoint t);
 
 // Parses "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD HH:MM" (seconds taken as 00) with a real calendar
 // date and time; returns nullopt for anything else (ISO "T"/"Z" forms included, as EspoCRM does).
-std::optional<TimePoint> ParseDateTime(std::string_view text);
-// Parses "YYYY-MM-DD" with a real calendar date (leap years checked) as midnight UTC.
-std::optional<TimePoint> ParseDate(std::string_view text);
+std::optional<Seconds> ParseDateTime(std::string_view text);
+// Parses "YYYY-MM-DD" with a real calendar date (leap years checked).
+std::optional<Days> ParseDate(std::string_view text);
 
 }  // namespace crm
 
