@@ -52,16 +52,18 @@ Result<AuthResult> Authenticator::Authenticate(const AuthRequest& request) {
   return NotAuthenticated();
 }
 
-Result<Authenticator::UserRow> Authenticator::FindUser(std::string_view column,
-                                                       std::string_view value) {
+Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_view value) {
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
-  // `column` is one of this file's constants, never request data.
-  const std::string sql =
+  static constexpr std::string_view kSelect =
       "SELECT \"id\", \"user_name\", \"type\", \"auth_method\", \"secret_key\", \"password\", "
       "\"is_active\", "
       "NULLIF(TRIM(COALESCE(\"first_name\", '') || ' ' || COALESCE(\"last_name\", '')), '') "
-      "FROM \"user\" WHERE \"" +
-      std::string(column) + "\" = ? AND \"deleted\" = 0 LIMIT 1";
+      "FROM \"user\" WHERE ";
+  static const std::string kByApiKeyHash =
+      std::string(kSelect) + "\"api_key_hash\" = ? AND \"deleted\" = 0 LIMIT 1";
+  static const std::string kByUserName =
+      std::string(kSelect) + "\"user_name\" = ? AND \"deleted\" = 0 LIMIT 1";
+  const std::string& sql = key == UserKey::kApiKeyHash ? kByApiKeyHash : kByUserName;
   const std::array<query::SqlValue, 1> params = {std::string(value)};
   UserRow user;
   bool found = false;
@@ -84,7 +86,7 @@ Result<Authenticator::UserRow> Authenticator::FindUser(std::string_view column,
 Result<AuthResult> Authenticator::ByApiKey(std::string_view api_key) {
   if (api_key.size() > kMaxApiKeyLength) return NotAuthenticated();
   // Looking the key up by its hash keeps the lookup's timing independent of the key's bytes.
-  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser("api_key_hash", Sha256Hex(api_key)));
+  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser(UserKey::kApiKeyHash, Sha256Hex(api_key)));
   if (!user.active || user.principal.type != UserType::kApi || user.auth_method != "ApiKey") {
     return NotAuthenticated();
   }
@@ -129,7 +131,8 @@ Result<AuthResult> Authenticator::ByHmac(const AuthRequest& request) {
   if (const auto colon = decoded->find(':'); colon != std::string::npos &&
                                              colon <= kMaxApiKeyLength &&
                                              IsAlnum(std::string_view(*decoded).substr(0, colon))) {
-    auto user = FindUser("api_key_hash", Sha256Hex(std::string_view(*decoded).substr(0, colon)));
+    auto user =
+        FindUser(UserKey::kApiKeyHash, Sha256Hex(std::string_view(*decoded).substr(0, colon)));
     if (user.ok()) {
       if (!usable(*user) || !SignatureMatches(request, user->secret_key,
                                               std::string_view(*decoded).substr(colon + 1))) {
@@ -140,7 +143,7 @@ Result<AuthResult> Authenticator::ByHmac(const AuthRequest& request) {
   }
   if (request.api_key.empty() || request.api_key.size() > kMaxApiKeyLength)
     return NotAuthenticated();
-  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser("api_key_hash", Sha256Hex(request.api_key)));
+  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser(UserKey::kApiKeyHash, Sha256Hex(request.api_key)));
   if (!usable(user) || !SignatureMatches(request, user.secret_key, *decoded))
     return NotAuthenticated();
   return AuthResult{std::move(user.principal), AuthMethod::kHmac};
@@ -158,7 +161,7 @@ Result<AuthResult> Authenticator::ByUserSecret(std::string_view encoded, bool to
   const std::string_view user_name = TrimAscii(std::string_view(*decoded).substr(0, colon));
   const std::string_view secret = TrimAscii(std::string_view(*decoded).substr(colon + 1));
   if (user_name.empty() || secret.empty()) return NotAuthenticated();
-  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser("user_name", user_name));
+  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser(UserKey::kUserName, user_name));
   // API users authenticate with keys only; inactive users not at all.
   if (!user.active || user.principal.type == UserType::kApi) return NotAuthenticated();
 

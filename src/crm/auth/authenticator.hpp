@@ -74,7 +74,8 @@ class Authenticator {
     TimePoint expires;
   };
 
-  Result<UserRow> FindUser(std::string_view column, std::string_view value);
+  enum class UserKey { kApiKeyHash, kUserName };
+  Result<UserRow> FindUser(UserKey key, std::string_view value);
   Result<AuthResult> ByApiKey(std::string_view api_key);
   Result<AuthResult> ByHmac(const AuthRequest& request);
   Result<AuthResult> ByUserSecret(std::string_view encoded, bool token_only,

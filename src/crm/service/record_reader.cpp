@@ -46,10 +46,15 @@ json::value ColumnValue(const AttributeDef& attribute, const store::Row& row, in
 
 bool IsComputedOnly(const AttributeDef& attribute) { return !query::IsSqlAttribute(attribute); }
 
+// The row version (ETag) read beside the attributes of a single record.
+std::span<const std::string> VersionColumn() {
+  static const std::string kVersion[] = {"t.\"version_number\""};
+  return kVersion;
+}
+
 }  // namespace
 
 RecordReader::RecordReader(const metadata::Metadata& metadata) : metadata_(metadata) {
-  static const std::string kVersion[] = {"t.\"version_number\""};
   const auth::Principal admin{"", "", "", auth::UserType::kAdmin};
   const auth::Principal user{"", "", "", auth::UserType::kRegular};
   plans_.resize(metadata.entities().size());
@@ -60,7 +65,7 @@ RecordReader::RecordReader(const metadata::Metadata& metadata) : metadata_(metad
       plans.full[admin_flag] =
           Attributes(entity, AttributeSet::kFull, admin_flag == 1 ? admin : user);
       plans.by_id[admin_flag] =
-          query::BuildProjection(metadata, entity, plans.full[admin_flag], kVersion);
+          query::BuildProjection(metadata, entity, plans.full[admin_flag], VersionColumn());
       plans.by_id_sql[admin_flag] =
           plans.by_id[admin_flag].select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
     }
@@ -97,31 +102,62 @@ std::vector<int> RecordReader::Attributes(const EntityDef& entity, AttributeSet 
 Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
     store::Connection& conn, const EntityDef& entity, std::string_view id,
     const std::vector<int>& attributes) const {
-  static const std::string kVersion[] = {"t.\"version_number\""};
-  const query::Projection projection =
-      query::BuildProjection(metadata_, entity, attributes, kVersion);
-  query::SqlFragment select;
-  select.sql = projection.select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
-  select.params.emplace_back(std::string(id));
+  // Full records use the projection prepared at construction; other attribute sets (updates read
+  // the stored attributes) are built here.
+  const EntityPlans& plans = PlansOf(entity);
+  std::optional<query::Projection> built;
+  std::string built_sql;
+  const query::Projection* projection = nullptr;
+  std::string_view sql;
+  for (int admin = 0; admin < 2 && projection == nullptr; ++admin) {
+    if (&attributes == &plans.full[admin] || attributes == plans.full[admin]) {
+      projection = &plans.by_id[admin];
+      sql = plans.by_id_sql[admin];
+    }
+  }
+  if (projection == nullptr) {
+    built = query::BuildProjection(metadata_, entity, attributes, VersionColumn());
+    built_sql = built->select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
+    projection = &*built;
+    sql = built_sql;
+  }
+  const std::array<query::SqlValue, 1> params = {std::string(id)};
   std::vector<json::object> rows;
   std::int64_t version = 0;
   CRM_RETURN_IF_ERROR(ReadRows(
-      conn, entity, select, projection.columns, attributes, rows,
+      conn, entity, sql, params, projection->columns, attributes, rows,
       [&version](const store::Row& row, int first, json::object&) { version = row.Int(first); }));
   if (rows.empty()) return std::optional<StoredRecord>();
   return std::optional<StoredRecord>(StoredRecord{std::move(rows.front()), version});
+}
+
+const std::vector<int>& RecordReader::FullAttributes(const EntityDef& entity,
+                                                     const auth::Principal& principal) const {
+  return PlansOf(entity).full[principal.is_admin() ? 1 : 0];
+}
+
+const RecordReader::EntityPlans& RecordReader::PlansOf(const EntityDef& entity) const {
+  // EntityDefs live in Metadata::entities(); plans_ is parallel to it.
+  return plans_[static_cast<std::size_t>(&entity - metadata_.entities().data())];
 }
 
 Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
                               const query::SqlFragment& select, const std::vector<int>& columns,
                               const std::vector<int>& attributes, std::vector<json::object>& out,
                               const ExtraColumns& extra) const {
+  return ReadRows(conn, entity, select.sql, select.params, columns, attributes, out, extra);
+}
+
+Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
+                              std::string_view sql, std::span<const query::SqlValue> params,
+                              const std::vector<int>& columns, const std::vector<int>& attributes,
+                              std::vector<json::object>& out, const ExtraColumns& extra) const {
   bool has_computed = false;
   for (const int index : attributes) {
     has_computed |= IsComputedOnly(entity.attributes[static_cast<std::size_t>(index)]);
   }
   const std::size_t first = out.size();
-  CRM_RETURN_IF_ERROR(conn.Query(select, [&](const store::Row& row) {
+  CRM_RETURN_IF_ERROR(conn.Query(sql, params, [&](const store::Row& row) {
     json::object record;
     record.reserve(attributes.size());
     std::size_t column = 0;
@@ -233,13 +269,14 @@ std::string RecordReader::LinkedSql(const LinkDef& link) const {
 
 Result<std::vector<RecordReader::LinkedRecord>> RecordReader::ReadLinked(
     store::Connection& conn, const LinkDef& link, std::string_view id) const {
-  query::SqlFragment fragment;
   const auto cached = linked_sql_.find(&link);
-  fragment.sql = cached != linked_sql_.end() ? cached->second : LinkedSql(link);
-  fragment.params.emplace_back(std::string(id));
-  for (const auto& [column, value] : link.conditions) fragment.params.emplace_back(value);
+  const std::string built = cached != linked_sql_.end() ? std::string() : LinkedSql(link);
+  const std::string_view sql =
+      cached != linked_sql_.end() ? std::string_view(cached->second) : built;
+  std::vector<query::SqlValue> params = {std::string(id)};
+  for (const auto& [column, value] : link.conditions) params.emplace_back(value);
   std::vector<LinkedRecord> out;
-  CRM_RETURN_IF_ERROR(conn.Query(fragment, [&](const store::Row& row) {
+  CRM_RETURN_IF_ERROR(conn.Query(sql, params, [&](const store::Row& row) {
     LinkedRecord item;
     item.id = row.Text(0);
     item.name = row.IsNull(1) ? std::string() : std::string(row.Text(1));

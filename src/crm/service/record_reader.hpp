@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,6 +68,14 @@ class RecordReader {
                   const query::SqlFragment& select, const std::vector<int>& columns,
                   const std::vector<int>& attributes, std::vector<boost::json::object>& out,
                   const ExtraColumns& extra = nullptr) const;
+  Status ReadRows(store::Connection& conn, const metadata::EntityDef& entity, std::string_view sql,
+                  std::span<const query::SqlValue> params, const std::vector<int>& columns,
+                  const std::vector<int>& attributes, std::vector<boost::json::object>& out,
+                  const ExtraColumns& extra = nullptr) const;
+
+  // The full attribute set `principal` may read (the prepared one: pass it to ReadById as is).
+  const std::vector<int>& FullAttributes(const metadata::EntityDef& entity,
+                                         const auth::Principal& principal) const;
 
   // Ids, names and relation columns of the records linked to `id` through `link` (a hasMany link),
   // in link order; for linkMultiple attributes.
@@ -90,6 +99,8 @@ class RecordReader {
     query::Projection by_id[2];  // full set plus the version column
     std::string by_id_sql[2];    // ... WHERE id = ? AND deleted = 0
   };
+
+  const EntityPlans& PlansOf(const metadata::EntityDef& entity) const;
 
   const metadata::Metadata& metadata_;
   std::vector<EntityPlans> plans_;  // parallel to metadata_.entities()

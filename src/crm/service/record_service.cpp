@@ -110,6 +110,15 @@ Result<std::string> OrderClause(const metadata::Metadata& metadata, const Entity
 
 }  // namespace
 
+Result<query::SqlFragment> RecordService::CompileFilters(const auth::Principal& principal,
+                                                         const EntityDef& entity,
+                                                         const query::SearchParams& params) const {
+  query::FilterContext context{*metadata_, entity, db_.dialect(), clock_.Now(), principal.id};
+  // Only admins see sensitive attributes, so only they may filter on them.
+  context.allow_sensitive = principal.is_admin();
+  return query::CompileFilters(params, context);
+}
+
 RecordService::RecordService(std::shared_ptr<const metadata::Metadata> metadata,
                              store::Database& db, const Clock& clock)
     : metadata_(std::move(metadata)), db_(db), clock_(clock), reader_(*metadata_) {}
@@ -129,8 +138,7 @@ Result<RecordResult> RecordService::Read(const auth::Principal& principal, const
   if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   CRM_ASSIGN_OR_RETURN(
-      auto stored, reader_.ReadById(*conn, entity, id,
-                                    reader_.Attributes(entity, AttributeSet::kFull, principal)));
+      auto stored, reader_.ReadById(*conn, entity, id, reader_.FullAttributes(entity, principal)));
   if (!stored) return Status::NotFound("Record " + std::string(id) + " does not exist.");
   return RecordResult{std::move(stored->record), stored->version};
 }
@@ -161,9 +169,7 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
     attributes = reader_.Attributes(entity, AttributeSet::kList, principal);
   }
 
-  const query::FilterContext filter_context{*metadata_, entity, db_.dialect(), clock_.Now(),
-                                            principal.id};
-  CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, query::CompileFilters(params, filter_context));
+  CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
   query::SqlFragment where;
   where.sql = " WHERE t.\"deleted\" = 0";
   if (scope != nullptr && !scope->condition.empty()) {
@@ -244,9 +250,7 @@ Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,
                                                         const EntityDef& entity,
                                                         const query::SearchParams& params,
                                                         std::size_t limit) {
-  const query::FilterContext filter_context{*metadata_, entity, db_.dialect(), clock_.Now(),
-                                            principal.id};
-  CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, query::CompileFilters(params, filter_context));
+  CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
   query::SqlFragment select;
   select.sql =
       "SELECT t.\"id\" FROM " + query::QuoteIdentifier(entity.table) + " t WHERE t.\"deleted\" = 0";

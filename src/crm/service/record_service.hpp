@@ -26,6 +26,7 @@
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/query/search_params.hpp"
+#include "crm/query/sql.hpp"
 #include "crm/service/record_reader.hpp"
 #include "crm/store/database.hpp"
 
@@ -123,6 +124,11 @@ class RecordService {
                             std::string_view action);
 
  private:
+  // The filters of `params` (where, textFilter, primaryFilter, boolFilterList) as SQL over `t`.
+  Result<query::SqlFragment> CompileFilters(const auth::Principal& principal,
+                                            const metadata::EntityDef& entity,
+                                            const query::SearchParams& params) const;
+
   std::shared_ptr<const metadata::Metadata> metadata_;
   store::Database& db_;
   const Clock& clock_;

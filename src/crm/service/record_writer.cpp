@@ -634,8 +634,7 @@ Status RecordWriter::Delete(const EntityDef& entity, const std::string& id,
 
 Result<RecordResult> RecordWriter::ReadBack(const EntityDef& entity, const std::string& id) {
   CRM_ASSIGN_OR_RETURN(
-      auto stored, reader_.ReadById(conn_, entity, id,
-                                    reader_.Attributes(entity, AttributeSet::kFull, principal_)));
+      auto stored, reader_.ReadById(conn_, entity, id, reader_.FullAttributes(entity, principal_)));
   if (!stored) return Status::NotFound("Record " + id + " not found.");
   return RecordResult{std::move(stored->record), stored->version};
 }
