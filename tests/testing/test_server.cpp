@@ -66,12 +66,12 @@ void Drain(int out_fd, int err_fd, std::string& out, std::string& err) {
 
 std::string CrmdBinary() {
   const char* path = std::getenv("CRMD_BINARY");
-  return path != nullptr ? path : "crmd";
+  return path != nullptr ? path : CRMD_DEFAULT_BINARY;
 }
 
 std::string SourceDir() {
   const char* path = std::getenv("CRMD_SOURCE_DIR");
-  return path != nullptr ? path : ".";
+  return path != nullptr ? path : CRMD_DEFAULT_SOURCE_DIR;
 }
 
 CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,

@@ -37,6 +37,7 @@
 
 #include "testing/status_matchers.hpp"
 #include "testing/temp_dir.hpp"
+#include "testing/test_server.hpp"
 #include "unit/query/query_string.hpp"
 
 namespace crm::query {
@@ -48,9 +49,7 @@ constexpr std::string_view kDefaultNow = "2024-03-15 10:30:00";
 constexpr std::string_view kDefaultUser = "user0000000000001";
 
 std::filesystem::path GoldenDir() {
-  const char* source = std::getenv("CRMD_SOURCE_DIR");
-  return std::filesystem::path(source == nullptr ? CRMD_SOURCE_DIR_FALLBACK : source) / "tests" /
-         "golden" / "where";
+  return std::filesystem::path(testing::SourceDir()) / "tests" / "golden" / "where";
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
