@@ -44,7 +44,8 @@ std::string ParentNameExpression(const metadata::Metadata& metadata, const Entit
   for (const auto& type : field.entity_list) {
     const EntityDef& parent = metadata.Entity(type);
     sql += " WHEN " + Literal(parent.name) + " THEN (SELECT " + NameExpression(parent, "p") +
-           " FROM " + TableOf(parent) + " p WHERE p.\"id\" = " + id_column + ")";
+           " FROM " + TableOf(parent) + " p WHERE p.\"id\" = " + id_column +
+           " AND p.\"deleted\" = 0)";
   }
   sql += " END";
   return sql;
@@ -72,7 +73,8 @@ std::string LinkedValueSubquery(const metadata::Metadata& metadata, const Entity
     value = NameExpression(other, "f");
   }
   return "(SELECT " + value + " FROM " + TableOf(other) +
-         " f WHERE f.\"id\" = " + Column(kMainAlias, ToSnakeCase(link->name + "Id")) + ")";
+         " f WHERE f.\"id\" = " + Column(kMainAlias, ToSnakeCase(link->name + "Id")) +
+         " AND f.\"deleted\" = 0)";
 }
 
 }  // namespace
@@ -114,7 +116,8 @@ Projection BuildProjection(const metadata::Metadata& metadata, const EntityDef& 
     const std::string alias = "j" + std::to_string(join_alias.size());
     const EntityDef& other = metadata.Entity(link.entity);
     joins += " LEFT JOIN " + TableOf(other) + " " + alias + " ON " + alias +
-             ".\"id\" = " + Column(kMainAlias, ToSnakeCase(link.name + "Id"));
+             ".\"id\" = " + Column(kMainAlias, ToSnakeCase(link.name + "Id")) + " AND " + alias +
+             ".\"deleted\" = 0";
     join_alias.emplace(link.name, alias);
     return alias;
   };

@@ -686,10 +686,9 @@ class OracleTest : public ::testing::Test {
         {"assignedUserId", Kind::kText, Column("assignedUserId"), {}},
         {"createdAt", Kind::kDateTime, Column("createdAt"), {}},
         {"name", Kind::kText, PersonName, {}},
-        // Projection's foreign and link-name subqueries do not look at `deleted`; link.attribute
-        // does.
-        {"accountType", Kind::kText, Foreign(accounts_, "accountId", Column("type"), false), {}},
-        {"accountName", Kind::kText, Foreign(accounts_, "accountId", Column("name"), false), {}},
+        // Foreign fields and link names, like link.attribute, see only live linked records.
+        {"accountType", Kind::kText, Foreign(accounts_, "accountId", Column("type"), true), {}},
+        {"accountName", Kind::kText, Foreign(accounts_, "accountId", Column("name"), true), {}},
         {"account.type", Kind::kText, Foreign(accounts_, "accountId", Column("type"), true), {}},
         {"account.name", Kind::kText, Foreign(accounts_, "accountId", Column("name"), true), {}},
         {"account.createdAt",

@@ -124,6 +124,20 @@ TEST_F(RecordServiceTest, ReadFindsLiveRecordsOnly) {
               StatusIs(StatusCode::kInvalidArgument));
 }
 
+TEST_F(RecordServiceTest, LinkNamesOfDeletedRecordsAreNull) {
+  auto account = Create("Account", R"({"name": "Gone Soon", "type": "Customer"})");
+  ASSERT_THAT(account, IsOk());
+  auto contact =
+      Create("Contact", R"({"lastName": "Orphan", "accountId": ")" + Id(*account) + R"("})");
+  ASSERT_THAT(contact, IsOk());
+  ASSERT_THAT(Delete("Account", Id(*account)), IsOk());
+  auto read = service_->Read(principal_, Entity("Contact"), Id(*contact));
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->record.at("accountId").as_string(), Id(*account));
+  EXPECT_TRUE(read->record.at("accountName").is_null());
+  EXPECT_TRUE(read->record.at("accountType").is_null());
+}
+
 TEST_F(RecordServiceTest, UpdateIsPartialAndBumpsVersionOnlyOnChange) {
   auto account = Create("Account", R"({"name": "Acme", "type": "Customer"})");
   ASSERT_THAT(account, IsOk());
