@@ -137,10 +137,8 @@ Status RecordWriter::CheckDuplicates(const EntityDef& entity, const RecordInput&
       .WithDetails(json::object{{"duplicates", std::move(duplicates)}});
 }
 
-Result<std::vector<json::object>> RecordWriter::FindDuplicates(const EntityDef& entity,
-                                                               const RecordInput& input) {
-  std::vector<json::object> out;
-  if (entity.duplicate_check_fields.empty()) return out;
+query::SqlFragment RecordWriter::DuplicateQuery(const EntityDef& entity, const RecordInput& input) {
+  query::SqlFragment query;
   std::vector<std::string> conditions;
   std::vector<SqlValue> params;
   for (const auto& field_name : entity.duplicate_check_fields) {
@@ -188,13 +186,28 @@ Result<std::vector<json::object>> RecordWriter::FindDuplicates(const EntityDef& 
                            PlaceholderList(lowers.size()) + "))");
     }
   }
-  if (conditions.empty()) return out;
-  std::string sql =
-      "SELECT t.\"id\" FROM " + QuoteIdentifier(entity.table) + " t WHERE t.\"deleted\" = 0 AND (";
-  for (std::size_t i = 0; i < conditions.size(); ++i) sql += (i == 0 ? "" : " OR ") + conditions[i];
-  sql += ") ORDER BY t.\"id\" LIMIT " + std::to_string(kMaxDuplicatesReported);
+  if (conditions.empty()) return query;
+  // One SELECT per condition, UNION-ed: each uses its own index (the expression index on the names,
+  // the lookup table's index on addresses). With OR in one WHERE, SQLite scans the whole table.
+  std::string sql = "SELECT id FROM (";
+  for (std::size_t i = 0; i < conditions.size(); ++i) {
+    if (i != 0) sql += " UNION ";
+    sql += "SELECT t.\"id\" AS id FROM " + QuoteIdentifier(entity.table) +
+           " t WHERE t.\"deleted\" = 0 AND " + conditions[i];
+  }
+  sql += ") ORDER BY id LIMIT " + std::to_string(kMaxDuplicatesReported);
+  query.sql = std::move(sql);
+  query.params = std::move(params);
+  return query;
+}
+
+Result<std::vector<json::object>> RecordWriter::FindDuplicates(const EntityDef& entity,
+                                                               const RecordInput& input) const {
+  std::vector<json::object> out;
+  const query::SqlFragment query = DuplicateQuery(entity, input);
+  if (query.sql.empty()) return out;
   std::vector<std::string> ids;
-  CRM_RETURN_IF_ERROR(conn_.Query(sql, params, [&](const store::Row& row) {
+  CRM_RETURN_IF_ERROR(conn_.Query(query, [&](const store::Row& row) {
     ids.emplace_back(row.Text(0));
     return true;
   }));
@@ -632,7 +645,7 @@ Status RecordWriter::Delete(const EntityDef& entity, const std::string& id,
   return {};
 }
 
-Result<RecordResult> RecordWriter::ReadBack(const EntityDef& entity, const std::string& id) {
+Result<RecordResult> RecordWriter::ReadBack(const EntityDef& entity, const std::string& id) const {
   CRM_ASSIGN_OR_RETURN(
       auto stored, reader_.ReadById(conn_, entity, id, reader_.FullAttributes(entity, principal_)));
   if (!stored) return Status::NotFound("Record " + id + " not found.");

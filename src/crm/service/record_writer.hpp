@@ -16,6 +16,7 @@
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
+#include "crm/query/sql.hpp"
 #include "crm/service/record_input.hpp"
 #include "crm/service/record_reader.hpp"
 #include "crm/service/record_service.hpp"
@@ -46,10 +47,15 @@ class RecordWriter {
   // Live records of `entity` that `input` would duplicate (same name or email address), at most
   // five, as full records.
   Result<std::vector<boost::json::object>> FindDuplicates(const metadata::EntityDef& entity,
-                                                          const RecordInput& input);
+                                                          const RecordInput& input) const;
+
+  // The query behind FindDuplicates (ids of live records with the same name or an address of the
+  // input); empty when the entity has no duplicate check or the input nothing to compare.
+  static query::SqlFragment DuplicateQuery(const metadata::EntityDef& entity,
+                                           const RecordInput& input);
 
   // The full, client-visible record `id` (kNotFound "Record {id} not found." when there is none).
-  Result<RecordResult> ReadBack(const metadata::EntityDef& entity, const std::string& id);
+  Result<RecordResult> ReadBack(const metadata::EntityDef& entity, const std::string& id) const;
 
  private:
   Status CheckLinkTargets(const metadata::EntityDef& entity, const RecordInput& input);
