@@ -1,0 +1,24 @@
+# CTest check that crmd_datagen still matches the schema: generates a small data set, then has
+# `crmd migrate` open it (which fails on a database it cannot use) and checks the id lists.
+# Arguments: -DDATAGEN=path -DCRMD=path -DWORK_DIR=dir.
+cmake_minimum_required(VERSION 3.25)
+file(REMOVE_RECURSE "${WORK_DIR}")
+execute_process(COMMAND "${DATAGEN}" --data "${WORK_DIR}" --contacts 200 --users 2 --seed 7
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "crmd_datagen failed (${rc}):\n${out}\n${err}")
+endif()
+if(NOT out MATCHES "\"contacts\":200")
+  message(FATAL_ERROR "unexpected manifest: ${out}")
+endif()
+execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "crmd migrate on the generated data failed (${rc}):\n${out}\n${err}")
+endif()
+file(STRINGS "${WORK_DIR}/bench/contact_ids.txt" ids)
+list(LENGTH ids count)
+if(NOT count EQUAL 200)
+  message(FATAL_ERROR "contact_ids.txt has ${count} ids, expected 200")
+endif()
+file(REMOVE_RECURSE "${WORK_DIR}")
