@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 
@@ -13,6 +14,19 @@ namespace crm::store {
 namespace {
 
 std::atomic<std::uint64_t> next_instance_id{1};
+
+// Process-wide SQLite settings, applied once before the library initialises. Memory statistics are
+// off: keeping them takes a global mutex on every allocation, which every connection contended for.
+// Each connection is used by one thread at a time, so the library needs no locking of its own
+// objects.
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    sqlite3_initialize();
+  });
+}
 
 class SqliteRow final : public Row {
  public:
@@ -54,6 +68,7 @@ Status ErrorStatus(sqlite3* db, int rc, std::string_view what) {
 class SqliteConnection final : public Connection {
  public:
   static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& options) {
+    ConfigureSqliteOnce();
     sqlite3* db = nullptr;
     const int rc =
         sqlite3_open_v2(options.path.c_str(), &db,
@@ -81,6 +96,8 @@ class SqliteConnection final : public Connection {
   }
 
   query::Dialect dialect() const override { return query::Dialect::kSqlite; }
+
+  sqlite3* handle() const { return db_; }
 
   Status Query(std::string_view sql, std::span<const query::SqlValue> params,
                const RowCallback& on_row) override {
@@ -210,8 +227,51 @@ SqliteDatabase::SqliteDatabase(SqliteOptions options)
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteOptions& options) {
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options));
   CRM_ASSIGN_OR_RETURN(db->writer_connection_, SqliteConnection::Open(options));
+  CRM_ASSIGN_OR_RETURN(db->checkpoint_connection_, SqliteConnection::Open(options));
+  // The writer never checkpoints; it tells the checkpoint thread when the log has grown.
+  sqlite3* writer = db->writer_connection_->handle();
+  sqlite3_wal_autocheckpoint(writer, 0);
+  sqlite3_wal_hook(writer, &SqliteDatabase::OnWalCommit, db.get());
   db->writer_ = std::thread([raw = db.get()] { raw->WriterLoop(); });
+  db->checkpointer_ = std::thread([raw = db.get()] { raw->CheckpointLoop(); });
   return db;
+}
+
+int SqliteDatabase::OnWalCommit(void* self, sqlite3* db, const char*, int pages) {
+  auto* database = static_cast<SqliteDatabase*>(self);
+  const int threshold = database->options_.checkpoint_pages;
+  if (pages >= 2 * threshold) {
+    // The background checkpoints could not keep the log short (a reader held it, or writes came in
+    // faster): finish here, as SQLite's own auto-checkpoint would. Frames the checkpoint thread
+    // already copied are not copied again, so this is usually brief, and once it completes the next
+    // transaction starts the log from the beginning.
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= threshold / 2) {
+    MutexLock lock(database->mu_);
+    database->checkpoint_wanted_ = true;
+    database->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteDatabase::CheckpointLoop() {
+  while (true) {
+    {
+      MutexLock lock(mu_);
+      while (!checkpoint_wanted_ && !stopping_) mu_.Wait(checkpoint_cv_);
+      if (stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    // PASSIVE copies what no reader still needs and never blocks the writer or readers; the next
+    // request catches up on the rest.
+    int log_pages = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_connection_->handle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      spdlog::warn("wal checkpoint failed: {}", sqlite3_errstr(rc));
+    }
+  }
 }
 
 SqliteDatabase::~SqliteDatabase() { Shutdown(); }
@@ -252,6 +312,13 @@ void SqliteDatabase::Shutdown() {
     cv_.notify_all();
   }
   if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+  {
+    MutexLock lock(mu_);
+    checkpoint_cv_.notify_all();
+  }
+  if (checkpointer_.joinable() && checkpointer_.get_id() != std::this_thread::get_id()) {
+    checkpointer_.join();
+  }
 }
 
 void SqliteDatabase::WriterLoop() {

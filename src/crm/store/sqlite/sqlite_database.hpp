@@ -6,6 +6,8 @@
 // Durability: synchronous=FULL by default, so a commit is on disk before any job in it is
 // acknowledged; kill -9 or power loss cannot lose an acknowledged write. Grouping is what keeps
 // that affordable.
+// Checkpoints (copying the WAL back into the database file, with its own fsyncs) run on a third
+// thread with its own connection, so they never stall the writer's commits.
 //
 // Thread-safety: as store::Database.
 #ifndef CRM_STORE_SQLITE_SQLITE_DATABASE_HPP_
@@ -22,6 +24,8 @@
 #include "crm/common/thread_annotations.hpp"
 #include "crm/store/database.hpp"
 
+struct sqlite3;
+
 namespace crm::store {
 
 class SqliteConnection;
@@ -34,6 +38,9 @@ struct SqliteOptions {
   int busy_timeout_ms = 10000;
   int cache_size_kib = 16384;         // page cache per connection
   std::size_t max_group_size = 1024;  // most jobs committed together
+  // WAL size (in pages) around which it is copied back into the database file: from half of it by
+  // the checkpoint thread, at twice it by the writer itself (which then lets the log start over).
+  int checkpoint_pages = 1000;
 };
 
 class SqliteDatabase final : public Database {
@@ -60,6 +67,9 @@ class SqliteDatabase final : public Database {
   explicit SqliteDatabase(SqliteOptions options);
   void WriterLoop();
   void RunGroup(std::vector<PendingWrite>& group);
+  void CheckpointLoop();
+  // Called by SQLite after each commit of the writer with the WAL's size in pages.
+  static int OnWalCommit(void* self, ::sqlite3* db, const char* schema, int pages);
 
   const SqliteOptions options_;
   const std::uint64_t instance_id_;
@@ -70,7 +80,11 @@ class SqliteDatabase final : public Database {
   std::deque<PendingWrite> pending_ CRM_GUARDED_BY(mu_);
   bool stopping_ CRM_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<SqliteConnection>> readers_ CRM_GUARDED_BY(mu_);
+  bool checkpoint_wanted_ CRM_GUARDED_BY(mu_) = false;
+  std::condition_variable checkpoint_cv_;
+  std::unique_ptr<SqliteConnection> checkpoint_connection_;  // used by the checkpoint thread only
   std::thread writer_;
+  std::thread checkpointer_;
 };
 
 }  // namespace crm::store
