@@ -9,23 +9,59 @@
 namespace crm {
 namespace {
 
+bool HasFractionalDouble(const boost::json::value& value);
+
+bool HasFractionalDouble(const boost::json::array& array) {
+  for (const auto& item : array) {
+    if (HasFractionalDouble(item)) return true;
+  }
+  return false;
+}
+
+bool HasFractionalDouble(const boost::json::object& object) {
+  for (const auto& [key, item] : object) {
+    if (HasFractionalDouble(item)) return true;
+  }
+  return false;
+}
+
 bool HasFractionalDouble(const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::double_:
       return true;
     case boost::json::kind::array:
-      for (const auto& item : value.get_array()) {
-        if (HasFractionalDouble(item)) return true;
-      }
-      return false;
+      return HasFractionalDouble(value.get_array());
     case boost::json::kind::object:
-      for (const auto& [key, item] : value.get_object()) {
-        if (HasFractionalDouble(item)) return true;
-      }
-      return false;
+      return HasFractionalDouble(value.get_object());
     default:
       return false;
   }
+}
+
+void Write(const boost::json::value& value, std::string& out);
+
+void Write(const boost::json::array& array, std::string& out) {
+  out.push_back('[');
+  bool first = true;
+  for (const auto& item : array) {
+    if (!first) out.push_back(',');
+    first = false;
+    Write(item, out);
+  }
+  out.push_back(']');
+}
+
+void Write(const boost::json::object& object, std::string& out) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [key, item] : object) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += boost::json::serialize(boost::json::string_view(key));
+    out.push_back(':');
+    Write(item, out);
+  }
+  out.push_back('}');
 }
 
 void Write(const boost::json::value& value, std::string& out) {
@@ -41,45 +77,30 @@ void Write(const boost::json::value& value, std::string& out) {
       out.append(buffer, result.ptr);
       return;
     }
-    case boost::json::kind::array: {
-      out.push_back('[');
-      bool first = true;
-      for (const auto& item : value.get_array()) {
-        if (!first) out.push_back(',');
-        first = false;
-        Write(item, out);
-      }
-      out.push_back(']');
-      return;
-    }
-    case boost::json::kind::object: {
-      out.push_back('{');
-      bool first = true;
-      for (const auto& [key, item] : value.get_object()) {
-        if (!first) out.push_back(',');
-        first = false;
-        out += boost::json::serialize(boost::json::string_view(key));
-        out.push_back(':');
-        Write(item, out);
-      }
-      out.push_back('}');
-      return;
-    }
+    case boost::json::kind::array:
+      return Write(value.get_array(), out);
+    case boost::json::kind::object:
+      return Write(value.get_object(), out);
     default:
       out += boost::json::serialize(value);
   }
 }
 
-}  // namespace
-
-std::string SerializeJson(const boost::json::value& value) {
-  // Most payloads hold no doubles (JsonNumber stores integral ones as integers): let Boost do it
-  // all.
-  if (!HasFractionalDouble(value)) return boost::json::serialize(value);
+// Most payloads hold no doubles (JsonNumber stores integral ones as integers): then Boost does it
+// all.
+template <typename Json>
+std::string Serialize(const Json& json) {
+  if (!HasFractionalDouble(json)) return boost::json::serialize(json);
   std::string out;
-  Write(value, out);
+  Write(json, out);
   return out;
 }
+
+}  // namespace
+
+std::string SerializeJson(const boost::json::value& value) { return Serialize(value); }
+std::string SerializeJson(const boost::json::object& object) { return Serialize(object); }
+std::string SerializeJson(const boost::json::array& array) { return Serialize(array); }
 
 Result<boost::json::value> ParseJson(std::string_view text) {
   boost::json::parse_options options;

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include "crm/common/status.hpp"
@@ -22,6 +24,10 @@ namespace crm {
 inline constexpr int kMaxJsonDepth = 32;
 
 std::string SerializeJson(const boost::json::value& value);
+// Overloads that serialise an object or array where it is, without the copy a conversion to
+// boost::json::value would make.
+std::string SerializeJson(const boost::json::object& object);
+std::string SerializeJson(const boost::json::array& array);
 
 // Parses `text`; kInvalidArgument ("Malformed JSON: ...") on syntax errors or nesting beyond
 // kMaxJsonDepth.
