@@ -19,6 +19,8 @@ namespace {
 namespace json = boost::json;
 using service::RecordResult;
 
+bool IsUserEntity(const metadata::EntityDef& entity) { return entity.name == "User"; }
+
 bool Truthy(std::string_view value) {
   value = TrimAscii(value);
   return EqualsIgnoreCaseAscii(value, "true") || value == "1";
@@ -277,14 +279,22 @@ void ApiHandler::HandleCollection(Call& call, const metadata::EntityDef& entity)
     auto options = WriteOptionsOf(request);
     if (!options.ok()) return call.Fail(options.status());
     return records_.Create(call.auth.principal, entity, std::move(body).value(), *options,
-                           [responder = call.responder](Result<RecordResult> result) {
-                             responder->SendBuilt([result = std::move(result)] {
-                               return result.ok() ? RecordResponse(*result)
-                                                  : ErrorResponse(result.status());
-                             });
-                           });
+                           SendRecord(call, entity));
   }
   call.Reply(MethodNotAllowed(request, "GET, POST"));
+}
+
+service::Callback<RecordResult> ApiHandler::SendRecord(Call& call,
+                                                       const metadata::EntityDef& entity) {
+  return [this, responder = call.responder,
+          users = IsUserEntity(entity)](Result<RecordResult> result) {
+    // A changed user may be a revoked key or a deactivated account: stop trusting what auth
+    // remembers.
+    if (users && result.ok()) authenticator_.ForgetCachedUsers();
+    responder->SendBuilt([result = std::move(result)] {
+      return result.ok() ? RecordResponse(*result) : ErrorResponse(result.status());
+    });
+  };
 }
 
 void ApiHandler::HandleRecord(Call& call, const metadata::EntityDef& entity,
@@ -303,21 +313,18 @@ void ApiHandler::HandleRecord(Call& call, const metadata::EntityDef& entity,
       auto options = WriteOptionsOf(request);
       if (!options.ok()) return call.Fail(options.status());
       return records_.Update(call.auth.principal, entity, id, std::move(body).value(), *options,
-                             [responder = call.responder](Result<RecordResult> result) {
-                               responder->SendBuilt([result = std::move(result)] {
-                                 return result.ok() ? RecordResponse(*result)
-                                                    : ErrorResponse(result.status());
-                               });
-                             });
+                             SendRecord(call, entity));
     }
     case http::Method::kDelete: {
       auto options = WriteOptionsOf(request);
       if (!options.ok()) return call.Fail(options.status());
-      return records_.Delete(call.auth.principal, entity, id, *options,
-                             [responder = call.responder](Result<bool> result) {
-                               responder->Send(result.ok() ? JsonResponse(200, "true")
-                                                           : ErrorResponse(result.status()));
-                             });
+      return records_.Delete(
+          call.auth.principal, entity, id, *options,
+          [this, responder = call.responder, users = IsUserEntity(entity)](Result<bool> result) {
+            if (users && result.ok()) authenticator_.ForgetCachedUsers();
+            responder->Send(result.ok() ? JsonResponse(200, "true")
+                                        : ErrorResponse(result.status()));
+          });
     }
     default:
       return call.Reply(MethodNotAllowed(request, "GET, PUT, PATCH, DELETE"));
@@ -381,8 +388,11 @@ json::value MassResultJson(const service::MassResult& result) {
 }  // namespace
 
 void ApiHandler::SendMassResult(
-    Call& call, const std::function<void(service::Callback<service::MassResult>)>& start) {
-  start([responder = call.responder](Result<service::MassResult> result) {
+    Call& call, const metadata::EntityDef& entity,
+    const std::function<void(service::Callback<service::MassResult>)>& start) {
+  start([this, responder = call.responder,
+         users = IsUserEntity(entity)](Result<service::MassResult> result) {
+    if (users && result.ok()) authenticator_.ForgetCachedUsers();
     responder->SendBuilt([result = std::move(result)] {
       return result.ok() ? JsonResponse(200, SerializeJson(MassResultJson(*result)))
                          : ErrorResponse(result.status());
@@ -488,7 +498,7 @@ void ApiHandler::HandleAction(Call& call, const metadata::EntityDef& entity,
     auto options = WriteOptionsOf(request);
     if (!options.ok()) return call.Fail(options.status());
     return SendMassResult(
-        call, [&, list = list->get_array(), options = *options](auto done) mutable {
+        call, entity, [&, list = list->get_array(), options = *options](auto done) mutable {
           mass_.Create(principal, entity, std::move(list), options, std::move(done));
         });
   }
@@ -503,10 +513,12 @@ void ApiHandler::HandleAction(Call& call, const metadata::EntityDef& entity,
       data = body->if_contains("attributes");  // the legacy key
     if (data == nullptr || !data->is_object())
       return call.Fail(Status::InvalidArgument("Body needs a data object."));
-    return SendMassResult(call, [&, selection = std::move(selection).value(),
-                                 data = data->get_object()](auto done) mutable {
-      mass_.Update(principal, entity, std::move(selection), std::move(data), std::move(done));
-    });
+    return SendMassResult(call, entity,
+                          [&, selection = std::move(selection).value(),
+                           data = data->get_object()](auto done) mutable {
+                            mass_.Update(principal, entity, std::move(selection), std::move(data),
+                                         std::move(done));
+                          });
   }
   if (action == "massDelete") {
     if (method != http::Method::kDelete && method != http::Method::kPost) {
@@ -514,9 +526,10 @@ void ApiHandler::HandleAction(Call& call, const metadata::EntityDef& entity,
     }
     auto selection = SelectionOf(*body);
     if (!selection.ok()) return call.Fail(selection.status());
-    return SendMassResult(call, [&, selection = std::move(selection).value()](auto done) mutable {
-      mass_.Delete(principal, entity, std::move(selection), std::move(done));
-    });
+    return SendMassResult(call, entity,
+                          [&, selection = std::move(selection).value()](auto done) mutable {
+                            mass_.Delete(principal, entity, std::move(selection), std::move(done));
+                          });
   }
   if (method != http::Method::kPost) return call.Reply(MethodNotAllowed(request, "POST"));
   const auto* id = body->if_contains("id");
@@ -590,9 +603,10 @@ void ApiHandler::HandleMassAction(Call& call) {
   if (!selection.ok()) return call.Fail(selection.status());
   const auth::Principal& principal = call.auth.principal;
   if (action->get_string() == "delete") {
-    return SendMassResult(call, [&, selection = std::move(selection).value()](auto done) mutable {
-      mass_.Delete(principal, *entity, std::move(selection), std::move(done));
-    });
+    return SendMassResult(call, *entity,
+                          [&, selection = std::move(selection).value()](auto done) mutable {
+                            mass_.Delete(principal, *entity, std::move(selection), std::move(done));
+                          });
   }
   if (action->get_string() != "update") {
     return call.Fail(Status::NotFound("Mass action '" + std::string(action->get_string()) +
@@ -606,10 +620,11 @@ void ApiHandler::HandleMassAction(Call& call) {
   if (const auto* nested = values.if_contains("values"); nested != nullptr && nested->is_object()) {
     values = nested->get_object();
   }
-  SendMassResult(call, [&, selection = std::move(selection).value(),
-                        values = std::move(values)](auto done) mutable {
-    mass_.Update(principal, *entity, std::move(selection), std::move(values), std::move(done));
-  });
+  SendMassResult(
+      call, *entity,
+      [&, selection = std::move(selection).value(), values = std::move(values)](auto done) mutable {
+        mass_.Update(principal, *entity, std::move(selection), std::move(values), std::move(done));
+      });
 }
 
 void ApiHandler::HandleAppUser(Call& call) {

@@ -53,7 +53,10 @@ class ApiHandler final : public http::Handler {
   void HandleMassAction(Call& call);
   void HandleConvert(Call& call, const std::string& lead_id, const boost::json::object& body,
                      bool seed_form);
-  void SendMassResult(Call& call,
+  // Callbacks that answer a write and, when it changed users, make auth forget what it remembers.
+  service::Callback<service::RecordResult> SendRecord(Call& call,
+                                                      const metadata::EntityDef& entity);
+  void SendMassResult(Call& call, const metadata::EntityDef& entity,
                       const std::function<void(service::Callback<service::MassResult>)>& start);
 
   service::RecordService& records_;

@@ -11,6 +11,9 @@ namespace {
 // How long a verified password is remembered, and how many such entries are kept at most.
 constexpr auto kLoginCacheTtl = std::chrono::minutes(5);
 constexpr std::size_t kLoginCacheMaxEntries = 10000;
+// How long an API user found by key is remembered: the delay before a change made by another
+// process (crmd api-user ... while the server runs) is seen.
+constexpr auto kKeyCacheTtl = std::chrono::seconds(5);
 // EspoCRM's authTokenMaxIdleTime default; last use is recorded at most this often.
 constexpr auto kTokenMaxIdle = std::chrono::hours(48);
 constexpr auto kTokenTouchInterval = std::chrono::minutes(10);
@@ -52,7 +55,19 @@ Result<AuthResult> Authenticator::Authenticate(const AuthRequest& request) {
   return NotAuthenticated();
 }
 
+void Authenticator::ForgetCachedUsers() {
+  MutexLock lock(mu_);
+  users_by_key_.clear();
+  logins_.clear();
+}
+
 Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_view value) {
+  const TimePoint now = clock_.Now();
+  if (key == UserKey::kApiKeyHash) {
+    MutexLock lock(mu_);
+    const auto it = users_by_key_.find(std::string(value));
+    if (it != users_by_key_.end() && it->second.expires > now) return it->second.user;
+  }
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   static constexpr std::string_view kSelect =
       "SELECT \"id\", \"user_name\", \"type\", \"auth_method\", \"secret_key\", \"password\", "
@@ -80,6 +95,11 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     return false;
   }));
   if (!found) return NotAuthenticated();
+  if (key == UserKey::kApiKeyHash) {
+    MutexLock lock(mu_);
+    if (users_by_key_.size() >= kLoginCacheMaxEntries) users_by_key_.clear();
+    users_by_key_[std::string(value)] = CachedUser{user, now + kKeyCacheTtl};
+  }
   return user;
 }
 

@@ -61,6 +61,11 @@ class Authenticator {
   // Revokes `token` (POST /App/destroyAuthToken); `done` receives whether it existed.
   void DestroyToken(const std::string& token, std::function<void(Result<bool>)> done);
 
+  // Forgets every remembered key lookup and password check, so that a change to users (a key
+  // revoked, a user deactivated) takes effect on the next request. Changes made by another process
+  // (the CLI) take effect within the cache lifetime instead.
+  void ForgetCachedUsers();
+
  private:
   struct UserRow {
     Principal principal;
@@ -71,6 +76,10 @@ class Authenticator {
   };
   struct CachedLogin {
     Principal principal;
+    TimePoint expires;
+  };
+  struct CachedUser {
+    UserRow user;
     TimePoint expires;
   };
 
@@ -89,6 +98,8 @@ class Authenticator {
   const std::string cache_key_;  // random per process: keys the login cache
   Mutex mu_;
   std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
+  // API users by the hash of their key: a key is checked on every request of an API client.
+  std::unordered_map<std::string, CachedUser> users_by_key_ CRM_GUARDED_BY(mu_);
 };
 
 }  // namespace crm::auth
