@@ -1,5 +1,6 @@
 #include "crm/query/projection.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "crm/common/strings.hpp"
@@ -77,6 +78,39 @@ std::string LinkedValueSubquery(const metadata::Metadata& metadata, const Entity
          " AND f.\"deleted\" = 0)";
 }
 
+// One JSON array of [id, name, relation columns...] for the records linked through `link` to the
+// row aliased kMainAlias, in index order (by id). Condition values (the entity type of a shared
+// join table) come from metadata and are written as literals, so the SELECT list takes no
+// parameters.
+std::string LinkSetExpression(const metadata::Metadata& metadata, const LinkDef& link) {
+  const EntityDef& other = metadata.Entity(link.entity);
+  std::string row = "o.\"id\" AS id, " + NameExpression(other, "o") + " AS name";
+  std::string columns = "x.id, x.name";
+  std::string from;
+  if (link.many_to_many()) {
+    for (std::size_t i = 0; i < link.additional_columns.size(); ++i) {
+      row +=
+          ", j." + QuoteIdentifier(link.additional_columns[i].column) + " AS c" + std::to_string(i);
+      columns += ", x.c" + std::to_string(i);
+    }
+    from = " FROM " + QuoteIdentifier(link.join_table) + " j JOIN " + TableOf(other) +
+           " o ON o.\"id\" = j." + QuoteIdentifier(link.far_key_column) +
+           " AND o.\"deleted\" = 0 WHERE j." + QuoteIdentifier(link.near_key_column) + " = " +
+           Column(kMainAlias, "id");
+    for (const auto& [column, value] : link.conditions) {
+      from += " AND j." + QuoteIdentifier(column) + " = " + Literal(value);
+    }
+  } else {
+    from = " FROM " + TableOf(other) + " o WHERE o." +
+           QuoteIdentifier(ToSnakeCase(link.foreign + "Id")) + " = " + Column(kMainAlias, "id") +
+           " AND o.\"deleted\" = 0";
+  }
+  // No ORDER BY: the join table's key (and the foreign key index) already yield the linked ids in
+  // order, and sorting a handful of rows costs a temporary B-tree per record.
+  return "(SELECT json_group_array(json_array(" + columns + ")) FROM (SELECT " + row + from +
+         ") x)";
+}
+
 }  // namespace
 
 bool IsSqlAttribute(const AttributeDef& attribute) {
@@ -147,13 +181,27 @@ Projection BuildProjection(const metadata::Metadata& metadata, const EntityDef& 
     select += expression;
     projection.columns.push_back(index);
   }
-  bool first_extra = projection.columns.empty();
+  // One JSON column per linkMultiple field any of whose attributes was asked for.
+  for (const int index : attributes) {
+    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
+    const bool link_set = attribute.kind == AttributeKind::kLinkMultipleIds ||
+                          attribute.kind == AttributeKind::kLinkMultipleNames ||
+                          attribute.kind == AttributeKind::kLinkMultipleColumns;
+    if (!link_set || std::find(projection.link_sets.begin(), projection.link_sets.end(),
+                               attribute.field) != projection.link_sets.end()) {
+      continue;
+    }
+    if (!projection.columns.empty() || !projection.link_sets.empty()) select += ", ";
+    select += LinkSetExpression(metadata, *entity.FindLink(entity.FieldOf(attribute).name));
+    projection.link_sets.push_back(attribute.field);
+  }
+  bool first_extra = projection.columns.empty() && projection.link_sets.empty();
   for (const auto& expression : extra) {
     if (!first_extra) select += ", ";
     first_extra = false;
     select += expression;
   }
-  if (projection.columns.empty() && extra.empty()) {
+  if (projection.columns.empty() && projection.link_sets.empty() && extra.empty()) {
     select += "1";  // keeps the statement valid when only computed attributes were asked for
   }
   projection.select_from =

@@ -1,7 +1,8 @@
 // Projection: the SELECT list and FROM clause that read a chosen set of an entity's attributes,
 // with the joins that resolve link names (accountName), foreign fields (accountType), parent names
-// and hasOne ids. Attributes that SQL does not produce (linkMultiple ids/names/columns, duration)
-// are left to the caller, which fills them from further queries.
+// and hasOne ids, and one JSON column per linkMultiple field (teamsIds/teamsNames/teamsColumns come
+// from one correlated subquery, so a record is one statement however many link sets it has).
+// Computed attributes that SQL does not produce (duration) are left to the caller.
 //
 // Also the SQL expression of a single attribute for WHERE and ORDER BY, where joins are replaced by
 // correlated subqueries so that a filter never changes the row count.
@@ -28,6 +29,11 @@ struct Projection {
   std::string select_from;
   // Attribute index (into EntityDef::attributes) of each result column, in order.
   std::vector<int> columns;
+  // Field index (into EntityDef::fields) of each linkMultiple JSON column, which follow `columns`.
+  // Each holds a JSON array [[id, name, relation column values...], ...] in index order.
+  std::vector<int> link_sets;
+  // Position of the first `extra` expression.
+  int extra_start() const { return static_cast<int>(columns.size() + link_sets.size()); }
 };
 
 // True when SQL computes the attribute (so it can appear in a projection, WHERE or ORDER BY).
@@ -36,8 +42,8 @@ bool IsSqlAttribute(const metadata::AttributeDef& attribute);
 // The display name of a record of `entity` whose table has alias `alias` (NULL when there is none).
 std::string NameExpression(const metadata::EntityDef& entity, std::string_view alias);
 
-// `extra` expressions (over the aliases above) are appended after the attribute columns, in order;
-// the caller reads them at positions columns.size(), columns.size() + 1, ...
+// `extra` expressions (over the aliases above) are appended after the attribute and link-set
+// columns, in order; the caller reads them from position extra_start().
 Projection BuildProjection(const metadata::Metadata& metadata, const metadata::EntityDef& entity,
                            std::span<const int> attributes,
                            std::span<const std::string> extra = {});

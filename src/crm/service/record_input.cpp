@@ -128,10 +128,11 @@ class InputParser {
         continue;
       CRM_RETURN_IF_ERROR(Accept(index, attribute, field, value));
     }
-    if (mode_ == WriteMode::kCreate) ApplyDefaults();
-    CRM_RETURN_IF_ERROR(CheckRequired());
+    // From here on `values` stays sorted by attribute index (RecordInput::Set relies on it).
     std::sort(input_.values.begin(), input_.values.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (mode_ == WriteMode::kCreate) ApplyDefaults();
+    CRM_RETURN_IF_ERROR(CheckRequired());
     return std::move(input_);
   }
 
@@ -477,8 +478,7 @@ class InputParser {
           entity_.attributes[static_cast<std::size_t>(field.attributes.front())];
       if (main.kind != AttributeKind::kColumn || input_.Has(entity_, main.name)) continue;
       const Checked checked = CheckColumnValue(main, field, field.default_value);
-      if (!IsFailure(checked))
-        input_.values.emplace_back(field.attributes.front(), std::get<json::value>(checked));
+      if (!IsFailure(checked)) input_.Set(entity_, main.name, std::get<json::value>(checked));
     }
     // An amount without a currency is in the default currency.
     for (const auto& field : entity_.fields) {
@@ -565,15 +565,13 @@ const json::value* RecordInput::Find(const EntityDef& entity, std::string_view a
 
 void RecordInput::Set(const EntityDef& entity, std::string_view attribute, json::value value) {
   const int index = entity.AttributeIndex(attribute);
-  for (auto& [i, existing] : values) {
-    if (i == index) {
-      existing = std::move(value);
-      return;
-    }
+  const auto at = std::lower_bound(values.begin(), values.end(), index,
+                                   [](const auto& entry, int key) { return entry.first < key; });
+  if (at != values.end() && at->first == index) {
+    at->second = std::move(value);
+  } else {
+    values.emplace(at, index, std::move(value));
   }
-  values.emplace_back(index, std::move(value));
-  std::sort(values.begin(), values.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
 Result<RecordInput> ParseRecordInput(const EntityDef& entity, const json::object& body,

@@ -47,7 +47,8 @@ struct LinkSetInput {
 };
 
 struct RecordInput {
-  // Stored attributes given in the body (or filled by defaults), by attribute index, normalised.
+  // Stored attributes given in the body (or filled by defaults and rules), normalised, sorted by
+  // attribute index.
   std::vector<std::pair<int, boost::json::value>> values;
   std::vector<LinkSetInput> link_sets;
   std::vector<ContactDataInput> contact_data;

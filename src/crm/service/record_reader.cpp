@@ -44,7 +44,64 @@ json::value ColumnValue(const AttributeDef& attribute, const store::Row& row, in
   }
 }
 
-bool IsComputedOnly(const AttributeDef& attribute) { return !query::IsSqlAttribute(attribute); }
+// A relation column value from a link set's JSON (booleans arrive as 0/1), typed as declared.
+json::value RelationValue(const metadata::RelationColumn& column, const json::value& raw) {
+  if (raw.is_null()) return column.type == ValueType::kBool ? json::value(false) : json::value();
+  if (column.type == ValueType::kBool)
+    return raw.is_int64() ? json::value(raw.get_int64() != 0) : raw;
+  return raw;
+}
+
+// Fills a linkMultiple field's attributes present in `record` ({f}Ids, {f}Names, {f}Columns) from
+// its link-set column: [[id, name, relation columns...], ...].
+void FillLinkSet(const EntityDef& entity, const metadata::FieldDef& field, std::string_view text,
+                 json::object& record) {
+  const LinkDef& link = *entity.FindLink(field.name);
+  json::array ids;
+  json::object names;
+  json::object columns;
+  const json::value parsed = ParseStoredJson(text);
+  if (parsed.is_array()) {
+    for (const auto& item : parsed.get_array()) {
+      const auto* row = item.if_array();
+      if (row == nullptr || row->empty() || !(*row)[0].is_string()) continue;
+      const json::string& id = (*row)[0].get_string();
+      ids.push_back(id);
+      names[id] = row->size() > 1 && (*row)[1].is_string() ? (*row)[1] : json::value("");
+      if (!field.columns.empty()) {
+        json::object relation;
+        for (std::size_t i = 0; i < link.additional_columns.size(); ++i) {
+          const json::value raw = i + 2 < row->size() ? (*row)[i + 2] : json::value();
+          relation[link.additional_columns[i].name] =
+              RelationValue(link.additional_columns[i], raw);
+        }
+        columns[id] = std::move(relation);
+      }
+    }
+  }
+  if (auto* slot = record.if_contains(field.name + "Ids")) *slot = std::move(ids);
+  if (auto* slot = record.if_contains(field.name + "Names")) *slot = std::move(names);
+  if (auto* slot = record.if_contains(field.name + "Columns")) *slot = std::move(columns);
+}
+
+bool IsComputedOnly(const AttributeDef& attribute) {
+  return attribute.kind == AttributeKind::kDuration;
+}
+
+// duration: the seconds between dateStart and dateEnd of the same record.
+void FillDuration(const EntityDef& entity, const std::vector<int>& attributes,
+                  json::object& record) {
+  for (const int index : attributes) {
+    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
+    if (attribute.kind != AttributeKind::kDuration) continue;
+    const auto* start = record.if_contains("dateStart");
+    const auto* end = record.if_contains("dateEnd");
+    if (start == nullptr || end == nullptr || !start->is_string() || !end->is_string()) continue;
+    const auto s = ParseDateTime(start->get_string());
+    const auto e = ParseDateTime(end->get_string());
+    if (s && e) record[attribute.name] = (*e - *s).count();
+  }
+}
 
 // The row version (ETag) read beside the attributes of a single record.
 std::span<const std::string> VersionColumn() {
@@ -61,16 +118,17 @@ RecordReader::RecordReader(const metadata::Metadata& metadata) : metadata_(metad
   for (std::size_t e = 0; e < metadata.entities().size(); ++e) {
     const EntityDef& entity = metadata.entities()[e];
     EntityPlans& plans = plans_[e];
-    for (int admin_flag = 0; admin_flag < 2; ++admin_flag) {
-      plans.full[admin_flag] =
-          Attributes(entity, AttributeSet::kFull, admin_flag == 1 ? admin : user);
-      plans.by_id[admin_flag] =
-          query::BuildProjection(metadata, entity, plans.full[admin_flag], VersionColumn());
-      plans.by_id_sql[admin_flag] =
-          plans.by_id[admin_flag].select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
+    plans.attributes[kFullForUsers] = Attributes(entity, AttributeSet::kFull, user);
+    plans.attributes[kFullForAdmins] = Attributes(entity, AttributeSet::kFull, admin);
+    for (int i = 0; i < static_cast<int>(entity.attributes.size()); ++i) {
+      const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(i)];
+      if (attribute.stored() && !attribute.internal) plans.attributes[kStored].push_back(i);
     }
-    for (const auto& link : entity.links) {
-      if (link.type == metadata::LinkType::kHasMany) linked_sql_.emplace(&link, LinkedSql(link));
+    for (int set = 0; set < kPreparedSets; ++set) {
+      plans.by_id[set] =
+          query::BuildProjection(metadata, entity, plans.attributes[set], VersionColumn());
+      plans.by_id_sql[set] =
+          plans.by_id[set].select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
     }
   }
 }
@@ -109,10 +167,10 @@ Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
   std::string built_sql;
   const query::Projection* projection = nullptr;
   std::string_view sql;
-  for (int admin = 0; admin < 2 && projection == nullptr; ++admin) {
-    if (&attributes == &plans.full[admin] || attributes == plans.full[admin]) {
-      projection = &plans.by_id[admin];
-      sql = plans.by_id_sql[admin];
+  for (int set = 0; set < kPreparedSets && projection == nullptr; ++set) {
+    if (&attributes == &plans.attributes[set] || attributes == plans.attributes[set]) {
+      projection = &plans.by_id[set];
+      sql = plans.by_id_sql[set];
     }
   }
   if (projection == nullptr) {
@@ -125,7 +183,7 @@ Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
   std::vector<json::object> rows;
   std::int64_t version = 0;
   CRM_RETURN_IF_ERROR(ReadRows(
-      conn, entity, sql, params, projection->columns, attributes, rows,
+      conn, entity, sql, params, *projection, attributes, rows,
       [&version](const store::Row& row, int first, json::object&) { version = row.Int(first); }));
   if (rows.empty()) return std::optional<StoredRecord>();
   return std::optional<StoredRecord>(StoredRecord{std::move(rows.front()), version});
@@ -133,7 +191,11 @@ Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
 
 const std::vector<int>& RecordReader::FullAttributes(const EntityDef& entity,
                                                      const auth::Principal& principal) const {
-  return PlansOf(entity).full[principal.is_admin() ? 1 : 0];
+  return PlansOf(entity).attributes[principal.is_admin() ? kFullForAdmins : kFullForUsers];
+}
+
+const std::vector<int>& RecordReader::StoredAttributes(const EntityDef& entity) const {
+  return PlansOf(entity).attributes[kStored];
 }
 
 const RecordReader::EntityPlans& RecordReader::PlansOf(const EntityDef& entity) const {
@@ -142,27 +204,21 @@ const RecordReader::EntityPlans& RecordReader::PlansOf(const EntityDef& entity) 
 }
 
 Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
-                              const query::SqlFragment& select, const std::vector<int>& columns,
+                              std::string_view sql, std::span<const query::SqlValue> params,
+                              const query::Projection& projection,
                               const std::vector<int>& attributes, std::vector<json::object>& out,
                               const ExtraColumns& extra) const {
-  return ReadRows(conn, entity, select.sql, select.params, columns, attributes, out, extra);
-}
-
-Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
-                              std::string_view sql, std::span<const query::SqlValue> params,
-                              const std::vector<int>& columns, const std::vector<int>& attributes,
-                              std::vector<json::object>& out, const ExtraColumns& extra) const {
-  bool has_computed = false;
+  bool has_duration = false;
   for (const int index : attributes) {
-    has_computed |= IsComputedOnly(entity.attributes[static_cast<std::size_t>(index)]);
+    has_duration |= IsComputedOnly(entity.attributes[static_cast<std::size_t>(index)]);
   }
-  const std::size_t first = out.size();
-  CRM_RETURN_IF_ERROR(conn.Query(sql, params, [&](const store::Row& row) {
+  const std::vector<int>& columns = projection.columns;
+  return conn.Query(sql, params, [&](const store::Row& row) {
     json::object record;
     record.reserve(attributes.size());
     std::size_t column = 0;
-    // `attributes` and `columns` are both in wire order; computed attributes get a placeholder now
-    // so that the key keeps its place.
+    // `attributes` and `columns` are both in wire order; attributes filled afterwards get a
+    // placeholder now so that the key keeps its place.
     for (const int index : attributes) {
       const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
       if (column < columns.size() && columns[column] == index) {
@@ -172,135 +228,17 @@ Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
         record.emplace(attribute.name, nullptr);
       }
     }
-    if (extra) extra(row, static_cast<int>(columns.size()), record);
+    int link_column = static_cast<int>(columns.size());
+    for (const int field : projection.link_sets) {
+      FillLinkSet(entity, entity.fields[static_cast<std::size_t>(field)], row.Text(link_column),
+                  record);
+      ++link_column;
+    }
+    if (has_duration) FillDuration(entity, attributes, record);
+    if (extra) extra(row, projection.extra_start(), record);
     out.push_back(std::move(record));
     return true;
-  }));
-  if (has_computed) {
-    for (std::size_t i = first; i < out.size(); ++i) {
-      CRM_RETURN_IF_ERROR(FillComputed(conn, entity, attributes, out[i]));
-    }
-  }
-  return {};
-}
-
-Status RecordReader::FillComputed(store::Connection& conn, const EntityDef& entity,
-                                  const std::vector<int>& attributes, json::object& record) const {
-  const auto* id_value = record.if_contains("id");
-  if (id_value == nullptr || !id_value->is_string()) return {};
-  const std::string id(id_value->get_string());
-  for (const int index : attributes) {
-    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
-    if (!IsComputedOnly(attribute)) continue;
-    const auto& field = entity.FieldOf(attribute);
-    switch (attribute.kind) {
-      case AttributeKind::kLinkMultipleIds: {
-        // Ids, names and columns come from one query; fill all three together.
-        CRM_ASSIGN_OR_RETURN(auto linked, ReadLinked(conn, *entity.FindLink(field.name), id));
-        json::array ids;
-        json::object names;
-        json::object columns;
-        for (auto& item : linked) {
-          ids.emplace_back(item.id);
-          names[item.id] = item.name;
-          if (!field.columns.empty()) columns[item.id] = std::move(item.columns);
-        }
-        record[attribute.name] = std::move(ids);
-        if (auto* names_slot = record.if_contains(field.name + "Names"))
-          *names_slot = std::move(names);
-        if (auto* columns_slot = record.if_contains(field.name + "Columns"))
-          *columns_slot = std::move(columns);
-        break;
-      }
-      case AttributeKind::kLinkMultipleNames:
-      case AttributeKind::kLinkMultipleColumns: {
-        // Asked for without the ids (select=teamsNames): read them on their own.
-        if (record.contains(field.name + "Ids")) break;
-        CRM_ASSIGN_OR_RETURN(auto linked, ReadLinked(conn, *entity.FindLink(field.name), id));
-        json::object values;
-        for (auto& item : linked) {
-          if (attribute.kind == AttributeKind::kLinkMultipleNames) {
-            values[item.id] = item.name;
-          } else {
-            values[item.id] = std::move(item.columns);
-          }
-        }
-        record[attribute.name] = std::move(values);
-        break;
-      }
-      case AttributeKind::kDuration: {
-        const auto* start = record.if_contains("dateStart");
-        const auto* end = record.if_contains("dateEnd");
-        if (start != nullptr && end != nullptr && start->is_string() && end->is_string()) {
-          const auto s = ParseDateTime(start->get_string());
-          const auto e = ParseDateTime(end->get_string());
-          if (s && e) {
-            record[attribute.name] =
-                std::chrono::duration_cast<std::chrono::seconds>(*e - *s).count();
-          }
-        }
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  return {};
-}
-
-std::string RecordReader::LinkedSql(const LinkDef& link) const {
-  const EntityDef& other = metadata_.Entity(link.entity);
-  std::string sql = "SELECT o.\"id\", " + query::NameExpression(other, "o");
-  if (link.many_to_many()) {
-    for (const auto& column : link.additional_columns)
-      sql += ", j." + query::QuoteIdentifier(column.column);
-    sql += " FROM " + query::QuoteIdentifier(link.join_table) + " j JOIN " +
-           query::QuoteIdentifier(other.table) + " o ON o.\"id\" = j." +
-           query::QuoteIdentifier(link.far_key_column) + " AND o.\"deleted\" = 0 WHERE j." +
-           query::QuoteIdentifier(link.near_key_column) + " = ?";
-    for (const auto& [column, value] : link.conditions)
-      sql += " AND j." + query::QuoteIdentifier(column) + " = ?";
-  } else {
-    sql += " FROM " + query::QuoteIdentifier(other.table) + " o WHERE o." +
-           query::QuoteIdentifier(ToSnakeCase(link.foreign + "Id")) + " = ? AND o.\"deleted\" = 0";
-  }
-  return sql + " ORDER BY o.\"id\"";
-}
-
-Result<std::vector<RecordReader::LinkedRecord>> RecordReader::ReadLinked(
-    store::Connection& conn, const LinkDef& link, std::string_view id) const {
-  const auto cached = linked_sql_.find(&link);
-  const std::string built = cached != linked_sql_.end() ? std::string() : LinkedSql(link);
-  const std::string_view sql =
-      cached != linked_sql_.end() ? std::string_view(cached->second) : built;
-  std::vector<query::SqlValue> params = {std::string(id)};
-  for (const auto& [column, value] : link.conditions) params.emplace_back(value);
-  std::vector<LinkedRecord> out;
-  CRM_RETURN_IF_ERROR(conn.Query(sql, params, [&](const store::Row& row) {
-    LinkedRecord item;
-    item.id = row.Text(0);
-    item.name = row.IsNull(1) ? std::string() : std::string(row.Text(1));
-    int column = 2;
-    for (const auto& relation_column : link.additional_columns) {
-      json::value value;
-      if (!row.IsNull(column)) {
-        if (relation_column.type == ValueType::kBool) {
-          value = row.Int(column) != 0;
-        } else if (relation_column.type == ValueType::kInt) {
-          value = row.Int(column);
-        } else {
-          value = json::string_view(row.Text(column));
-        }
-      } else if (relation_column.type == ValueType::kBool) {
-        value = false;
-      }
-      item.columns[relation_column.name] = std::move(value);
-      ++column;
-    }
-    out.push_back(std::move(item));
-    return true;
-  }));
-  return out;
+  });
 }
 
 }  // namespace crm::service

@@ -14,7 +14,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <boost/json/array.hpp>
@@ -37,8 +36,8 @@ enum class AttributeSet {
 
 class RecordReader {
  public:
-  // Prepares the SQL of the common reads (full records, default lists, linkMultiple lookups) for
-  // every entity once, so the request path only binds and runs it.
+  // Prepares the SQL of full-record reads for every entity once, so the request path only binds
+  // and runs it.
   explicit RecordReader(const metadata::Metadata& metadata);
 
   const metadata::Metadata& metadata() const { return metadata_; }
@@ -58,53 +57,37 @@ class RecordReader {
                                                std::string_view id,
                                                const std::vector<int>& attributes) const;
 
-  // Receives a row's extra columns (those after the attribute columns, starting at `first`).
+  // Receives a row's extra columns (those from projection.extra_start() on, starting at `first`).
   using ExtraColumns =
       std::function<void(const store::Row& row, int first, boost::json::object& record)>;
 
-  // Runs `select` (built over BuildProjection(entity, attributes, ...) with its columns in
-  // `columns`) and shapes each row; computed attributes among `attributes` are filled per record.
-  Status ReadRows(store::Connection& conn, const metadata::EntityDef& entity,
-                  const query::SqlFragment& select, const std::vector<int>& columns,
-                  const std::vector<int>& attributes, std::vector<boost::json::object>& out,
-                  const ExtraColumns& extra = nullptr) const;
+  // Runs `sql` (a SELECT built over `projection` = BuildProjection(entity, attributes, ...)) and
+  // shapes each row into a record of `attributes`.
   Status ReadRows(store::Connection& conn, const metadata::EntityDef& entity, std::string_view sql,
-                  std::span<const query::SqlValue> params, const std::vector<int>& columns,
+                  std::span<const query::SqlValue> params, const query::Projection& projection,
                   const std::vector<int>& attributes, std::vector<boost::json::object>& out,
                   const ExtraColumns& extra = nullptr) const;
 
   // The full attribute set `principal` may read (the prepared one: pass it to ReadById as is).
   const std::vector<int>& FullAttributes(const metadata::EntityDef& entity,
                                          const auth::Principal& principal) const;
-
-  // Ids, names and relation columns of the records linked to `id` through `link` (a hasMany link),
-  // in link order; for linkMultiple attributes.
-  struct LinkedRecord {
-    std::string id;
-    std::string name;
-    boost::json::object columns;
-  };
-  Result<std::vector<LinkedRecord>> ReadLinked(store::Connection& conn,
-                                               const metadata::LinkDef& link,
-                                               std::string_view id) const;
+  // Every stored attribute but internal ones (what an update compares with); prepared as well.
+  const std::vector<int>& StoredAttributes(const metadata::EntityDef& entity) const;
 
  private:
-  Status FillComputed(store::Connection& conn, const metadata::EntityDef& entity,
-                      const std::vector<int>& attributes, boost::json::object& record) const;
-  std::string LinkedSql(const metadata::LinkDef& link) const;
-
-  // Prepared reads of one entity, for callers that may and may not see sensitive attributes.
+  // Prepared reads of one record of an entity: the full record for callers that may not and that
+  // may see sensitive attributes, and the stored attributes an update compares with.
+  enum PreparedSet { kFullForUsers, kFullForAdmins, kStored, kPreparedSets };
   struct EntityPlans {
-    std::vector<int> full[2];    // attribute sets, [is_admin]
-    query::Projection by_id[2];  // full set plus the version column
-    std::string by_id_sql[2];    // ... WHERE id = ? AND deleted = 0
+    std::vector<int> attributes[kPreparedSets];
+    query::Projection by_id[kPreparedSets];  // the set plus the version column
+    std::string by_id_sql[kPreparedSets];    // ... WHERE id = ? AND deleted = 0
   };
 
   const EntityPlans& PlansOf(const metadata::EntityDef& entity) const;
 
   const metadata::Metadata& metadata_;
   std::vector<EntityPlans> plans_;  // parallel to metadata_.entities()
-  std::unordered_map<const metadata::LinkDef*, std::string> linked_sql_;
 };
 
 }  // namespace crm::service

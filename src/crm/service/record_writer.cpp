@@ -528,12 +528,8 @@ Result<RecordResult> RecordWriter::Create(const EntityDef& entity, RecordInput i
 
 Result<RecordResult> RecordWriter::Update(const EntityDef& entity, const std::string& id,
                                           RecordInput input, const WriteOptions& options) {
-  std::vector<int> stored_attributes;
-  for (int i = 0; i < static_cast<int>(entity.attributes.size()); ++i) {
-    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(i)];
-    if (attribute.stored() && !attribute.internal) stored_attributes.push_back(i);
-  }
-  CRM_ASSIGN_OR_RETURN(auto stored, reader_.ReadById(conn_, entity, id, stored_attributes));
+  CRM_ASSIGN_OR_RETURN(auto stored,
+                       reader_.ReadById(conn_, entity, id, reader_.StoredAttributes(entity)));
   if (!stored) return Status::NotFound("Record " + id + " not found.");
   CRM_RETURN_IF_ERROR(
       CheckPreconditions(entity, id, stored->version, stored->record, input, options));
