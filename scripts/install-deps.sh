@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libsodium-dev libcli11-dev libspdlog-dev libcurl4-openssl-dev
-  libhowardhinnant-date-dev tzdata
+  libhowardhinnant-date-dev tzdata libmimalloc-dev
   # The default configuration builds the tests too (CRM_BUILD_TESTS=ON), so configuring needs these.
   libgtest-dev libgmock-dev)
 test_pkgs=(python3 python3-requests clang-format)
