@@ -63,11 +63,38 @@ std::string CreateIndex(std::string_view table, std::string_view name,
     if (i != 0) sql += ", ";
     sql += QuoteIdentifier(columns[i]);
   }
-  sql += ")";
   // Partial indexes leave soft-deleted rows out: smaller, and a unique value can be reused after
-  // delete.
+  // delete. Non-unique ones also end with (id, deleted): every query says deleted = 0, and with the
+  // column in the index SQLite answers a COUNT from the index alone (a partial index's condition
+  // does not make the column available to it); id, which the index holds anyway, is named before it
+  // so that the index order is still (columns..., id), the order lists use to break ties. A unique
+  // index keeps its columns alone, or it would no longer be unique.
+  if (live_rows_only && !unique) sql += ", \"id\", \"deleted\"";
+  sql += ")";
   if (live_rows_only) sql += " WHERE \"deleted\" = 0";
   return sql;
+}
+
+// Creates the index `create_sql` (a CREATE ... INDEX IF NOT EXISTS statement) names, replacing an
+// index of that name whose definition differs (a database made by an older crmd).
+Status EnsureIndex(Connection& conn, const std::string& name, const std::string& create_sql) {
+  if (conn.dialect() == Dialect::kSqlite) {
+    std::string existing;
+    const query::SqlValue key = name;
+    CRM_RETURN_IF_ERROR(
+        conn.Query("SELECT \"sql\" FROM sqlite_master WHERE \"type\" = 'index' AND \"name\" = ?",
+                   std::span(&key, 1), [&](const Row& row) {
+                     existing = row.Text(0);
+                     return false;
+                   }));
+    std::string wanted = create_sql;
+    const std::string kIfNotExists = "IF NOT EXISTS ";
+    wanted.erase(wanted.find(kIfNotExists), kIfNotExists.size());
+    if (!existing.empty() && existing != wanted) {
+      CRM_RETURN_IF_ERROR(conn.ExecuteScript("DROP INDEX " + QuoteIdentifier(name)));
+    }
+  }
+  return conn.ExecuteScript(create_sql);
 }
 
 struct JoinTable {
@@ -184,8 +211,9 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
       }
     }
     for (const auto& index : entity.indexes) {
-      CRM_RETURN_IF_ERROR(conn.ExecuteScript(
-          CreateIndex(entity.table, index.name, index.columns, index.unique, true)));
+      CRM_RETURN_IF_ERROR(
+          EnsureIndex(conn, IndexName(entity.table, index.name),
+                      CreateIndex(entity.table, index.name, index.columns, index.unique, true)));
     }
     // The duplicate check on create compares names case-insensitively (service/record_writer.cpp);
     // these expression indexes must match its expressions exactly to be used.
@@ -212,8 +240,8 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
       } else {
         continue;
       }
-      CRM_RETURN_IF_ERROR(
-          conn.ExecuteScript(CreateIndex(entity.table, columns[0], columns, false, true)));
+      CRM_RETURN_IF_ERROR(EnsureIndex(conn, IndexName(entity.table, columns[0]),
+                                      CreateIndex(entity.table, columns[0], columns, false, true)));
     }
   }
   return {};

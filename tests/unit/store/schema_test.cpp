@@ -72,26 +72,63 @@ TEST(Schema, AddsColumnsThatMetadataGained) {
   EXPECT_EQ(Columns(**db, "contact").count("nickname"), 1u);
 }
 
-TEST(Schema, ListQueriesUseTheDeclaredIndexes) {
-  crm::testing::TempDir dir;
-  auto db = SqliteDatabase::Open({dir.File("s.db")});
-  auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
-  ASSERT_THAT(metadata, IsOk());
-  ASSERT_THAT(
-      (*db)->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, **metadata); }),
-      IsOk());
-  auto conn = (*db)->ReadConnection();
-  std::string plan;
-  ASSERT_THAT((*conn)->Query("EXPLAIN QUERY PLAN SELECT t.id FROM contact t WHERE t.deleted = 0 "
-                             "ORDER BY t.created_at DESC, t.id DESC LIMIT 20",
-                             {},
-                             [&](const Row& row) {
-                               plan += std::string(row.Text(3)) + "\n";
-                               return true;
-                             }),
-              IsOk());
+// The shapes of SQL that record_service.cpp generates for lists: order with the id tie-break,
+// an indexed equality filter, and the count beside it.
+class SchemaPlanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = SqliteDatabase::Open({dir_.File("s.db")});
+    ASSERT_THAT(db, IsOk());
+    db_ = std::move(db).value();
+    auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+    ASSERT_THAT(metadata, IsOk());
+    ASSERT_THAT(
+        db_->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, **metadata); }),
+        IsOk());
+  }
+
+  std::string Plan(const std::string& sql) {
+    auto conn = db_->ReadConnection();
+    EXPECT_THAT(conn, IsOk());
+    std::string plan;
+    const query::SqlValue value = std::string("James");
+    const bool has_param = sql.find('?') != std::string::npos;
+    EXPECT_THAT(
+        (*conn)->Query("EXPLAIN QUERY PLAN " + sql,
+                       has_param ? std::span(&value, 1) : std::span<const query::SqlValue>(),
+                       [&](const Row& row) {
+                         plan += std::string(row.Text(3)) + "\n";
+                         return true;
+                       }),
+        IsOk());
+    return plan;
+  }
+
+  crm::testing::TempDir dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+};
+
+TEST_F(SchemaPlanTest, DefaultOrderReadsTheIndexWithoutSorting) {
+  const std::string plan = Plan(
+      "SELECT t.id FROM contact t WHERE t.deleted = 0 "
+      "ORDER BY t.created_at DESC, t.id DESC LIMIT 20");
   EXPECT_THAT(plan, ::testing::HasSubstr("idx_contact_createdAt"));
   EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));
+}
+
+TEST_F(SchemaPlanTest, FilterAndOrderUseOneIndexWithoutSorting) {
+  const std::string plan = Plan(
+      "SELECT t.id FROM contact t WHERE t.deleted = 0 AND (t.first_name = ?) "
+      "ORDER BY t.last_name ASC, t.id ASC LIMIT 20");
+  EXPECT_THAT(plan, ::testing::HasSubstr("idx_contact_name (first_name=?)"));
+  EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));
+}
+
+TEST_F(SchemaPlanTest, CountsAreAnsweredFromTheIndexAlone) {
+  EXPECT_THAT(Plan("SELECT COUNT(*) FROM contact t WHERE t.deleted = 0 AND (t.first_name = ?)"),
+              ::testing::HasSubstr("COVERING INDEX idx_contact_name"));
+  EXPECT_THAT(Plan("SELECT COUNT(*) FROM lead t WHERE t.deleted = 0 AND (t.status = ?)"),
+              ::testing::HasSubstr("COVERING INDEX idx_lead_status"));
 }
 
 }  // namespace
