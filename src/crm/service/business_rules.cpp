@@ -5,6 +5,7 @@
 #include "crm/auth/crypto.hpp"
 #include "crm/common/strings.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/service/record_sql.hpp"
 
 namespace crm::service {
 namespace {
@@ -30,21 +31,6 @@ std::optional<std::string> EffectiveString(const RuleContext& c, std::string_vie
 
 bool Given(const RuleContext& c, std::string_view attribute) {
   return c.input.Has(c.entity, attribute);
-}
-
-// Column `column` of record `id` of `entity`, when the record exists and the value is not null.
-Result<std::optional<std::string>> LookupColumn(store::Connection& conn, const EntityDef& entity,
-                                                const std::string& id, std::string_view column) {
-  std::optional<std::string> out;
-  const std::array<SqlValue, 1> params = {id};
-  CRM_RETURN_IF_ERROR(conn.Query("SELECT " + QuoteIdentifier(column) + " FROM " +
-                                     QuoteIdentifier(entity.table) +
-                                     " WHERE \"id\" = ? AND \"deleted\" = 0",
-                                 params, [&](const store::Row& row) {
-                                   if (!row.IsNull(0)) out = std::string(row.Text(0));
-                                   return false;
-                                 }));
-  return out;
 }
 
 // Defaults that depend on the caller: activities must have an assigned user; EspoCRM's UI fills in
@@ -139,12 +125,12 @@ Status AccountFromParent(RuleContext& c) {
       account_id = *id;
     } else if (const EntityDef* parent = c.metadata.FindEntity(*type); parent != nullptr) {
       if (parent->FindAttribute("accountId") != nullptr) {
-        CRM_ASSIGN_OR_RETURN(account_id, LookupColumn(c.conn, *parent, *id, "account_id"));
+        CRM_ASSIGN_OR_RETURN(account_id, ReadColumn(c.conn, *parent, *id, "account_id"));
       }
       if (*type == "Contact") {
         contact_id = *id;
       } else if (parent->FindAttribute("contactId") != nullptr) {
-        CRM_ASSIGN_OR_RETURN(contact_id, LookupColumn(c.conn, *parent, *id, "contact_id"));
+        CRM_ASSIGN_OR_RETURN(contact_id, ReadColumn(c.conn, *parent, *id, "contact_id"));
       }
     }
   }

@@ -10,6 +10,7 @@
 #include "crm/query/projection.hpp"
 #include "crm/query/sql.hpp"
 #include "crm/service/business_rules.hpp"
+#include "crm/service/record_sql.hpp"
 #include "crm/store/schema.hpp"
 
 namespace crm::service {
@@ -60,30 +61,12 @@ bool IsWritableColumn(const AttributeDef& attribute) {
          attribute.name != "versionNumber";
 }
 
-std::string PlaceholderList(std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
 std::string DigitsOf(std::string_view text) {
   std::string out;
   for (char c : text) {
     if (c >= '0' && c <= '9') out.push_back(c);
   }
   return out;
-}
-
-Result<bool> Exists(store::Connection& conn, const EntityDef& entity, const std::string& id) {
-  bool found = false;
-  const std::array<SqlValue, 1> params = {id};
-  CRM_RETURN_IF_ERROR(conn.Query(
-      "SELECT 1 FROM " + QuoteIdentifier(entity.table) + " WHERE \"id\" = ? AND \"deleted\" = 0",
-      params, [&](const store::Row&) {
-        found = true;
-        return false;
-      }));
-  return found;
 }
 
 }  // namespace
@@ -95,7 +78,8 @@ Status RecordWriter::CheckLinkTargets(const EntityDef& entity, const RecordInput
     const FieldDef& field = entity.FieldOf(attribute);
     if (field.type == FieldType::kLink && attribute.name == field.name + "Id") {
       const EntityDef& other = metadata_.Entity(entity.FindLink(field.name)->entity);
-      CRM_ASSIGN_OR_RETURN(const bool found, Exists(conn_, other, std::string(value.get_string())));
+      CRM_ASSIGN_OR_RETURN(const bool found,
+                           RecordExists(conn_, other, std::string(value.get_string())));
       if (!found) return ValidationFailure(entity, field.name, "valid");
     }
     if (field.type == FieldType::kLinkParent && attribute.name == field.name + "Id") {
@@ -105,7 +89,7 @@ Status RecordWriter::CheckLinkTargets(const EntityDef& entity, const RecordInput
       const EntityDef* other = metadata_.FindEntity(type->get_string());
       if (other == nullptr) return ValidationFailure(entity, field.name, "valid");
       CRM_ASSIGN_OR_RETURN(const bool found,
-                           Exists(conn_, *other, std::string(value.get_string())));
+                           RecordExists(conn_, *other, std::string(value.get_string())));
       if (!found) return ValidationFailure(entity, field.name, "valid");
     }
   }
@@ -116,7 +100,7 @@ Status RecordWriter::CheckLinkTargets(const EntityDef& entity, const RecordInput
     std::vector<SqlValue> params(set.ids->begin(), set.ids->end());
     std::int64_t count = 0;
     CRM_RETURN_IF_ERROR(conn_.Query("SELECT COUNT(*) FROM " + QuoteIdentifier(other.table) +
-                                        " WHERE \"id\" IN (" + PlaceholderList(params.size()) +
+                                        " WHERE \"id\" IN (" + Placeholders(params.size()) +
                                         ") AND \"deleted\" = 0",
                                     params, [&](const store::Row& row) {
                                       count = row.Int(0);
@@ -183,7 +167,7 @@ query::SqlFragment RecordWriter::DuplicateQuery(const EntityDef& entity, const R
       params.insert(params.end(), lowers.begin(), lowers.end());
       conditions.push_back(std::string("t.\"id\" IN (SELECT \"entity_id\" FROM ") + kEmailTable +
                            " WHERE \"entity_type\" = ? AND \"lower\" IN (" +
-                           PlaceholderList(lowers.size()) + "))");
+                           Placeholders(lowers.size()) + "))");
     }
   }
   if (conditions.empty()) return query;
@@ -403,8 +387,8 @@ Result<bool> RecordWriter::WriteLinkSets(const EntityDef& entity, const std::str
         }
         CRM_RETURN_IF_ERROR(conn_
                                 .Execute("INSERT INTO " + QuoteIdentifier(link.join_table) + " (" +
-                                             columns + ") VALUES (" +
-                                             PlaceholderList(params.size()) + ")",
+                                             columns + ") VALUES (" + Placeholders(params.size()) +
+                                             ")",
                                          params)
                                 .TakeStatus());
         changed = true;
@@ -516,7 +500,7 @@ Result<RecordResult> RecordWriter::Create(const EntityDef& entity, RecordInput i
   }
   CRM_RETURN_IF_ERROR(conn_
                           .Execute("INSERT INTO " + QuoteIdentifier(entity.table) + " (" + columns +
-                                       ") VALUES (" + PlaceholderList(params.size()) + ")",
+                                       ") VALUES (" + Placeholders(params.size()) + ")",
                                    params)
                           .TakeStatus());
   CRM_RETURN_IF_ERROR(WriteLinkSets(entity, id, input).TakeStatus());

@@ -8,6 +8,7 @@
 #include "crm/common/strings.hpp"
 #include "crm/query/sql.hpp"
 #include "crm/service/record_reader.hpp"
+#include "crm/service/record_sql.hpp"
 #include "crm/service/record_writer.hpp"
 
 namespace crm::service {
@@ -34,24 +35,6 @@ Result<const LinkDef*> FindLink(const EntityDef& entity, const std::string& name
   return link;
 }
 
-Result<bool> RecordExists(store::Connection& conn, const EntityDef& entity, const std::string& id) {
-  bool found = false;
-  const std::array<SqlValue, 1> params = {id};
-  CRM_RETURN_IF_ERROR(conn.Query(
-      "SELECT 1 FROM " + QuoteIdentifier(entity.table) + " WHERE \"id\" = ? AND \"deleted\" = 0",
-      params, [&](const store::Row&) {
-        found = true;
-        return false;
-      }));
-  return found;
-}
-
-std::string Placeholders(std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
 // The join-table scope of a many-to-many link from the side of the record `id`: " AND r.near = ?
 // ...".
 std::string JoinScope(const LinkDef& link, const std::string& alias, const std::string& id,
@@ -73,20 +56,6 @@ const LinkDef* PrimaryOf(const EntityDef& entity, const LinkDef& set) {
   if (single == nullptr || single->type != LinkType::kBelongsTo || single->entity != set.entity)
     return nullptr;
   return single;
-}
-
-// The value of `column` of record `id`, when it is set.
-Result<std::optional<std::string>> ReadColumn(store::Connection& conn, const EntityDef& entity,
-                                              const std::string& id, const std::string& column) {
-  std::optional<std::string> value;
-  const std::array<SqlValue, 1> key = {id};
-  CRM_RETURN_IF_ERROR(conn.Query("SELECT " + QuoteIdentifier(column) + " FROM " +
-                                     QuoteIdentifier(entity.table) + " WHERE \"id\" = ?",
-                                 key, [&](const store::Row& row) {
-                                   if (!row.IsNull(0)) value = std::string(row.Text(0));
-                                   return false;
-                                 }));
-  return value;
 }
 
 // Changes system-maintained attributes of a record (foreign keys set by linking) through the
