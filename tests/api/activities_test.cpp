@@ -27,17 +27,8 @@ using ::testing::UnorderedElementsAre;
 
 constexpr char kMissingId[] = "0123456789abcdef0";
 
-class ActivitiesApiTest : public ::testing::Test {
+class ActivitiesApiTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
-  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
-
   static json::value Create(const std::string& entity, const json::object& body) {
     ApiClient api = Api();
     return CreateRecord(api, entity, body);
@@ -91,10 +82,7 @@ class ActivitiesApiTest : public ::testing::Test {
     }
     return ListIds(full);
   }
-
-  static ServerEnv* env_;
 };
-ServerEnv* ActivitiesApiTest::env_ = nullptr;
 
 // --- attendee rules ---------------------------------------------------------------------------
 

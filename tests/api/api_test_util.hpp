@@ -107,6 +107,26 @@ struct ServerEnv {
 // Starts crmd and creates the users; returns nullptr (after a test failure) when that fails.
 std::unique_ptr<ServerEnv> StartServerEnv(const std::vector<std::string>& extra_args = {});
 
+// A test suite whose tests share one running server: started before the suite's first test, stopped
+// after its last. A test fails at SetUp when the server did not start. Suites run one after
+// another, so one pointer serves every suite derived from this.
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
+  static void TearDownTestSuite() {
+    delete env_;
+    env_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(env_, nullptr); }
+
+  // A client with the api-key API user's key.
+  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
+  // The server's data directory (its SQLite database is crmd.db inside).
+  static std::string DataDir() { return env_->server->data_dir(); }
+
+  static inline ServerEnv* env_ = nullptr;
+};
+
 // "HTTP 400 [X-Status-Reason: ...] body" for failure messages.
 std::string Describe(const HttpResponse& response);
 

@@ -210,20 +210,10 @@ TEST(CliTest, MigrateExitsZero) {
 }
 
 // Administrative commands against a running server's data directory.
-class CliServerTest : public ::testing::Test {
+class CliServerTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
   static HttpClient Http() { return HttpClient(env_->server->base_url() + kApiBase); }
-
-  static ServerEnv* env_;
 };
-ServerEnv* CliServerTest::env_ = nullptr;
 
 TEST_F(CliServerTest, BannerShowsListeningUrlAndAdmin) {
   const std::string& banner = env_->server->banner();

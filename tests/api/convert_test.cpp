@@ -27,18 +27,8 @@ using ::testing::UnorderedElementsAre;
 
 constexpr char kMissingId[] = "0123456789abcdef0";
 
-class LeadConvertApiTest : public ::testing::Test {
+class LeadConvertApiTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
-  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
-  static std::string DataDir() { return env_->server->data_dir(); }
-
   static json::value Create(const std::string& entity, const json::object& body) {
     ApiClient api = Api();
     return CreateRecord(api, entity, body);
@@ -105,10 +95,7 @@ class LeadConvertApiTest : public ::testing::Test {
     EXPECT_EQ(after, before) << "lead changed:\n" << json::serialize(after);
     EXPECT_EQ(StringAt(after, "status"), StringAt(before, "status"));
   }
-
-  static ServerEnv* env_;
 };
-ServerEnv* LeadConvertApiTest::env_ = nullptr;
 
 // --- EspoCRM's form ---------------------------------------------------------------------------
 

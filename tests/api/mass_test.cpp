@@ -31,18 +31,8 @@ using ::testing::UnorderedElementsAreArray;
 constexpr char kMissingId[] = "0123456789abcdef0";
 constexpr int kMaxMassCreate = 1000;
 
-class MassApiTest : public ::testing::Test {
+class MassApiTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
-  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
-  static std::string DataDir() { return env_->server->data_dir(); }
-
   static json::value Create(const std::string& entity, const json::object& body) {
     ApiClient api = Api();
     return CreateRecord(api, entity, body);
@@ -96,10 +86,7 @@ class MassApiTest : public ::testing::Test {
     for (const auto& id : ids) out.push_back(event + " " + id);
     return out;
   }
-
-  static ServerEnv* env_;
 };
-ServerEnv* MassApiTest::env_ = nullptr;
 
 // --- massCreate -------------------------------------------------------------------------------
 

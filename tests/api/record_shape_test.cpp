@@ -16,16 +16,8 @@
 namespace crm::apitest {
 namespace {
 
-class RecordShapeTest : public ::testing::Test {
+class RecordShapeTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
-  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
   static ApiClient Admin() { return env_->Admin(); }
 
   // Creates with the API key; fails the test unless 200.
@@ -40,10 +32,7 @@ class RecordShapeTest : public ::testing::Test {
     EXPECT_HTTP_STATUS(r, 200);
     return r.Json().is_object() ? r.Json().as_object() : json::object();
   }
-
-  static ServerEnv* env_;
 };
-ServerEnv* RecordShapeTest::env_ = nullptr;
 
 ::testing::AssertionResult HasEveryAttribute(const json::value& record,
                                              const std::vector<std::string>& attributes) {

@@ -19,17 +19,8 @@
 namespace crm::apitest {
 namespace {
 
-class RecordsApiTest : public ::testing::Test {
+class RecordsApiTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
-  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
-
   static json::value Create(const std::string& entity, const json::object& body) {
     const HttpResponse r = Api().Post("/" + entity, body);
     EXPECT_HTTP_STATUS(r, 200);
@@ -38,10 +29,7 @@ class RecordsApiTest : public ::testing::Test {
   static std::string CreateId(const std::string& entity, const json::object& body) {
     return StringAt(Create(entity, body), "id");
   }
-
-  static ServerEnv* env_;
 };
-ServerEnv* RecordsApiTest::env_ = nullptr;
 
 // --- CRUD semantics ---------------------------------------------------------------------------
 

@@ -32,17 +32,8 @@ using ::testing::UnorderedElementsAre;
 // A well-formed id that no record has.
 constexpr char kMissingId[] = "0123456789abcdef0";
 
-class RelationsApiTest : public ::testing::Test {
+class RelationsApiTest : public SharedServerTest {
  protected:
-  static void SetUpTestSuite() { env_ = StartServerEnv().release(); }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(env_, nullptr); }
-
-  static ApiClient Api() { return env_->Client(AuthMode::kApiKey); }
-
   static std::string NewAccount(const std::string& name) {
     ApiClient api = Api();
     return CreateRecordId(api, "Account", {{"name", name}});
@@ -94,10 +85,7 @@ class RelationsApiTest : public ::testing::Test {
     EXPECT_HTTP_STATUS(r, 200);
     EXPECT_EQ(r.body, "true");
   }
-
-  static ServerEnv* env_;
 };
-ServerEnv* RelationsApiTest::env_ = nullptr;
 
 // --- Account.contacts / Contact.accounts (many-to-many with role and isInactive) -------------
 

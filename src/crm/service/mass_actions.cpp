@@ -79,30 +79,12 @@ void MassActions::Update(const auth::Principal& principal, const metadata::Entit
   if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
   auto input = ParseRecordInput(entity, data, WriteMode::kUpdate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
-  auto result = std::make_shared<MassResult>();
-  RecordService& records = records_;
-  records.database().SubmitWrite(
-      [&records, principal, &entity, selection = std::move(selection),
-       input = std::move(input).value(), result](store::Connection& conn) -> Status {
-        std::vector<std::string> ids = selection.ids;
-        if (selection.search) {
-          CRM_ASSIGN_OR_RETURN(
-              ids, records.FindIds(conn, principal, entity, *selection.search, kMaxMassSelection));
-        }
-        RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
-        for (const auto& id : ids) {
-          auto updated = writer.Update(entity, id, input, WriteOptions{});
-          if (updated.status().code() == StatusCode::kNotFound) continue;
-          CRM_RETURN_IF_ERROR(updated.status());
-          result->ids.push_back(id);
-        }
-        result->count = static_cast<std::int64_t>(result->ids.size());
-        return {};
+  ApplyToSelection(
+      principal, entity, std::move(selection),
+      [&entity, input = std::move(input).value()](RecordWriter& writer, const std::string& id) {
+        return writer.Update(entity, id, input, WriteOptions{}).TakeStatus();
       },
-      [result, done = std::move(done)](Status status) {
-        if (!status.ok()) return done(std::move(status));
-        done(std::move(*result));
-      });
+      std::move(done));
 }
 
 void MassActions::Delete(const auth::Principal& principal, const metadata::EntityDef& entity,
@@ -110,10 +92,21 @@ void MassActions::Delete(const auth::Principal& principal, const metadata::Entit
   if (Status s = RecordService::CheckAccess(principal, entity, "delete"); !s.ok())
     return done(std::move(s));
   if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
+  ApplyToSelection(
+      principal, entity, std::move(selection),
+      [&entity](RecordWriter& writer, const std::string& id) {
+        return writer.Delete(entity, id, WriteOptions{});
+      },
+      std::move(done));
+}
+
+void MassActions::ApplyToSelection(const auth::Principal& principal,
+                                   const metadata::EntityDef& entity, MassSelection selection,
+                                   RecordAction action, Callback<MassResult> done) {
   auto result = std::make_shared<MassResult>();
   RecordService& records = records_;
   records.database().SubmitWrite(
-      [&records, principal, &entity, selection = std::move(selection),
+      [&records, principal, &entity, selection = std::move(selection), action = std::move(action),
        result](store::Connection& conn) -> Status {
         std::vector<std::string> ids = selection.ids;
         if (selection.search) {
@@ -122,9 +115,9 @@ void MassActions::Delete(const auth::Principal& principal, const metadata::Entit
         }
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         for (const auto& id : ids) {
-          const Status deleted = writer.Delete(entity, id, WriteOptions{});
-          if (deleted.code() == StatusCode::kNotFound) continue;
-          CRM_RETURN_IF_ERROR(deleted);
+          const Status applied = action(writer, id);
+          if (applied.code() == StatusCode::kNotFound) continue;
+          CRM_RETURN_IF_ERROR(applied);
           result->ids.push_back(id);
         }
         result->count = static_cast<std::int64_t>(result->ids.size());

@@ -9,6 +9,7 @@
 #define CRM_SERVICE_MASS_ACTIONS_HPP_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@
 #include "crm/service/record_service.hpp"
 
 namespace crm::service {
+
+class RecordWriter;
 
 inline constexpr std::size_t kMaxMassCreate = 1000;
 inline constexpr std::size_t kMaxMassSelection = 10000;
@@ -47,6 +50,14 @@ class MassActions {
               MassSelection selection, Callback<MassResult> done);
 
  private:
+  // What an update or delete does to one selected record; kNotFound skips the record.
+  using RecordAction = std::function<Status(RecordWriter&, const std::string&)>;
+
+  // One write job: resolves the selection (given ids, or the search's matches) and applies
+  // `action` to each record; answers with the ids it applied to.
+  void ApplyToSelection(const auth::Principal& principal, const metadata::EntityDef& entity,
+                        MassSelection selection, RecordAction action, Callback<MassResult> done);
+
   RecordService& records_;
 };
 

@@ -272,18 +272,12 @@ void RecordService::Create(const auth::Principal& principal, const EntityDef& en
   if (Status s = CheckAccess(principal, entity, "create"); !s.ok()) return done(std::move(s));
   auto input = ParseRecordInput(entity, body, WriteMode::kCreate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
-  auto result = std::make_shared<Result<RecordResult>>(Status::Internal("write did not run"));
-  db_.SubmitWrite(
-      [this, principal, &entity, input = std::move(input).value(), options,
-       result](store::Connection& conn) mutable {
-        RecordWriter writer(reader_, conn, principal, clock_.Now());
-        *result = writer.Create(entity, std::move(input), options);
-        return result->status();
+  SubmitRecordWrite(
+      principal,
+      [&entity, input = std::move(input).value(), options](RecordWriter& writer) mutable {
+        return writer.Create(entity, std::move(input), options);
       },
-      [result, done = std::move(done)](Status status) {
-        if (!status.ok()) return done(std::move(status));
-        done(std::move(*result));
-      });
+      std::move(done));
 }
 
 void RecordService::Update(const auth::Principal& principal, const EntityDef& entity,
@@ -293,12 +287,25 @@ void RecordService::Update(const auth::Principal& principal, const EntityDef& en
   if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
   auto input = ParseRecordInput(entity, body, WriteMode::kUpdate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
+  SubmitRecordWrite(
+      principal,
+      [&entity, id = std::move(id), input = std::move(input).value(),
+       options](RecordWriter& writer) mutable {
+        return writer.Update(entity, id, std::move(input), options);
+      },
+      std::move(done));
+}
+
+void RecordService::SubmitRecordWrite(const auth::Principal& principal,
+                                      std::function<Result<RecordResult>(RecordWriter&)> write,
+                                      Callback<RecordResult> done) {
+  // The job's result travels to the completion through this cell: the database reports only the
+  // job's status, and the record is handed out only once the commit succeeded.
   auto result = std::make_shared<Result<RecordResult>>(Status::Internal("write did not run"));
   db_.SubmitWrite(
-      [this, principal, &entity, id = std::move(id), input = std::move(input).value(), options,
-       result](store::Connection& conn) mutable {
+      [this, principal, write = std::move(write), result](store::Connection& conn) mutable {
         RecordWriter writer(reader_, conn, principal, clock_.Now());
-        *result = writer.Update(entity, id, std::move(input), options);
+        *result = write(writer);
         return result->status();
       },
       [result, done = std::move(done)](Status status) {

@@ -32,6 +32,8 @@
 
 namespace crm::service {
 
+class RecordWriter;
+
 template <typename T>
 using Callback = std::function<void(Result<T>)>;
 
@@ -128,6 +130,12 @@ class RecordService {
   Result<query::SqlFragment> CompileFilters(const auth::Principal& principal,
                                             const metadata::EntityDef& entity,
                                             const query::SearchParams& params) const;
+
+  // Runs `write` in a write job with a RecordWriter for `principal`; `done` gets its record once
+  // the commit succeeded, or the job's or the commit's error.
+  void SubmitRecordWrite(const auth::Principal& principal,
+                         std::function<Result<RecordResult>(RecordWriter&)> write,
+                         Callback<RecordResult> done);
 
   std::shared_ptr<const metadata::Metadata> metadata_;
   store::Database& db_;

@@ -35,6 +35,35 @@ Result<const LinkDef*> FindLink(const EntityDef& entity, const std::string& name
   return link;
 }
 
+// The checks a link or unlink request passes before it is queued: edit access, a link that these
+// endpoints may change (EspoCRM refuses hasOne and belongsToParent), well-formed ids.
+Result<const LinkDef*> CheckRelateRequest(const auth::Principal& principal, const EntityDef& entity,
+                                          const std::string& id, const std::string& link_name,
+                                          const std::vector<std::string>& other_ids) {
+  CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, entity, "edit"));
+  CRM_ASSIGN_OR_RETURN(const LinkDef* link, FindLink(entity, link_name, false));
+  if (link->type == LinkType::kHasOne || link->type == LinkType::kBelongsToParent) {
+    return Status::PermissionDenied("Only manyMany, hasMany & hasChildren relations are allowed.");
+  }
+  if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + id + "'.");
+  for (const auto& other_id : other_ids) {
+    if (!IsWellFormedId(other_id)) return Status::InvalidArgument("Bad id '" + other_id + "'.");
+  }
+  return link;
+}
+
+// Inside the write job: the record and every record to (un)link exist, or kNotFound naming one.
+Status CheckRecordsExist(store::Connection& conn, const EntityDef& entity, const std::string& id,
+                         const EntityDef& other, const std::vector<std::string>& other_ids) {
+  CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
+  if (!exists) return Status::NotFound("Record " + id + " not found.");
+  for (const auto& other_id : other_ids) {
+    CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
+    if (!found) return Status::NotFound("Record " + other_id + " not found.");
+  }
+  return {};
+}
+
 // The join-table scope of a many-to-many link from the side of the record `id`: " AND r.near = ?
 // ...".
 std::string JoinScope(const LinkDef& link, const std::string& alias, const std::string& id,
@@ -188,19 +217,8 @@ Result<ListResult> RelationService::ListRelated(const auth::Principal& principal
 void RelationService::Link(const auth::Principal& principal, const EntityDef& entity,
                            std::string id, std::string link_name, LinkSelection selection,
                            Callback<bool> done) {
-  if (Status s = RecordService::CheckAccess(principal, entity, "edit"); !s.ok())
-    return done(std::move(s));
-  auto link = FindLink(entity, link_name, false);
+  auto link = CheckRelateRequest(principal, entity, id, link_name, selection.ids);
   if (!link.ok()) return done(link.status());
-  if ((*link)->type == LinkType::kHasOne || (*link)->type == LinkType::kBelongsToParent) {
-    return done(
-        Status::PermissionDenied("Only manyMany, hasMany & hasChildren relations are allowed."));
-  }
-  if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
-  for (const auto& other_id : selection.ids) {
-    if (!IsWellFormedId(other_id))
-      return done(Status::InvalidArgument("Bad id '" + other_id + "'."));
-  }
   if ((*link)->type == LinkType::kBelongsTo &&
       (selection.mass_relate || selection.ids.size() != 1)) {
     return done(Status::InvalidArgument("A " + link_name + " link takes exactly one id."));
@@ -211,16 +229,12 @@ void RelationService::Link(const auth::Principal& principal, const EntityDef& en
        selection = std::move(selection)](store::Connection& conn) -> Status {
         const metadata::Metadata& metadata = records.metadata();
         const EntityDef& other = metadata.Entity(link->entity);
-        CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
-        if (!exists) return Status::NotFound("Record " + id + " not found.");
+        CRM_RETURN_IF_ERROR(CheckRecordsExist(conn, entity, id, other, selection.ids));
         std::vector<std::string> ids = selection.ids;
         if (selection.mass_relate) {
+          // FindIds yields live records only.
           CRM_ASSIGN_OR_RETURN(
               ids, records.FindIds(conn, principal, other, *selection.mass_relate, kMaxMassRelate));
-        }
-        for (const auto& other_id : ids) {
-          CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
-          if (!found) return Status::NotFound("Record " + other_id + " not found.");
         }
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         if (link->type == LinkType::kBelongsTo) {
@@ -281,31 +295,15 @@ void RelationService::Link(const auth::Principal& principal, const EntityDef& en
 void RelationService::Unlink(const auth::Principal& principal, const EntityDef& entity,
                              std::string id, std::string link_name, std::vector<std::string> ids,
                              Callback<bool> done) {
-  if (Status s = RecordService::CheckAccess(principal, entity, "edit"); !s.ok())
-    return done(std::move(s));
-  auto link = FindLink(entity, link_name, false);
+  auto link = CheckRelateRequest(principal, entity, id, link_name, ids);
   if (!link.ok()) return done(link.status());
-  if ((*link)->type == LinkType::kHasOne || (*link)->type == LinkType::kBelongsToParent) {
-    return done(
-        Status::PermissionDenied("Only manyMany, hasMany & hasChildren relations are allowed."));
-  }
-  if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
-  for (const auto& other_id : ids) {
-    if (!IsWellFormedId(other_id))
-      return done(Status::InvalidArgument("Bad id '" + other_id + "'."));
-  }
   RecordService& records = records_;
   records.database().SubmitWrite(
       [&records, principal, &entity, link = *link, id = std::move(id),
        ids = std::move(ids)](store::Connection& conn) -> Status {
         const metadata::Metadata& metadata = records.metadata();
         const EntityDef& other = metadata.Entity(link->entity);
-        CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
-        if (!exists) return Status::NotFound("Record " + id + " not found.");
-        for (const auto& other_id : ids) {
-          CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
-          if (!found) return Status::NotFound("Record " + other_id + " not found.");
-        }
+        CRM_RETURN_IF_ERROR(CheckRecordsExist(conn, entity, id, other, ids));
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         if (link->type == LinkType::kBelongsTo) {
           CRM_ASSIGN_OR_RETURN(const auto current,
