@@ -1261,15 +1261,27 @@ int Main(int argc, char** argv) {
     Exec(db, "COMMIT");
   }
 
-  Generator generator(options, **metadata, db, principals.user_ids, principals.team_ids);
-  generator.Run();
+  Counts counts;
+  std::uint64_t entity_rows = 0;
+  std::vector<std::string> contact_ids;
+  std::vector<std::string> account_ids;
+  {
+    // Scoped so that the generator's prepared statements are finalized before the handle closes;
+    // sqlite3_close refuses (and leaks the connection) while any statement is alive.
+    Generator generator(options, **metadata, db, principals.user_ids, principals.team_ids);
+    generator.Run();
+    counts = generator.counts();
+    entity_rows = generator.rows();
+    contact_ids = generator.contact_ids();
+    account_ids = generator.account_ids();
+  }
   Exec(db, "PRAGMA locking_mode=NORMAL; PRAGMA journal_mode=WAL;");
-  sqlite3_close(db);
+  if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
 
   Rng sample(options.seed ^ 0x5a3b1eULL);
   const std::filesystem::path lists(options.lists_dir);
-  WriteLines(lists / "contact_ids.txt", generator.contact_ids(), options.max_list_ids, sample);
-  WriteLines(lists / "account_ids.txt", generator.account_ids(), options.max_list_ids, sample);
+  WriteLines(lists / "contact_ids.txt", contact_ids, options.max_list_ids, sample);
+  WriteLines(lists / "account_ids.txt", account_ids, options.max_list_ids, sample);
   std::vector<std::string> first_names(std::begin(kFirstNames), std::end(kFirstNames));
   WriteLines(lists / "first_names.txt", first_names, options.max_list_ids, sample);
   {
@@ -1278,13 +1290,12 @@ int Main(int argc, char** argv) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const Counts& counts = generator.counts();
   const json::object manifest{
       {"contacts", counts.contacts}, {"accounts", counts.accounts},
       {"leads", counts.leads},       {"opportunities", counts.opportunities},
       {"meetings", counts.meetings}, {"tasks", counts.tasks},
       {"users", options.users},      {"teams", options.teams},
-      {"seed", options.seed},        {"entityRows", generator.rows()},
+      {"seed", options.seed},        {"entityRows", entity_rows},
       {"seconds", seconds}};
   {
     std::ofstream out(lists / "manifest.json");
