@@ -92,8 +92,9 @@ bool Contains(const std::array<std::string_view, N>& list, std::string_view name
 
 Status Invalid(std::string message) { return Status::InvalidArgument(std::move(message)); }
 
-Status BadItem(std::string_view type_name) {
-  return Invalid("Bad where item '" + std::string(type_name) + "'.");
+// EspoCRM's message ("Bad where item 'in'.") with what is wrong with the item appended.
+Status BadItem(std::string_view type_name, std::string_view problem) {
+  return Invalid("Bad where item '" + std::string(type_name) + "': " + std::string(problem) + ".");
 }
 
 bool IsScalar(const json::value& value) {
@@ -168,14 +169,16 @@ class Parser {
         break;
       case ValueShape::kItems: {
         const json::array* children = item_value == nullptr ? nullptr : item_value->if_array();
-        if (children == nullptr) return BadItem(info->name);
+        if (children == nullptr)
+          return BadItem(info->name, "value must be an array of where items");
         CRM_ASSIGN_OR_RETURN(item.children, ParseItems(*children, depth + 1));
         break;
       }
       case ValueShape::kScalar:
       case ValueShape::kRequiredScalar:
         if (item_value == nullptr) {
-          if (info->shape == ValueShape::kRequiredScalar) return BadItem(info->name);
+          if (info->shape == ValueShape::kRequiredScalar)
+            return BadItem(info->name, "value is required");
           break;
         }
         CRM_RETURN_IF_ERROR(AddScalar(*item_value, info->name, item));
@@ -183,10 +186,11 @@ class Parser {
       case ValueShape::kList:
       case ValueShape::kRange:
       case ValueShape::kScalarOrList: {
-        if (item_value == nullptr) return BadItem(info->name);
+        if (item_value == nullptr) return BadItem(info->name, "value is required");
         const json::array* list = item_value->if_array();
         if (list == nullptr) {
-          if (info->shape != ValueShape::kScalarOrList) return BadItem(info->name);
+          if (info->shape != ValueShape::kScalarOrList)
+            return BadItem(info->name, "value must be an array");
           CRM_RETURN_IF_ERROR(AddScalar(*item_value, info->name, item));
           break;
         }
@@ -194,7 +198,8 @@ class Parser {
           return Invalid("Too many values in where item '" + std::string(info->name) +
                          "' (at most " + std::to_string(kMaxWhereValues) + ").");
         }
-        if (info->shape == ValueShape::kRange && list->size() < 2) return BadItem(info->name);
+        if (info->shape == ValueShape::kRange && list->size() < 2)
+          return BadItem(info->name, "value must be an array of two values");
         const std::size_t used = info->shape == ValueShape::kRange ? 2 : list->size();
         for (std::size_t i = 0; i < used; ++i) {
           CRM_RETURN_IF_ERROR(AddScalar((*list)[i], info->name, item));
@@ -202,7 +207,8 @@ class Parser {
         break;
       }
     }
-    if (item.type == WhereType::kLinkedWithAll && item.values.empty()) return BadItem(info->name);
+    if (item.type == WhereType::kLinkedWithAll && item.values.empty())
+      return BadItem(info->name, "value must list at least one id");
     return item;
   }
 
@@ -252,7 +258,7 @@ class Parser {
   }
 
   Status AddScalar(const json::value& value, std::string_view type_name, ParsedItem& item) {
-    if (!IsScalar(value)) return BadItem(type_name);
+    if (!IsScalar(value)) return BadItem(type_name, "values must be strings, numbers or booleans");
     if (value.is_string() && value.get_string().size() > kMaxWhereValueBytes) {
       return Invalid("A value in where item '" + std::string(type_name) +
                      "' is too long (at most " + std::to_string(kMaxWhereValueBytes) + " bytes).");
