@@ -22,6 +22,8 @@ REGENERATE=0
 KEEP=0
 SEED=42
 CONNECTIONS=64
+# Memory map size (MiB) of the extra GET-by-id row that shows what `crmd serve --mmap-mib` does.
+MMAP_MIB=256
 # Longest wait for crmd to work off the writes a workload left queued before it is restarted
 # (SIGKILL: queued writes were never acknowledged, so nothing acknowledged is lost).
 DRAIN_LIMIT=${BENCH_DRAIN_LIMIT:-60}
@@ -436,7 +438,7 @@ typical_record() {
   cp "$WORK/record-$id.json" "$file"
 }
 
-declare -A STARTUP_LOG=() STARTUP=() PEAK=() RECORD_BYTES=() LOADAVG=() DATASET_S=() DATASET_HOW=()
+declare -A STARTUP_LOG=() STARTUP=() PEAK=() PEAK_MMAP=() RECORD_BYTES=() LOADAVG=() DATASET_S=() DATASET_HOW=()
 
 run_scale() {
   local n=$1 data dir
@@ -512,6 +514,20 @@ run_scale() {
     "$((SMOKE ? 1 : 3))"
   note_peak
   PEAK[$n]=$PEAK_NOW
+  stop_crmd
+
+  # 4. GET by id with the database read through a memory map (--mmap-mib): what the option gains,
+  # and what it adds to the resident size (mapped file pages count there, once per connection).
+  PEAK_NOW=0
+  start_crmd "$n-mmap" "$data" --no-access-log --mmap-mib "$MMAP_MIB"
+  if ((!SMOKE)); then
+    env BENCH_API_KEY="$API_KEY" BENCH_LISTS="$LISTS" BENCH_RESULT=/dev/null \
+      wrk -t1 -c"$CONNECTIONS" -d2s -s "$ROOT/bench/wrk/get_by_id.lua" "$CRMD_URL" >/dev/null 2>&1
+  fi
+  run_wrk "$n" get-mmap "GET by id, --mmap-mib $MMAP_MIB" "$CRMD_URL" get_by_id.lua \
+    "$CONNECTIONS" 0
+  note_peak
+  PEAK_MMAP[$n]=$PEAK_NOW
   stop_crmd
   rm -rf "$data"
 }
@@ -616,11 +632,11 @@ targets() {
 }
 
 other_figures() {
-  echo "| contacts | start-up, access log on | start-up, --no-access-log | peak RSS (VmHWM) | typical Contact response | data-set generation | load average before |"
-  echo "|---:|---:|---:|---:|---:|---:|---|"
+  echo "| contacts | start-up, access log on | start-up, --no-access-log | peak RSS (VmHWM) | peak RSS, GET with --mmap-mib $MMAP_MIB | typical Contact response | data-set generation | load average before |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---|"
   for n in "${SCALE_LIST[@]}"; do
-    printf '| %s | %s ms | %s ms | %s MiB | %s bytes | %s s (%s) | %s |\n' "$(num "$n")" \
-      "${STARTUP_LOG[$n]}" "${STARTUP[$n]}" "${PEAK[$n]}" "${RECORD_BYTES[$n]}" \
+    printf '| %s | %s ms | %s ms | %s MiB | %s MiB | %s bytes | %s s (%s) | %s |\n' "$(num "$n")" \
+      "${STARTUP_LOG[$n]}" "${STARTUP[$n]}" "${PEAK[$n]}" "${PEAK_MMAP[$n]}" "${RECORD_BYTES[$n]}" \
       "$(awk -v s="${DATASET_S[$n]}" 'BEGIN { printf "%.1f", s }')" "${DATASET_HOW[$n]}" \
       "${LOADAVG[$n]}"
   done

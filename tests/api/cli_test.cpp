@@ -106,6 +106,8 @@ TEST(CliTest, BadArgumentsExitTwoWithMessage) {
       {"serve", "--threads", "999", "--listen", "127.0.0.1:0", "--data", dir},
       {"serve", "--threads", "many", "--listen", "127.0.0.1:0", "--data", dir},
       {"serve", "--listen", "127.0.0.1:0", "--data", dir, "extra"},
+      {"serve", "--mmap-mib", "-1", "--listen", "127.0.0.1:0", "--data", dir},
+      {"serve", "--mmap-mib", "lots", "--listen", "127.0.0.1:0", "--data", dir},
       {"api-user"},
       {"api-user", "create", "--data", dir},
       {"api-user", "create", "--name", "x", "--auth", "password", "--data", dir},
@@ -453,6 +455,23 @@ TEST(ServeCommandTest, AccessLogCanBeTurnedOff) {
     EXPECT_EQ(ReadFile(log).find("access-log-probe") != std::string::npos, access_log)
         << ReadFile(log);
   }
+}
+
+TEST(ServeCommandTest, ServesWithTheDatabaseMemoryMapped) {
+  TempDir data;
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start({"--listen", "127.0.0.1:0", "--data", data.path().string(), "--threads",
+                           "1", "--mmap-mib", "64"},
+                          {"CRMD_ADMIN_PASSWORD=Mapped-Admin-1"}, data.File("serve.log")))
+      << ReadFile(data.File("serve.log"));
+  HttpClient http(serve.api_url());
+  const Headers admin = {{"Authorization", BasicAuthorization("admin", "Mapped-Admin-1")}};
+  const HttpResponse created = http.Post("/Account", json::object{{"name", "Mapped"}}, admin);
+  ASSERT_HTTP_STATUS(created, 200);
+  const HttpResponse read = http.Get("/Account/" + StringAt(created.Json(), "id"), admin);
+  ASSERT_HTTP_STATUS(read, 200);
+  EXPECT_EQ(StringAt(read.Json(), "name"), "Mapped");
+  ASSERT_EQ(serve.Signal(SIGTERM), 0);
 }
 
 TEST(ServeCommandTest, MetadataDirectoryAddsEntitiesAndFields) {

@@ -1,5 +1,6 @@
 #include "crm/server/cli.hpp"
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -39,7 +40,7 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   int threads = 0;
   bool access_log = true;
-  bool sync_full = true;
+  int mmap_mib = 0;
 };
 
 // Everything a command needs from the data directory: metadata, and the migrated database.
@@ -59,7 +60,9 @@ void SetUpLogging() {
   spdlog::set_default_logger(logger);
 }
 
-Result<Environment> OpenEnvironment(const StoreOptions& options, bool sync_full) {
+// `sqlite` carries the tuning; its path is set here.
+Result<Environment> OpenEnvironment(const StoreOptions& options,
+                                    store::SqliteOptions sqlite = store::SqliteOptions()) {
   CRM_RETURN_IF_ERROR(auth::InitCrypto());
   Environment env;
   CRM_ASSIGN_OR_RETURN(env.metadata, metadata::Metadata::LoadDefault(options.metadata_dir));
@@ -68,9 +71,7 @@ Result<Environment> OpenEnvironment(const StoreOptions& options, bool sync_full)
   if (ec)
     return Status::Unavailable("cannot create data directory " + options.data_dir + ": " +
                                ec.message());
-  store::SqliteOptions sqlite;
   sqlite.path = (std::filesystem::path(options.data_dir) / kDatabaseFile).string();
-  sqlite.synchronous_full = sync_full;
   CRM_ASSIGN_OR_RETURN(env.db, store::SqliteDatabase::Open(sqlite));
   const metadata::Metadata& metadata = *env.metadata;
   CRM_RETURN_IF_ERROR(env.db->WriteAndWait(
@@ -107,7 +108,9 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto env = OpenEnvironment(store_options, options.sync_full);
+  store::SqliteOptions sqlite;
+  sqlite.mmap_size_bytes = std::int64_t{options.mmap_mib} * 1024 * 1024;
+  auto env = OpenEnvironment(store_options, sqlite);
   if (!env.ok()) return Fail(env.status());
   auto has_users = service::AnyUserExists(*env->db);
   if (!has_users.ok()) return Fail(has_users.status());
@@ -166,7 +169,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options) {
 
 int CreateApiUser(const StoreOptions& store_options, const std::string& name,
                   const std::string& auth_mode) {
-  auto env = OpenEnvironment(store_options, true);
+  auto env = OpenEnvironment(store_options);
   if (!env.ok()) return Fail(env.status());
   service::NewUser user;
   user.user_name = name;
@@ -184,7 +187,7 @@ int CreateApiUser(const StoreOptions& store_options, const std::string& name,
 
 int CreateUser(const StoreOptions& store_options, const std::string& user_name,
                const std::string& password, bool admin) {
-  auto env = OpenEnvironment(store_options, true);
+  auto env = OpenEnvironment(store_options);
   if (!env.ok()) return Fail(env.status());
   service::NewUser user{user_name, password, admin ? "admin" : "regular", "", ""};
   auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user);
@@ -224,6 +227,12 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--threads", serve_options.threads, "Server threads (default: one per core)")
       ->check(CLI::Range(0, 256));
   serve->add_flag("!--no-access-log", serve_options.access_log, "Do not log one line per request");
+  serve
+      ->add_option("--mmap-mib", serve_options.mmap_mib,
+                   "Read up to this many MiB of the database through a memory map (0: off)")
+      ->envname("CRMD_MMAP_MIB")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
   AddStoreOptions(*serve, store_options);
 
   auto* api_user = app.add_subcommand("api-user", "Manage API users")->require_subcommand(1);
@@ -270,7 +279,7 @@ int RunCli(int argc, char** argv) {
   if (api_user_create->parsed()) return CreateApiUser(store_options, api_user_name, auth_mode);
   if (user_create->parsed()) return CreateUser(store_options, user_name, password, admin);
   if (migrate->parsed()) {
-    auto env = OpenEnvironment(store_options, true);
+    auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());
     env->db->Shutdown();
     std::cout << "schema is up to date" << std::endl;

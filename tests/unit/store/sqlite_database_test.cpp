@@ -22,8 +22,7 @@ class SqliteDatabaseTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
 
-  void Open() {
-    SqliteOptions options;
+  void Open(SqliteOptions options = SqliteOptions()) {
     options.path = dir_.File("test.db");
     auto db = SqliteDatabase::Open(options);
     ASSERT_THAT(db, IsOk());
@@ -46,6 +45,17 @@ class SqliteDatabaseTest : public ::testing::Test {
                                }),
                 IsOk());
     return count;
+  }
+
+  static std::int64_t Pragma(Connection& conn, const std::string& name) {
+    std::int64_t value = -1;
+    EXPECT_THAT(conn.Query("PRAGMA " + name, {},
+                           [&](const Row& row) {
+                             value = row.Int(0);
+                             return false;
+                           }),
+                IsOk());
+    return value;
   }
 
   static Status Insert(Connection& conn, std::int64_t id, const std::string& name) {
@@ -155,6 +165,27 @@ TEST_F(SqliteDatabaseTest, NestedQueryWithTheSameStatementWorks) {
                              }),
               IsOk());
   EXPECT_EQ(inner_rows, 4);
+}
+
+TEST_F(SqliteDatabaseTest, MemoryMapIsOffByDefaultAndSetOnEveryConnectionWhenAsked) {
+  auto reader = db_->ReadConnection();
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(Pragma(**reader, "mmap_size"), 0);
+
+  db_.reset();
+  SqliteOptions options;
+  options.mmap_size_bytes = 4 << 20;
+  Open(options);
+  reader = db_->ReadConnection();
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(Pragma(**reader, "mmap_size"), 4 << 20);
+  std::int64_t writer_mmap = -1;
+  ASSERT_THAT(db_->WriteAndWait([&](Connection& conn) {
+    writer_mmap = Pragma(conn, "mmap_size");
+    return Status();
+  }),
+              IsOk());
+  EXPECT_EQ(writer_mmap, 4 << 20);
 }
 
 }  // namespace

@@ -80,10 +80,12 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_busy_timeout(db, options.busy_timeout_ms);
     sqlite3_extended_result_codes(db, 1);
-    const std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" +
-                                std::string(options.synchronous_full ? "FULL" : "NORMAL") +
-                                "; PRAGMA cache_size=-" + std::to_string(options.cache_size_kib) +
-                                "; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;";
+    const std::string pragmas =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=" +
+        std::string(options.synchronous_full ? "FULL" : "NORMAL") + "; PRAGMA cache_size=-" +
+        std::to_string(options.cache_size_kib) +
+        "; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF; PRAGMA mmap_size=" +
+        std::to_string(options.mmap_size_bytes) + ";";
     if (Status s = conn->ExecuteScript(pragmas); !s.ok()) {
       return Status::Unavailable("cannot configure database " + options.path);
     }

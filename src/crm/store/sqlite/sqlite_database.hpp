@@ -36,7 +36,11 @@ struct SqliteOptions {
   // only.
   bool synchronous_full = true;
   int busy_timeout_ms = 10000;
-  int cache_size_kib = 16384;         // page cache per connection
+  int cache_size_kib = 16384;  // page cache per connection
+  // PRAGMA mmap_size: how much of the database file each connection reads through a memory map
+  // instead of read() calls (0: none). Faster reads once the file outgrows the page cache, but the
+  // mapped pages count in the process's resident size, once per connection.
+  std::int64_t mmap_size_bytes = 0;
   std::size_t max_group_size = 1024;  // most jobs committed together
   // WAL size (in pages) around which it is copied back into the database file: from half of it by
   // the checkpoint thread, at twice it by the writer itself (which then lets the log start over).
