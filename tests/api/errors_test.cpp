@@ -338,6 +338,16 @@ TEST_F(ErrorsApiTest, JsonScalarBodyIs400) {
                  400, "Body is not a JSON object."));
 }
 
+TEST_F(ErrorsApiTest, JsonArrayBodyOfARecordIs400) {
+  const Headers json_type = {{"Content-Type", "application/json"}};
+  const std::string reason =
+      "Body is not a JSON object; a record's attributes are one object (massCreate takes a list).";
+  EXPECT_TRUE(IsApiError(Api().Raw("POST", "/Contact", R"([{"lastName":"Array"}])", json_type), 400,
+                         reason));
+  EXPECT_TRUE(IsApiError(Api().Raw("PATCH", ContactTarget(), "[]", json_type), 400, reason));
+  EXPECT_TRUE(IsApiError(Api().Raw("PUT", ContactTarget(), " [1]", json_type), 400, reason));
+}
+
 TEST_F(ErrorsApiTest, UnknownEntityIs404) {
   // Capture 57.
   EXPECT_TRUE(

@@ -35,6 +35,17 @@ Result<json::object> BodyObject(const http::Request& request) {
   return Status::InvalidArgument("Body is not a JSON object.");
 }
 
+// A record's attributes: an object only. (BodyObject would turn an array into {"list": ...}, which
+// a record endpoint could only report as the unknown attribute "list".)
+Result<json::object> RecordBody(const http::Request& request) {
+  if (TrimAscii(request.body()).starts_with('[')) {
+    return Status::InvalidArgument(
+        "Body is not a JSON object; a record's attributes are one object (massCreate takes a "
+        "list).");
+  }
+  return BodyObject(request);
+}
+
 std::string ETag(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
 
 // If-Match: "*" (any version: an empty list) or a list of our ETags.
@@ -274,7 +285,7 @@ void ApiHandler::HandleCollection(Call& call, const metadata::EntityDef& entity)
     return call.Reply(JsonResponse(200, SerializeJson(body)));
   }
   if (request.method() == http::Method::kPost) {
-    auto body = BodyObject(request);
+    auto body = RecordBody(request);
     if (!body.ok()) return call.Fail(body.status());
     auto options = WriteOptionsOf(request);
     if (!options.ok()) return call.Fail(options.status());
@@ -308,7 +319,7 @@ void ApiHandler::HandleRecord(Call& call, const metadata::EntityDef& entity,
     }
     case http::Method::kPut:
     case http::Method::kPatch: {
-      auto body = BodyObject(request);
+      auto body = RecordBody(request);
       if (!body.ok()) return call.Fail(body.status());
       auto options = WriteOptionsOf(request);
       if (!options.ok()) return call.Fail(options.status());
