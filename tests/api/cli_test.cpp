@@ -223,6 +223,10 @@ TEST_F(CliServerTest, BannerShowsListeningUrlAndAdmin) {
       << banner;
   EXPECT_NE(banner.find("username: admin"), std::string::npos) << banner;
   EXPECT_NE(banner.find(TestServer::kAdminPassword), std::string::npos) << banner;
+  // The API-key hint names the binary as it was started, so it can be pasted as is.
+  EXPECT_NE(banner.find("API key: " + CrmdBinary() + " api-user create --name my-app --data "),
+            std::string::npos)
+      << banner;
 }
 
 TEST_F(CliServerTest, ApiUserCreatedWhileServingWorksAtOnce) {

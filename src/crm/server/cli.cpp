@@ -93,7 +93,9 @@ Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& lis
   return std::make_pair(listen.substr(0, colon), static_cast<std::uint16_t>(port));
 }
 
-int Serve(const StoreOptions& store_options, const ServeOptions& options) {
+// `program` is how crmd was invoked (argv[0]), so that the printed command can be pasted as is.
+int Serve(const StoreOptions& store_options, const ServeOptions& options,
+          const std::string& program) {
   auto listen = ParseListen(options.listen);
   if (!listen.ok()) {
     std::cerr << "crmd: " << listen.status().message() << "\n";
@@ -149,8 +151,8 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options) {
   std::cout << "Listening on " << url << "/api/v1 with " << server_options.threads << " threads\n"
             << "Try:    curl -u admin:" << (admin_password.empty() ? "PASSWORD" : admin_password)
             << " " << url << "/api/v1/Contact\n"
-            << "API key: crmd api-user create --name my-app --data " << store_options.data_dir
-            << std::endl;
+            << "API key: " << program << " api-user create --name my-app --data "
+            << store_options.data_dir << std::endl;
 
   std::thread signal_thread([&signals, &server] {
     int received = 0;
@@ -275,7 +277,7 @@ int RunCli(int argc, char** argv) {
     std::cout << "crmd " << kVersion << std::endl;
     return 0;
   }
-  if (serve->parsed()) return Serve(store_options, serve_options);
+  if (serve->parsed()) return Serve(store_options, serve_options, argv[0]);
   if (api_user_create->parsed()) return CreateApiUser(store_options, api_user_name, auth_mode);
   if (user_create->parsed()) return CreateUser(store_options, user_name, password, admin);
   if (migrate->parsed()) {
