@@ -26,6 +26,11 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
+// How long, and for how many bytes, a closing connection keeps reading what the client still sends
+// (see Session::LingeringClose).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
+constexpr std::size_t kLingerChunk = 64 * 1024;
 
 Method ToMethod(bhttp::verb verb) {
   switch (verb) {
@@ -93,6 +98,8 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   void Dispatch();
   void Write(Response response);
   void OnWrite(beast::error_code ec, bool keep_alive);
+  void LingeringClose();
+  void DiscardInput(std::size_t budget);
   void Close();
 
   ServerImpl& server_;
@@ -396,9 +403,32 @@ void Session::Write(Response response) {
 }
 
 void Session::OnWrite(beast::error_code ec, bool keep_alive) {
-  if (ec || !keep_alive) return Close();
+  if (ec) return Close();
+  if (!keep_alive) return server_.stopping() ? Close() : LingeringClose();
   request_ = {};
   ReadHeader();
+}
+
+// The last answer on a connection may go out while the client is still sending: a body over the
+// limit is answered as soon as its header arrives. Closing a socket with unread input makes the
+// kernel reset the connection, and the client then sees a send error or a reset instead of the
+// answer. So only the sending side is shut down, and whatever still arrives is read and dropped
+// until the client closes, for at most kLingerTime and kLingerBytes (nginx's lingering close).
+void Session::LingeringClose() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (ec) return Close();
+  idle_ = true;  // nothing in flight: a stopping server may close it at once
+  stream_.expires_after(kLingerTime);
+  DiscardInput(kLingerBytes);
+}
+
+void Session::DiscardInput(std::size_t budget) {
+  stream_.async_read_some(buffer_.prepare(kLingerChunk),
+                          [self = shared_from_this(), budget](beast::error_code ec, std::size_t n) {
+                            if (ec || n >= budget) return self->Close();
+                            self->DiscardInput(budget - n);
+                          });
 }
 
 void Session::Close() {

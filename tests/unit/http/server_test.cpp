@@ -1,6 +1,8 @@
 #include "crm/http/server.hpp"
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -145,6 +147,38 @@ TEST_F(ServerTest, BodiesOverTheLimitGet413) {
   auto response = client.Request("POST", "/x", std::string(100, 'a'));
   EXPECT_EQ(response.status, 413);
   EXPECT_THAT(response.body, HasSubstr("exceeds 16 bytes"));
+}
+
+// A body over the limit is answered as soon as its header arrives, while the client is still
+// sending. The client must still get that answer and a clean end of the connection: closing with
+// unread input would make the kernel reset the connection instead.
+TEST_F(ServerTest, OversizedBodyIsAnsweredWhileTheClientStillSends) {
+  Start(1024);
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(server_->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const std::string header = "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n";
+  ASSERT_EQ(send(fd, header.data(), header.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(header.size()));
+  const std::string chunk(64 * 1024, 'a');
+  for (int i = 0; i < 64; ++i) {  // the whole announced body, 4 MiB
+    if (send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(chunk.size())) {
+      ADD_FAILURE() << "sending chunk " << i << ": " << std::strerror(errno);
+      break;
+    }
+  }
+  std::string reply;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0)
+    reply.append(buffer, static_cast<std::size_t>(n));
+  EXPECT_EQ(n, 0) << "the connection ended with " << std::strerror(errno);
+  close(fd);
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 413"));
+  EXPECT_THAT(reply, HasSubstr("exceeds 1024 bytes"));
 }
 
 TEST_F(ServerTest, MalformedRequestsGet400) {
