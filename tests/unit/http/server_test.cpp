@@ -93,13 +93,20 @@ class ServerTest : public ::testing::Test {
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
 
   // Sends raw bytes on a new connection and reads until the server closes it.
-  std::string RawExchange(const std::string& bytes) {
+  // A plain TCP connection to the server, for bytes no HTTP client would send.
+  int ConnectRaw() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(server_->port());
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
+        << std::strerror(errno);
+    return fd;
+  }
+
+  std::string RawExchange(const std::string& bytes) {
+    const int fd = ConnectRaw();
     EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
     shutdown(fd, SHUT_WR);
     std::string out;
@@ -154,12 +161,7 @@ TEST_F(ServerTest, BodiesOverTheLimitGet413) {
 // unread input would make the kernel reset the connection instead.
 TEST_F(ServerTest, OversizedBodyIsAnsweredWhileTheClientStillSends) {
   Start(1024);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(server_->port());
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const int fd = ConnectRaw();
   const std::string header = "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 4194304\r\n\r\n";
   ASSERT_EQ(send(fd, header.data(), header.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(header.size()));
