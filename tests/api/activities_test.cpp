@@ -25,30 +25,8 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-constexpr char kMissingId[] = "0123456789abcdef0";
-
-class ActivitiesApiTest : public SharedServerTest {
+class ActivitiesApiTest : public RelatedRecordsTest {
  protected:
-  static json::value Create(const std::string& entity, const json::object& body) {
-    ApiClient api = Api();
-    return CreateRecord(api, entity, body);
-  }
-  static std::string CreateId(const std::string& entity, const json::object& body) {
-    return StringAt(Create(entity, body), "id");
-  }
-  static json::value Read(const std::string& entity, const std::string& id) {
-    ApiClient api = Api();
-    return ReadRecord(api, entity, id);
-  }
-  static json::value Get(const std::string& target) {
-    ApiClient api = Api();
-    return GetJson(api, target);
-  }
-  static std::vector<std::string> Related(const std::string& entity, const std::string& id,
-                                          const std::string& link) {
-    ApiClient api = Api();
-    return RelatedIds(api, entity, id, link);
-  }
   // An activity of `entity` with a parent (empty parent_type = none).
   static std::string Activity(const std::string& entity, const std::string& name,
                               const std::string& status, const std::string& date_start,

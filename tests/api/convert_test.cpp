@@ -25,27 +25,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-constexpr char kMissingId[] = "0123456789abcdef0";
-
-class LeadConvertApiTest : public SharedServerTest {
+class LeadConvertApiTest : public RelatedRecordsTest {
  protected:
-  static json::value Create(const std::string& entity, const json::object& body) {
-    ApiClient api = Api();
-    return CreateRecord(api, entity, body);
-  }
-  static std::string CreateId(const std::string& entity, const json::object& body) {
-    return StringAt(Create(entity, body), "id");
-  }
-  static json::value Read(const std::string& entity, const std::string& id) {
-    ApiClient api = Api();
-    return ReadRecord(api, entity, id);
-  }
-  static std::int64_t Count(const std::string& entity, const std::string& attribute,
-                            const std::string& value) {
-    ApiClient api = Api();
-    return CountWhere(api, entity, attribute, value);
-  }
-
   // A new lead like capture 40, with names and address unique to the test.
   struct Lead {
     std::string id;

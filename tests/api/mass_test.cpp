@@ -28,24 +28,10 @@ using ::testing::IsEmpty;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAreArray;
 
-constexpr char kMissingId[] = "0123456789abcdef0";
 constexpr int kMaxMassCreate = 1000;
 
-class MassApiTest : public SharedServerTest {
+class MassApiTest : public RelatedRecordsTest {
  protected:
-  static json::value Create(const std::string& entity, const json::object& body) {
-    ApiClient api = Api();
-    return CreateRecord(api, entity, body);
-  }
-  static json::value Read(const std::string& entity, const std::string& id) {
-    ApiClient api = Api();
-    return ReadRecord(api, entity, id);
-  }
-  static std::int64_t Count(const std::string& entity, const std::string& attribute,
-                            const std::string& value) {
-    ApiClient api = Api();
-    return CountWhere(api, entity, attribute, value);
-  }
   // `n` contacts with firstName `tag` and distinct last names (no duplicates among them).
   static json::array Contacts(const std::string& tag, int n) {
     json::array list;

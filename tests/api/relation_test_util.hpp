@@ -2,7 +2,8 @@
 // activities_test.cpp, convert_test.cpp, mass_test.cpp): DELETE with a JSON body, where clauses in
 // the bracket and JSON forms, counting records that match one attribute, unique names, the
 // relation columns of a link-multiple attribute, and the change events the server wrote to the
-// `crmd_event` table of its SQLite database (read with the sqlite3 C API while the server runs).
+// `crmd_event` table of its SQLite database (read with the sqlite3 C API while the server runs), and
+// RelatedRecordsTest, the fixture that binds them to the shared server.
 //
 // Thread-safety: none; one test thread uses these.
 #ifndef CRM_TESTS_API_RELATION_TEST_UTIL_HPP_
@@ -16,6 +17,9 @@
 #include "api/api_test_util.hpp"
 
 namespace crm::apitest {
+
+// A well-formed id that no record has.
+inline constexpr char kMissingId[] = "0123456789abcdef0";
 
 // POST /{entity} with X-Skip-Duplicate-Check: true; expects 200 and returns the record ({} after a
 // failure).
@@ -85,6 +89,37 @@ std::vector<ChangeEvent> EventsFor(const std::vector<ChangeEvent>& events,
                                    std::string_view entity_id);
 // The sorted top-level keys of a JSON object (empty for other values).
 std::vector<std::string> KeysOf(const json::value& value);
+
+// The shared server of SharedServerTest with the helpers above bound to its API-key client, for
+// the fixtures of these tests.
+class RelatedRecordsTest : public SharedServerTest {
+ protected:
+  static json::value Create(const std::string& entity, const json::object& body) {
+    ApiClient api = Api();
+    return CreateRecord(api, entity, body);
+  }
+  static std::string CreateId(const std::string& entity, const json::object& body) {
+    return StringAt(Create(entity, body), "id");
+  }
+  static json::value Read(const std::string& entity, const std::string& id) {
+    ApiClient api = Api();
+    return ReadRecord(api, entity, id);
+  }
+  static json::value Get(const std::string& target, const Headers& headers = {}) {
+    ApiClient api = Api();
+    return GetJson(api, target, headers);
+  }
+  static std::vector<std::string> Related(const std::string& entity, const std::string& id,
+                                          const std::string& link) {
+    ApiClient api = Api();
+    return RelatedIds(api, entity, id, link);
+  }
+  static std::int64_t Count(const std::string& entity, const std::string& attribute,
+                            const std::string& value) {
+    ApiClient api = Api();
+    return CountWhere(api, entity, attribute, value);
+  }
+};
 
 }  // namespace crm::apitest
 

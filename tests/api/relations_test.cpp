@@ -29,10 +29,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
-// A well-formed id that no record has.
-constexpr char kMissingId[] = "0123456789abcdef0";
-
-class RelationsApiTest : public SharedServerTest {
+class RelationsApiTest : public RelatedRecordsTest {
  protected:
   static std::string NewAccount(const std::string& name) {
     ApiClient api = Api();
@@ -50,19 +47,6 @@ class RelationsApiTest : public SharedServerTest {
     json::object body{{"name", name}, {"amount", 100}, {"closeDate", "2025-06-30"}};
     if (!account_id.empty()) body["accountId"] = account_id;
     return CreateRecordId(api, "Opportunity", body);
-  }
-  static json::value Read(const std::string& entity, const std::string& id) {
-    ApiClient api = Api();
-    return ReadRecord(api, entity, id);
-  }
-  static std::vector<std::string> Related(const std::string& entity, const std::string& id,
-                                          const std::string& link) {
-    ApiClient api = Api();
-    return RelatedIds(api, entity, id, link);
-  }
-  static json::value Get(const std::string& target, const Headers& headers = {}) {
-    ApiClient api = Api();
-    return GetJson(api, target, headers);
   }
   // POST /{entity}/{id}/{link} with `body`; expects 200 and the body `true`.
   static void Link(const std::string& entity, const std::string& id, const std::string& link,
