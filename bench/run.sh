@@ -440,6 +440,14 @@ typical_record() {
 
 declare -A STARTUP_LOG=() STARTUP=() PEAK=() PEAK_MMAP=() RECORD_BYTES=() LOADAVG=() DATASET_S=() DATASET_HOW=()
 
+# Two seconds of GET by id against the crmd just started (not in smoke mode): the first requests
+# after a start fill caches and prepare statements, and would otherwise count in the first row.
+warm_up() {
+  ((SMOKE)) && return 0
+  env BENCH_API_KEY="$API_KEY" BENCH_LISTS="$LISTS" BENCH_RESULT=/dev/null \
+    wrk -t1 -c"$CONNECTIONS" -d2s -s "$ROOT/bench/wrk/get_by_id.lua" "$CRMD_URL" >/dev/null 2>&1
+}
+
 run_scale() {
   local n=$1 data dir
   LOADAVG[$n]=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -462,11 +470,7 @@ run_scale() {
   check_dataset "$n"
   typical_record "$WORK/record-$n.json"
   RECORD_BYTES[$n]=$(stat -c %s "$WORK/record-$n.json")
-  if ((!SMOKE)); then
-    # Warm-up: first requests after start fill caches and prepare statements.
-    env BENCH_API_KEY="$API_KEY" BENCH_LISTS="$LISTS" BENCH_RESULT=/dev/null \
-      wrk -t1 -c"$CONNECTIONS" -d2s -s "$ROOT/bench/wrk/get_by_id.lua" "$CRMD_URL" >/dev/null 2>&1
-  fi
+  warm_up
   run_wrk "$n" get-log "GET by id, access log on" "$CRMD_URL" get_by_id.lua "$CONNECTIONS" 0
   stop_crmd
 
@@ -481,10 +485,7 @@ run_scale() {
   start_crmd "$n" "$data" --no-access-log
   STARTUP[$n]=$STARTUP_MS
   log "crmd started in $STARTUP_MS ms (--no-access-log)"
-  if ((!SMOKE)); then
-    env BENCH_API_KEY="$API_KEY" BENCH_LISTS="$LISTS" BENCH_RESULT=/dev/null \
-      wrk -t1 -c"$CONNECTIONS" -d2s -s "$ROOT/bench/wrk/get_by_id.lua" "$CRMD_URL" >/dev/null 2>&1
-  fi
+  warm_up
   run_wrk "$n" get "GET by id" "$CRMD_URL" get_by_id.lua "$CONNECTIONS" 0
   run_wrk "$n" list "list 20, filter + order, no total" "$CRMD_URL" list.lua "$CONNECTIONS" 0 \
     BENCH_NO_TOTAL=1
@@ -520,10 +521,7 @@ run_scale() {
   # and what it adds to the resident size (mapped file pages count there, once per connection).
   PEAK_NOW=0
   start_crmd "$n-mmap" "$data" --no-access-log --mmap-mib "$MMAP_MIB"
-  if ((!SMOKE)); then
-    env BENCH_API_KEY="$API_KEY" BENCH_LISTS="$LISTS" BENCH_RESULT=/dev/null \
-      wrk -t1 -c"$CONNECTIONS" -d2s -s "$ROOT/bench/wrk/get_by_id.lua" "$CRMD_URL" >/dev/null 2>&1
-  fi
+  warm_up
   run_wrk "$n" get-mmap "GET by id, --mmap-mib $MMAP_MIB" "$CRMD_URL" get_by_id.lua \
     "$CONNECTIONS" 0
   note_peak
