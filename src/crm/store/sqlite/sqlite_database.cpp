@@ -266,10 +266,8 @@ void SqliteDatabase::CheckpointLoop() {
     }
     // PASSIVE copies what no reader still needs and never blocks the writer or readers; the next
     // request catches up on the rest.
-    int log_pages = 0;
-    int copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(checkpoint_connection_->handle(), nullptr,
-                                             SQLITE_CHECKPOINT_PASSIVE, &log_pages, &copied);
+                                             SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       spdlog::warn("wal checkpoint failed: {}", sqlite3_errstr(rc));
     }
