@@ -17,8 +17,7 @@ namespace {
 
 void Handle(benchmark::State& state, const std::vector<std::string>& targets) {
   BenchFixture& fixture = BenchFixture::Get();
-  api::ApiHandler handler(fixture.records(), fixture.authenticator(), SystemClock::Instance(),
-                          api::ApiOptions{});
+  api::ApiHandler handler(fixture.records(), fixture.authenticator(), api::ApiOptions{});
   std::vector<FakeRequest> requests;
   for (const auto& target : targets) {
     requests.emplace_back(http::Method::kGet, target,

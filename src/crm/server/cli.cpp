@@ -127,8 +127,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
 
   service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
   auth::Authenticator authenticator(*env->db, SystemClock::Instance());
-  api::ApiHandler handler(records, authenticator, SystemClock::Instance(),
-                          api::ApiOptions{"/api/v1", kVersion});
+  api::ApiHandler handler(records, authenticator, api::ApiOptions{"/api/v1", kVersion});
   http::ServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;

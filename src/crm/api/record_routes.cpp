@@ -1,0 +1,73 @@
+// Routes of single records: list, create, read, update, delete.
+#include "crm/api/request_decoding.hpp"
+#include "crm/api/responses.hpp"
+#include "crm/api/routes.hpp"
+
+namespace crm::api {
+namespace {
+
+using http::Method;
+
+void List(const ApiContext& context, const ExchangePtr& exchange) {
+  auto params = SearchParamsOf(exchange->request());
+  if (!params.ok()) return exchange->Fail(params.status());
+  auto result = context.records.List(exchange->principal(), *exchange->entity(), *params,
+                                     ListOptionsOf(exchange->request()));
+  if (!result.ok()) return exchange->Fail(result.status());
+  exchange->Reply(ListResponse(std::move(result).value()));
+}
+
+void Create(const ApiContext& context, const ExchangePtr& exchange) {
+  auto body = RecordBody(exchange->request());
+  if (!body.ok()) return exchange->Fail(body.status());
+  auto options = WriteOptionsOf(exchange->request());
+  if (!options.ok()) return exchange->Fail(options.status());
+  const metadata::EntityDef& entity = *exchange->entity();
+  context.records.Create(exchange->principal(), entity, std::move(body).value(), *options,
+                         SendRecord(context, exchange, entity));
+}
+
+void Read(const ApiContext& context, const ExchangePtr& exchange) {
+  auto result = context.records.Read(exchange->principal(), *exchange->entity(),
+                                     std::string(exchange->Param("id")));
+  if (!result.ok()) return exchange->Fail(result.status());
+  exchange->Reply(RecordResponse(*result));
+}
+
+void Update(const ApiContext& context, const ExchangePtr& exchange) {
+  auto body = RecordBody(exchange->request());
+  if (!body.ok()) return exchange->Fail(body.status());
+  auto options = WriteOptionsOf(exchange->request());
+  if (!options.ok()) return exchange->Fail(options.status());
+  const metadata::EntityDef& entity = *exchange->entity();
+  context.records.Update(exchange->principal(), entity, std::string(exchange->Param("id")),
+                         std::move(body).value(), *options, SendRecord(context, exchange, entity));
+}
+
+void Delete(const ApiContext& context, const ExchangePtr& exchange) {
+  auto options = WriteOptionsOf(exchange->request());
+  if (!options.ok()) return exchange->Fail(options.status());
+  const metadata::EntityDef& entity = *exchange->entity();
+  context.records.Delete(exchange->principal(), entity, std::string(exchange->Param("id")),
+                         *options, SendTrue(context, exchange, entity));
+}
+
+}  // namespace
+
+void AddRecordRoutes(RouteTable& table) {
+  constexpr Access kUser = Access::kAuthenticated;
+  table.Add({Method::kGet, "/{entityType}", kUser, RateCategory::kList,
+             "List records, with paging, order, select and where filters.", List});
+  table.Add(
+      {Method::kPost, "/{entityType}", kUser, RateCategory::kStandard, "Create a record.", Create});
+  table.Add(
+      {Method::kGet, "/{entityType}/{id}", kUser, RateCategory::kStandard, "Read a record.", Read});
+  table.Add({Method::kPut, "/{entityType}/{id}", kUser, RateCategory::kStandard,
+             "Update a record (partial: only the attributes sent change).", Update});
+  table.Add({Method::kPatch, "/{entityType}/{id}", kUser, RateCategory::kStandard,
+             "Update a record (partial: only the attributes sent change).", Update});
+  table.Add({Method::kDelete, "/{entityType}/{id}", kUser, RateCategory::kStandard,
+             "Delete a record.", Delete});
+}
+
+}  // namespace crm::api

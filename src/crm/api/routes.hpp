@@ -1,0 +1,51 @@
+// The API's routes, grouped by resource: each Add*Routes appends its rows to the route table, and
+// its handlers live in the matching *_routes.cpp. ApiContext is what a handler may use: the
+// services and the authenticator (whose caches a change to users must clear).
+//
+// Thread-safety: the Add functions run once at start-up; handlers run concurrently, one exchange
+// each.
+#ifndef CRM_API_ROUTES_HPP_
+#define CRM_API_ROUTES_HPP_
+
+#include <string>
+
+#include "crm/api/route_table.hpp"
+#include "crm/auth/authenticator.hpp"
+#include "crm/service/lead_converter.hpp"
+#include "crm/service/mass_actions.hpp"
+#include "crm/service/record_service.hpp"
+#include "crm/service/relation_service.hpp"
+
+namespace crm::api {
+
+struct ApiOptions {
+  std::string base_path = "/api/v1";
+  std::string version = "0.1.0";
+};
+
+struct ApiContext {
+  service::RecordService& records;
+  service::RelationService& relations;
+  service::LeadConverter& converter;
+  service::MassActions& mass;
+  auth::Authenticator& authenticator;
+  const ApiOptions& options;
+};
+
+// Every route of the API, in matching order.
+RouteTable ApiRouteTable();
+
+// GET /, /App/user, /App/destroyAuthToken, /Metadata.
+void AddAppRoutes(RouteTable& table);
+// List, create, read, update, delete of /{entityType}[/{id}].
+void AddRecordRoutes(RouteTable& table);
+// Related lists, link, unlink and activities.
+void AddRelationRoutes(RouteTable& table);
+// massCreate, massUpdate, massDelete and EspoCRM's MassAction.
+void AddMassRoutes(RouteTable& table);
+// Lead conversion in EspoCRM's and the seed document's forms.
+void AddConvertRoutes(RouteTable& table);
+
+}  // namespace crm::api
+
+#endif  // CRM_API_ROUTES_HPP_
