@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# bench/compare.sh: A/B of two crmd binaries on one workload, measured in the same run. Both serve a
+# copy of the same generated data set at once; wrk alternates between them round by round, so the
+# machine's noise falls on both alike. Prints each round, the median requests/s of each, and the
+# median over the rounds of the candidate's rate as a fraction of the baseline's in the same
+# round. For changes to a hot path: a figure for docs/performance.md's table of changes.
+#
+# Usage: bench/compare.sh --baseline OLD_CRMD [--candidate NEW_CRMD] [--contacts N] [--rounds R]
+#                         [--duration SECONDS] [--workload SCRIPT.lua] [--build-dir DIR]
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=$ROOT/build
+BASELINE=""
+CANDIDATE=""
+CONTACTS=100000
+ROUNDS=5
+DURATION=5
+WORKLOAD=get_by_id.lua
+CONNECTIONS=64
+DATA_ROOT=${BENCH_DATA_ROOT:-/var/tmp/crmd-bench-data}
+
+while (($#)); do
+  case "$1" in
+    --baseline) BASELINE=$2; shift 2 ;;
+    --candidate) CANDIDATE=$2; shift 2 ;;
+    --contacts) CONTACTS=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --workload) WORKLOAD=$2; shift 2 ;;
+    --build-dir) BUILD_DIR=$2; shift 2 ;;
+    *) echo "compare.sh: unknown option $1 (see the header of this file)" >&2; exit 2 ;;
+  esac
+done
+CANDIDATE=${CANDIDATE:-$BUILD_DIR/crmd}
+[[ -x $BASELINE && -x $CANDIDATE ]] || { echo "compare.sh: need --baseline and a built candidate" >&2; exit 2; }
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# One data set per size and seed, reused across runs (as bench/run.sh keeps its own).
+DATA=$DATA_ROOT/compare-contacts-$CONTACTS
+if [[ ! -f $DATA/.complete ]]; then
+  rm -rf "$DATA"
+  "$BUILD_DIR/crmd_datagen" --data "$DATA" --contacts "$CONTACTS" --seed 42 >/dev/null
+  touch "$DATA/.complete"
+fi
+
+# start NAME BINARY: serves a copy of the data set; sets URL_<NAME>.
+start() {
+  local name=$1 binary=$2 line url=""
+  mkdir -p "$WORK/$name"
+  cp "$DATA"/crmd.db* "$WORK/$name/"
+  mkfifo "$WORK/$name.fifo"
+  "$binary" serve --listen 127.0.0.1:0 --data "$WORK/$name" --no-access-log \
+    >"$WORK/$name.fifo" 2>"$WORK/$name.log" &
+  PIDS+=($!)
+  exec {fd}<"$WORK/$name.fifo"
+  while IFS= read -r -t 60 -u "$fd" line; do
+    if [[ $line == "Listening on "* ]]; then
+      url=$(sed -E 's#^Listening on (http://[^/ ]+).*#\1#' <<<"$line")
+      break
+    fi
+  done
+  cat <&"$fd" >/dev/null &
+  PIDS+=($!)
+  [[ -n $url ]] || { cat "$WORK/$name.log" >&2; echo "compare.sh: $name did not start" >&2; exit 1; }
+  printf -v "URL_$name" '%s' "$url"
+}
+
+start baseline "$BASELINE"
+start candidate "$CANDIDATE"
+
+# run NAME SECONDS: one wrk run against NAME; appends its result line to $WORK/NAME.txt.
+run() {
+  local url_var=URL_$1
+  env BENCH_API_KEY="$(cat "$DATA/bench/api_key.txt")" BENCH_LISTS="$DATA/bench" BENCH_NAME="$1" \
+    BENCH_RESULT="$WORK/$1.txt" \
+    wrk -t1 -c"$CONNECTIONS" -d"$2"s --timeout 30s -s "$ROOT/bench/wrk/$WORKLOAD" "${!url_var}" >/dev/null
+}
+
+# Warm both (caches, prepared statements), then drop the warm-up lines.
+run baseline 2 && run candidate 2 && rm -f "$WORK"/baseline.txt "$WORK"/candidate.txt
+for ((round = 1; round <= ROUNDS; round++)); do
+  run baseline "$DURATION"
+  run candidate "$DURATION"
+  printf 'round %d: baseline %s req/s, candidate %s req/s\n' "$round" \
+    "$(tail -n1 "$WORK/baseline.txt" | cut -d' ' -f4)" "$(tail -n1 "$WORK/candidate.txt" | cut -d' ' -f4)"
+done
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+errors() { awk '{ e += $9 } END { print e + 0 }' "$1"; }
+base=$(cut -d' ' -f4 "$WORK/baseline.txt" | median)
+cand=$(cut -d' ' -f4 "$WORK/candidate.txt" | median)
+# Rounds run back to back, so the ratio within a round is the least noisy figure.
+ratio=$(paste -d' ' "$WORK/baseline.txt" "$WORK/candidate.txt" |
+  awk '{ printf "%.4f\n", $14 / $4 }' | median)
+printf '%s at %d contacts, %d rounds of %d s: baseline median %s req/s (%s errors), candidate median %s req/s (%s errors); median of the rounds'"'"' candidate/baseline: %s\n' \
+  "$WORKLOAD" "$CONTACTS" "$ROUNDS" "$DURATION" "$base" "$(errors "$WORK/baseline.txt")" \
+  "$cand" "$(errors "$WORK/candidate.txt")" "$ratio"
