@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "crm/api/http_status.hpp"
+#include "crm/api/openapi.hpp"
 #include "crm/api/query_string.hpp"
+#include "crm/common/json.hpp"
 
 namespace crm::api {
 namespace {
@@ -26,8 +28,10 @@ ApiHandler::ApiHandler(service::RecordService& records, auth::Authenticator& aut
       converter_(records),
       mass_(records),
       options_(std::move(options)),
-      context_{records_, relations_, converter_, mass_, authenticator, options_},
       routes_(ApiRouteTable()),
+      openapi_json_(SerializeJson(
+          BuildOpenApi(routes_, records_.metadata(), options_.base_path, options_.version))),
+      context_{records_, relations_, converter_, mass_, authenticator, options_, openapi_json_},
       chain_(BuildChain(authenticator, options_), [this](const ExchangePtr& exchange) {
         exchange->route()->handler(context_, exchange);
       }) {}

@@ -9,6 +9,8 @@
 #ifndef CRM_API_API_HANDLER_HPP_
 #define CRM_API_API_HANDLER_HPP_
 
+#include <string>
+
 #include "crm/api/middleware.hpp"
 #include "crm/api/route_table.hpp"
 #include "crm/api/routes.hpp"
@@ -29,9 +31,10 @@ class ApiHandler final : public http::Handler {
   service::LeadConverter converter_;
   service::MassActions mass_;
   const ApiOptions options_;
+  const RouteTable routes_;
+  const std::string openapi_json_;
   const ApiContext context_;
-  RouteTable routes_;
-  MiddlewareChain chain_;
+  const MiddlewareChain chain_;
 };
 
 }  // namespace crm::api

@@ -131,19 +131,30 @@ void Metadata(const ApiContext& context, const ExchangePtr& exchange) {
   exchange->Reply(JsonResponse(200, node == nullptr ? "null" : SerializeJson(*node)));
 }
 
+void OpenApi(const ApiContext& context, const ExchangePtr& exchange) {
+  exchange->Reply(JsonResponse(200, context.openapi_json));
+}
+
 }  // namespace
 
 void AddAppRoutes(RouteTable& table) {
-  table.Add({Method::kGet, "/", Access::kPublic, RateCategory::kStandard,
-             "The API root; answers \"EspoCRM REST API\".", Root});
+  table.Add({Method::kGet, "/", Access::kPublic, RateCategory::kStandard, Body::kNone,
+             Answer::kString, "The API root; answers \"EspoCRM REST API\".", Root});
   table.Add({Method::kGet, "/App/user", Access::kAuthenticated, RateCategory::kStandard,
+             Body::kNone, Answer::kObject,
              "The signed-in user, its access table and settings; a password sign-in through "
              "Espo-Authorization gets a token here.",
              AppUser});
   table.Add({Method::kPost, "/App/destroyAuthToken", Access::kAuthenticated,
-             RateCategory::kStandard, "Revoke an auth token (sign out).", DestroyToken});
+             RateCategory::kStandard, Body::kObject, Answer::kBoolean,
+             "Revoke an auth token (sign out).", DestroyToken});
   table.Add({Method::kGet, "/Metadata", Access::kAuthenticated, RateCategory::kStandard,
+             Body::kNone, Answer::kObject,
              "Entity definitions as clients read them; ?key=a.b selects a part.", Metadata});
+  table.Add({Method::kGet, "/OpenApi", Access::kAuthenticated, RateCategory::kStandard, Body::kNone,
+             Answer::kObject,
+             "This API's OpenAPI 3.1 description, made from the route table and the metadata.",
+             OpenApi});
 }
 
 }  // namespace crm::api

@@ -90,13 +90,16 @@ void ConvertAttributes(const ApiContext& context, const ExchangePtr& exchange) {
 
 void AddConvertRoutes(RouteTable& table) {
   constexpr Access kUser = Access::kAuthenticated;
-  table.Add({Method::kPost, "/Lead/action/convert", kUser, RateCategory::kStandard,
+  table.Add({Method::kPost, "/Lead/action/convert", kUser, RateCategory::kStandard, Body::kObject,
+             Answer::kRecord,
              "Convert a lead into the given Account, Contact and Opportunity records.",
              ConvertAction});
   table.Add({Method::kPost, "/Lead/action/getConvertAttributes", kUser, RateCategory::kStandard,
+             Body::kObject, Answer::kObject,
              "The Account, Contact and Opportunity records a lead would convert into.",
              ConvertAttributes});
-  table.Add({Method::kPost, "/Lead/{id}/convert", kUser, RateCategory::kStandard,
+  table.Add({Method::kPost, "/Lead/{id}/convert", kUser, RateCategory::kStandard, Body::kObject,
+             Answer::kRecord,
              "Convert a lead (the seed document's form with createAccount, createContact, ...).",
              ConvertLead});
 }

@@ -103,17 +103,21 @@ void MassAction(const ApiContext& context, const ExchangePtr& exchange) {
 void AddMassRoutes(RouteTable& table) {
   constexpr Access kUser = Access::kAuthenticated;
   constexpr RateCategory kBulk = RateCategory::kBulk;
-  table.Add({Method::kPost, "/{entityType}/action/massCreate", kUser, kBulk,
-             "Create up to 1000 records in one transaction.", MassCreate});
-  table.Add({Method::kPut, "/{entityType}/action/massUpdate", kUser, kBulk,
-             "Update the records given by ids or a where filter.", MassUpdate});
-  table.Add({Method::kPost, "/{entityType}/action/massUpdate", kUser, kBulk,
+  table.Add({Method::kPost, "/{entityType}/action/massCreate", kUser, kBulk, Body::kObject,
+             Answer::kMassResult, "Create up to 1000 records in one transaction.", MassCreate});
+  table.Add({Method::kPut, "/{entityType}/action/massUpdate", kUser, kBulk, Body::kObject,
+             Answer::kMassResult, "Update the records given by ids or a where filter.",
+             MassUpdate});
+  table.Add({Method::kPost, "/{entityType}/action/massUpdate", kUser, kBulk, Body::kObject,
+             Answer::kMassResult,
              "Update the records given by ids or a where filter (legacy POST form).", MassUpdate});
-  table.Add({Method::kDelete, "/{entityType}/action/massDelete", kUser, kBulk,
-             "Delete the records given by ids or a where filter.", MassDelete});
-  table.Add({Method::kPost, "/{entityType}/action/massDelete", kUser, kBulk,
+  table.Add({Method::kDelete, "/{entityType}/action/massDelete", kUser, kBulk, Body::kObject,
+             Answer::kMassResult, "Delete the records given by ids or a where filter.",
+             MassDelete});
+  table.Add({Method::kPost, "/{entityType}/action/massDelete", kUser, kBulk, Body::kObject,
+             Answer::kMassResult,
              "Delete the records given by ids or a where filter (legacy POST form).", MassDelete});
-  table.Add({Method::kPost, "/MassAction", kUser, kBulk,
+  table.Add({Method::kPost, "/MassAction", kUser, kBulk, Body::kObject, Answer::kMassResult,
              "EspoCRM's mass update or delete of the records given by ids or a where filter.",
              MassAction});
 }

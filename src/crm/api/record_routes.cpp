@@ -56,18 +56,20 @@ void Delete(const ApiContext& context, const ExchangePtr& exchange) {
 
 void AddRecordRoutes(RouteTable& table) {
   constexpr Access kUser = Access::kAuthenticated;
-  table.Add({Method::kGet, "/{entityType}", kUser, RateCategory::kList,
+  table.Add({Method::kGet, "/{entityType}", kUser, RateCategory::kList, Body::kNone, Answer::kList,
              "List records, with paging, order, select and where filters.", List});
-  table.Add(
-      {Method::kPost, "/{entityType}", kUser, RateCategory::kStandard, "Create a record.", Create});
-  table.Add(
-      {Method::kGet, "/{entityType}/{id}", kUser, RateCategory::kStandard, "Read a record.", Read});
-  table.Add({Method::kPut, "/{entityType}/{id}", kUser, RateCategory::kStandard,
-             "Update a record (partial: only the attributes sent change).", Update});
-  table.Add({Method::kPatch, "/{entityType}/{id}", kUser, RateCategory::kStandard,
-             "Update a record (partial: only the attributes sent change).", Update});
-  table.Add({Method::kDelete, "/{entityType}/{id}", kUser, RateCategory::kStandard,
-             "Delete a record.", Delete});
+  table.Add({Method::kPost, "/{entityType}", kUser, RateCategory::kStandard, Body::kRecord,
+             Answer::kRecord, "Create a record.", Create});
+  table.Add({Method::kGet, "/{entityType}/{id}", kUser, RateCategory::kStandard, Body::kNone,
+             Answer::kRecord, "Read a record.", Read});
+  table.Add({Method::kPut, "/{entityType}/{id}", kUser, RateCategory::kStandard, Body::kRecord,
+             Answer::kRecord, "Update a record (partial: only the attributes sent change).",
+             Update});
+  table.Add({Method::kPatch, "/{entityType}/{id}", kUser, RateCategory::kStandard, Body::kRecord,
+             Answer::kRecord, "Update a record (partial: only the attributes sent change).",
+             Update});
+  table.Add({Method::kDelete, "/{entityType}/{id}", kUser, RateCategory::kStandard, Body::kNone,
+             Answer::kBoolean, "Delete a record.", Delete});
 }
 
 }  // namespace crm::api

@@ -106,21 +106,27 @@ void RecordHistory(const ApiContext& context, const ExchangePtr& exchange) {
 void AddRelationRoutes(RouteTable& table) {
   constexpr Access kUser = Access::kAuthenticated;
   table.Add({Method::kGet, "/Activities/{entityType}/{id}/activities", kUser, RateCategory::kList,
-             "Planned calls, meetings and tasks of a record.", Activities});
+             Body::kNone, Answer::kAnyList, "Planned calls, meetings and tasks of a record.",
+             Activities});
   table.Add({Method::kGet, "/Activities/{entityType}/{id}/history", kUser, RateCategory::kList,
+             Body::kNone, Answer::kAnyList,
              "Held or completed calls, meetings and tasks of a record.", History});
-  table.Add({Method::kGet, "/{entityType}/{id}/activities", kUser, RateCategory::kList,
-             "Planned calls, meetings and tasks of a record.", RecordActivities});
-  table.Add({Method::kGet, "/{entityType}/{id}/history", kUser, RateCategory::kList,
-             "Held or completed calls, meetings and tasks of a record.", RecordHistory});
-  table.Add({Method::kGet, "/{entityType}/{id}/{link}", kUser, RateCategory::kList,
-             "List the records related through a link.", ListRelated});
+  table.Add({Method::kGet, "/{entityType}/{id}/activities", kUser, RateCategory::kList, Body::kNone,
+             Answer::kAnyList, "Planned calls, meetings and tasks of a record.", RecordActivities});
+  table.Add({Method::kGet, "/{entityType}/{id}/history", kUser, RateCategory::kList, Body::kNone,
+             Answer::kAnyList, "Held or completed calls, meetings and tasks of a record.",
+             RecordHistory});
+  table.Add({Method::kGet, "/{entityType}/{id}/{link}", kUser, RateCategory::kList, Body::kNone,
+             Answer::kAnyList, "List the records related through a link.", ListRelated});
   table.Add({Method::kPost, "/{entityType}/{id}/{link}", kUser, RateCategory::kStandard,
+             Body::kObject, Answer::kBoolean,
              "Link records by id or ids, or every record of a search (massRelate).", Link});
   table.Add({Method::kDelete, "/{entityType}/{id}/{link}", kUser, RateCategory::kStandard,
-             "Unlink the records given by id or ids in the body.", UnlinkByBody});
+             Body::kObject, Answer::kBoolean, "Unlink the records given by id or ids in the body.",
+             UnlinkByBody});
   table.Add({Method::kDelete, "/{entityType}/{id}/{link}/{relatedId}", kUser,
-             RateCategory::kStandard, "Unlink one record.", UnlinkOne});
+             RateCategory::kStandard, Body::kNone, Answer::kBoolean, "Unlink one record.",
+             UnlinkOne});
 }
 
 }  // namespace crm::api

@@ -37,6 +37,22 @@ enum class RateCategory {
   kBulk,  // massCreate, massUpdate, massDelete, MassAction
 };
 
+// What a route reads from the body and what it answers, for its OpenAPI description.
+enum class Body {
+  kNone,
+  kRecord,  // the route entity's attributes
+  kObject,  // a JSON object of the route's own shape (ids, where, flags)
+};
+enum class Answer {
+  kRecord,      // one record of the route's entity
+  kList,        // {"total", "list"} of the route's entity
+  kAnyList,     // {"total", "list"} of records of other or several entities
+  kBoolean,     // true (or false)
+  kMassResult,  // {"count", "ids"}
+  kObject,      // a JSON object of the route's own shape
+  kString,
+};
+
 using RouteHandler = void (*)(const ApiContext& context, const ExchangePtr& exchange);
 
 struct Route {
@@ -44,6 +60,8 @@ struct Route {
   std::string pattern;
   Access access;
   RateCategory rate_category;
+  Body body;
+  Answer answer;
   std::string summary;
   RouteHandler handler;
 

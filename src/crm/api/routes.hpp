@@ -1,6 +1,7 @@
 // The API's routes, grouped by resource: each Add*Routes appends its rows to the route table, and
 // its handlers live in the matching *_routes.cpp. ApiContext is what a handler may use: the
-// services and the authenticator (whose caches a change to users must clear).
+// services, the authenticator (whose caches a change to users must clear) and the API's OpenAPI
+// document, built once at start-up.
 //
 // Thread-safety: the Add functions run once at start-up; handlers run concurrently, one exchange
 // each.
@@ -30,12 +31,13 @@ struct ApiContext {
   service::MassActions& mass;
   auth::Authenticator& authenticator;
   const ApiOptions& options;
+  const std::string& openapi_json;
 };
 
 // Every route of the API, in matching order.
 RouteTable ApiRouteTable();
 
-// GET /, /App/user, /App/destroyAuthToken, /Metadata.
+// GET /, /App/user, /App/destroyAuthToken, /Metadata, /OpenApi.
 void AddAppRoutes(RouteTable& table);
 // List, create, read, update, delete of /{entityType}[/{id}].
 void AddRecordRoutes(RouteTable& table);

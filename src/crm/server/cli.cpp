@@ -10,6 +10,8 @@
 
 #include "crm/api/api_handler.hpp"
 #include "crm/api/http_status.hpp"
+#include "crm/api/openapi.hpp"
+#include "crm/api/routes.hpp"
 #include "crm/auth/authenticator.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/common/json.hpp"
@@ -29,6 +31,7 @@ namespace crm::server {
 namespace {
 
 constexpr char kVersion[] = "0.1.0";
+constexpr char kApiBase[] = "/api/v1";
 constexpr char kDatabaseFile[] = "crmd.db";
 
 struct StoreOptions {
@@ -127,7 +130,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
 
   service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
   auth::Authenticator authenticator(*env->db, SystemClock::Instance());
-  api::ApiHandler handler(records, authenticator, api::ApiOptions{"/api/v1", kVersion});
+  api::ApiHandler handler(records, authenticator, api::ApiOptions{kApiBase, kVersion});
   http::ServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;
@@ -200,17 +203,31 @@ int CreateUser(const StoreOptions& store_options, const std::string& user_name,
   return 0;
 }
 
-void AddStoreOptions(CLI::App& command, StoreOptions& options) {
-  command.add_option("--data", options.data_dir, "Data directory (the SQLite file lives inside)")
-      ->envname("CRMD_DATA")
-      ->capture_default_str();
+void AddMetadataOption(CLI::App& command, StoreOptions& options) {
   command
       .add_option("--metadata", options.metadata_dir,
                   "Directory whose entityDefs/*.json extend or override the shipped metadata")
       ->envname("CRMD_METADATA");
 }
 
+void AddStoreOptions(CLI::App& command, StoreOptions& options) {
+  command.add_option("--data", options.data_dir, "Data directory (the SQLite file lives inside)")
+      ->envname("CRMD_DATA")
+      ->capture_default_str();
+  AddMetadataOption(command, options);
+}
+
 }  // namespace
+
+// Needs no database: the description comes from the route table and the metadata alone.
+int PrintOpenApi(const StoreOptions& options) {
+  auto metadata = metadata::Metadata::LoadDefault(options.metadata_dir);
+  if (!metadata.ok()) return Fail(metadata.status());
+  std::cout << SerializeJson(
+                   api::BuildOpenApi(api::ApiRouteTable(), **metadata, kApiBase, kVersion))
+            << std::endl;
+  return 0;
+}
 
 int RunCli(int argc, char** argv) {
   SetUpLogging();
@@ -260,6 +277,9 @@ int RunCli(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "Create or update the database schema, then exit");
   AddStoreOptions(*migrate, store_options);
   auto* version = app.add_subcommand("version", "Print the version");
+  auto* openapi = app.add_subcommand(
+      "openapi", "Print the API's OpenAPI 3.1 description (as GET /api/v1/OpenApi serves it)");
+  AddMetadataOption(*openapi, store_options);
 
   try {
     app.parse(argc, argv);
@@ -276,6 +296,7 @@ int RunCli(int argc, char** argv) {
     std::cout << "crmd " << kVersion << std::endl;
     return 0;
   }
+  if (openapi->parsed()) return PrintOpenApi(store_options);
   if (serve->parsed()) return Serve(store_options, serve_options, argv[0]);
   if (api_user_create->parsed()) return CreateApiUser(store_options, api_user_name, auth_mode);
   if (user_create->parsed()) return CreateUser(store_options, user_name, password, admin);

@@ -223,8 +223,8 @@ class ChainTest : public RouteTableTest {
 
 TEST_F(ChainTest, AdminRoutesRefuseOthers) {
   table_ = RouteTable();
-  table_.Add({http::Method::kGet, "/Secret", Access::kAdmin, RateCategory::kStandard,
-              "Admins only.", Handled});
+  table_.Add({http::Method::kGet, "/Secret", Access::kAdmin, RateCategory::kStandard, Body::kNone,
+              Answer::kObject, "Admins only.", Handled});
   const MiddlewareChain chain = AccessChain();
 
   auto as_api_user = Match(http::Method::kGet, "/Secret");
