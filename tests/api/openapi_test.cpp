@@ -1,6 +1,7 @@
 // The OpenAPI description: served at GET /api/v1/OpenApi and printed by `crmd openapi`, it is
 // valid by @apidevtools/swagger-parser (tests/clients/validate_openapi.js), covers every route of
 // the route table for every entity, and follows the metadata, including a --metadata directory.
+// The API reference page at /api-docs/ serves Swagger UI from the binary itself.
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -20,6 +21,7 @@ namespace {
 
 using testing::CommandResult;
 using ::testing::Contains;
+using ::testing::HasSubstr;
 using testing::RunCommand;
 using testing::SourceDir;
 using testing::TempDir;
@@ -114,6 +116,37 @@ TEST_F(OpenApiTest, SchemasFollowTheMetadata) {
                 Contains(json::value("contacts")));
   }
   EXPECT_TRUE(found);
+}
+
+TEST_F(OpenApiTest, ReferencePageIsServedFromTheBinary) {
+  EXPECT_THAT(env_->server->banner(),
+              HasSubstr("API reference: " + env_->server->base_url() + "/api-docs/"));
+  HttpClient http(env_->server->base_url());
+  const HttpResponse moved = http.Get("/api-docs");
+  EXPECT_EQ(moved.status, 301);
+  EXPECT_EQ(moved.Header("Location"), "/api-docs/");
+
+  const HttpResponse page = http.Get("/api-docs/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("swagger-ui-bundle.js"));
+  EXPECT_THAT(page.Header("Content-Security-Policy"), HasSubstr("frame-ancestors 'none'"));
+  EXPECT_EQ(page.Header("X-Content-Type-Options"), "nosniff");
+  // The page renders this server's document.
+  const HttpResponse script = http.Get("/api-docs/reference.js");
+  ASSERT_EQ(script.status, 200);
+  EXPECT_THAT(script.body, HasSubstr("'/api/v1/OpenApi'"));
+  const HttpResponse bundle = http.Get("/api-docs/swagger-ui-bundle.js");
+  ASSERT_EQ(bundle.status, 200);
+  EXPECT_EQ(bundle.Header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_THAT(bundle.body, HasSubstr("SwaggerUIBundle"));
+  EXPECT_EQ(http.Get("/api-docs/swagger-ui.css").Header("Content-Type"), "text/css; charset=utf-8");
+
+  EXPECT_TRUE(IsApiError(http.Get("/api-docs/nothing.js"), 404));
+  EXPECT_TRUE(IsApiError(http.Get("/elsewhere"), 404));
+  const HttpResponse post = http.Request("POST", "/api-docs/", "{}");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(post.Header("Allow"), "GET, HEAD");
 }
 
 TEST(OpenApiCommandTest, PrintsTheDocumentWithCustomMetadata) {

@@ -17,10 +17,12 @@
 #include "crm/common/json.hpp"
 #include "crm/http/server.hpp"
 #include "crm/metadata/metadata.hpp"
+#include "crm/server/front_handler.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/user_admin.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/store/sqlite/sqlite_database.hpp"
+#include "crm/web/static_site.hpp"
 
 #include <CLI/CLI.hpp>
 #include <signal.h>
@@ -32,6 +34,7 @@ namespace {
 
 constexpr char kVersion[] = "0.1.0";
 constexpr char kApiBase[] = "/api/v1";
+constexpr char kApiReferencePath[] = "/api-docs/";
 constexpr char kDatabaseFile[] = "crmd.db";
 
 struct StoreOptions {
@@ -130,7 +133,10 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
 
   service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
   auth::Authenticator authenticator(*env->db, SystemClock::Instance());
-  api::ApiHandler handler(records, authenticator, api::ApiOptions{kApiBase, kVersion});
+  api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion});
+  web::StaticSite site(web::EmbeddedAssets(),
+                       [] { return api::ErrorResponse(Status::NotFound("No such page.")); });
+  FrontHandler handler(kApiBase, api, site);
   http::ServerOptions server_options;
   server_options.host = listen->first;
   server_options.port = listen->second;
@@ -154,7 +160,8 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
             << "Try:    curl -u admin:" << (admin_password.empty() ? "PASSWORD" : admin_password)
             << " " << url << "/api/v1/Contact\n"
             << "API key: " << program << " api-user create --name my-app --data "
-            << store_options.data_dir << std::endl;
+            << store_options.data_dir << "\n"
+            << "API reference: " << url << kApiReferencePath << std::endl;
 
   std::thread signal_thread([&signals, &server] {
     int received = 0;
