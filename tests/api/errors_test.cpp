@@ -559,6 +559,7 @@ std::vector<Odd> OddRequests(const std::string& target) {
        json_type, 400},
       {"POST", "/Call", R"({"name":"c","dateStart":"2024-01-01 10:00:00","duration":1e300})",
        json_type, 400},
+      // Beyond a double's range: accepted today, and the answer's amount is null.
       {"POST", "/Opportunity", R"({"name":"o","amount":1e400,"closeDate":"2024-01-01"})", json_type,
        200},
       {"POST", "/Account",
