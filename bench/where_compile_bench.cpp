@@ -62,11 +62,12 @@ BENCHMARK(BM_CompileWhereNested);
 void BM_BuildProjectionContactList(benchmark::State& state) {
   BenchFixture& fixture = BenchFixture::Get();
   const metadata::EntityDef& contact = fixture.metadata().Entity("Contact");
-  const service::RecordReader reader(fixture.metadata());
+  const service::RecordReader reader(fixture.metadata(), query::Dialect::kSqlite);
   const auto attributes =
       reader.Attributes(contact, service::AttributeSet::kList, auth::Principal::System());
   for (auto _ : state) {
-    auto projection = query::BuildProjection(fixture.metadata(), contact, attributes);
+    auto projection =
+        query::BuildProjection(fixture.metadata(), contact, query::Dialect::kSqlite, attributes);
     benchmark::DoNotOptimize(projection);
   }
 }

@@ -527,52 +527,6 @@ json::object SeedCreateBody(std::string_view entity, const SeedIds& ids) {
   return json::parse(text).as_object();
 }
 
-std::vector<std::string> WireAttributes(const json::object& entity_defs) {
-  std::vector<std::string> out = {"id", "deleted"};
-  const auto* fields = entity_defs.if_contains("fields");
-  if (fields == nullptr || !fields->is_object()) {
-    ADD_FAILURE() << "entityDefs without fields";
-    return out;
-  }
-  for (const auto& [name_view, def_value] : fields->as_object()) {
-    const std::string f(name_view);
-    const json::value& def = def_value;
-    const std::string type = StringAt(def, "type");
-    if (const auto* internal = def.as_object().if_contains("internal");
-        internal != nullptr && internal->is_bool() && internal->get_bool()) {
-      continue;
-    }
-    if (type == "password") continue;
-    if (type == "currency") {
-      out.insert(out.end(), {f, f + "Currency", f + "Converted"});
-    } else if (type == "datetimeOptional") {
-      out.insert(out.end(), {f, f + "Date"});
-    } else if (type == "personName") {
-      out.push_back(f);
-    } else if (type == "address") {
-      for (const char* part : {"Street", "City", "State", "Country", "PostalCode"}) {
-        out.push_back(f + part);
-      }
-    } else if (type == "email" || type == "phone") {
-      out.insert(out.end(), {f, f + "Data", f + "IsOptedOut", f + "IsInvalid"});
-    } else if (type == "link" || type == "linkOne") {
-      out.insert(out.end(), {f + "Id", f + "Name"});
-    } else if (type == "linkParent") {
-      out.insert(out.end(), {f + "Id", f + "Type", f + "Name"});
-    } else if (type == "linkMultiple") {
-      out.insert(out.end(), {f + "Ids", f + "Names"});
-      if (def.as_object().contains("columns")) out.push_back(f + "Columns");
-    } else {
-      out.push_back(f);
-    }
-  }
-  if (const auto* occ = entity_defs.if_contains("optimisticConcurrencyControl");
-      occ != nullptr && occ->is_bool() && occ->get_bool()) {
-    out.push_back("versionNumber");
-  }
-  return out;
-}
-
 std::string Enc(std::string_view text) { return testing::UrlEncode(text); }
 
 std::string FindProgram(std::string_view program) {

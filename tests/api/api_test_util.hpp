@@ -181,10 +181,6 @@ json::object SeedCreateBody(std::string_view entity, const SeedIds& ids);
 // The entities the seed document shows a create body for.
 std::vector<std::string> SeedEntities();
 
-// The attributes a record of `entity` carries on the wire, derived from the entity's field
-// definitions (as served by GET /Metadata) by docs/metadata.md's table.
-std::vector<std::string> WireAttributes(const json::object& entity_defs);
-
 // Percent-encodes a query value.
 std::string Enc(std::string_view text);
 

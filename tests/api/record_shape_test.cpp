@@ -1,10 +1,12 @@
-// The JSON shape of records: every attribute the entity's metadata implies is present (nulls
-// included) on create and read for all ten entities; ids, datetimes and dates have EspoCRM's
-// formats; the attribute types match the captures of real EspoCRM (booleans, arrays of ids, name
-// maps, columns); person names are composed; link names (accountName, createdByName,
+// The JSON shape of records: exactly the attributes listed here from the EspoCRM reference are
+// present (nulls included) on create and read for all ten entities; ids, datetimes and dates have
+// EspoCRM's formats; the attribute types match the captures of real EspoCRM (booleans, arrays of
+// ids, name maps, columns); person names are composed; link names (accountName, createdByName,
 // assignedUserName, parentName) are resolved; emailAddressData and phoneNumberData have the
 // captured item shape and phone numbers are stored without spaces; teamsIds/teamsNames;
 // versionNumber only on Account, Opportunity, Task, Case.
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,28 +28,369 @@ class RecordShapeTest : public SharedServerTest {
     EXPECT_HTTP_STATUS(r, 200);
     return r.status == 200 ? r.Json() : json::value();
   }
-
-  static json::object EntityDefs(const std::string& entity) {
-    const HttpResponse r = Api().Get("/Metadata?key=entityDefs." + entity);
-    EXPECT_HTTP_STATUS(r, 200);
-    return r.Json().is_object() ? r.Json().as_object() : json::object();
-  }
 };
 
-::testing::AssertionResult HasEveryAttribute(const json::value& record,
-                                             const std::vector<std::string>& attributes) {
+// The attributes of a full record (GET by id, and create) that crmd serves today, per entity,
+// written down from an independent source: EspoCRM 9.1.7's read attributes (espocrm-wire.md
+// section 6, its "Read attributes" and "Also on read" lists, which the captured reads 16
+// (Contact), 18 (Account), 43 (Lead) and 04 (User) confirm), kept to those crmd serves. Call and
+// Meeting duration and Team description come from section 6's field tables. EspoCRM has more
+// (streams, campaigns, target lists, portal users, collaborators, ...): when crmd serves one, add
+// it here. Real EspoCRM leaves unset attributes out of a create response (capture 11 against 16);
+// crmd answers a create with the full record, which is what this table holds.
+const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
+  static const std::map<std::string, std::vector<std::string>> attributes = {
+      {"Contact",
+       {"id",
+        "name",
+        "deleted",
+        "salutationName",
+        "firstName",
+        "lastName",
+        "middleName",
+        "title",
+        "description",
+        "emailAddress",
+        "emailAddressData",
+        "emailAddressIsOptedOut",
+        "emailAddressIsInvalid",
+        "phoneNumber",
+        "phoneNumberData",
+        "phoneNumberIsOptedOut",
+        "phoneNumberIsInvalid",
+        "doNotCall",
+        "addressStreet",
+        "addressCity",
+        "addressState",
+        "addressCountry",
+        "addressPostalCode",
+        "accountId",
+        "accountName",
+        "accountsIds",
+        "accountsNames",
+        "accountsColumns",
+        "accountType",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames"}},
+      {"Lead",
+       {"id",
+        "name",
+        "deleted",
+        "salutationName",
+        "firstName",
+        "lastName",
+        "middleName",
+        "title",
+        "status",
+        "source",
+        "industry",
+        "opportunityAmount",
+        "opportunityAmountCurrency",
+        "opportunityAmountConverted",
+        "website",
+        "addressStreet",
+        "addressCity",
+        "addressState",
+        "addressCountry",
+        "addressPostalCode",
+        "emailAddress",
+        "emailAddressData",
+        "emailAddressIsOptedOut",
+        "emailAddressIsInvalid",
+        "phoneNumber",
+        "phoneNumberData",
+        "phoneNumberIsOptedOut",
+        "phoneNumberIsInvalid",
+        "doNotCall",
+        "description",
+        "convertedAt",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "accountName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames",
+        "createdAccountId",
+        "createdAccountName",
+        "createdContactId",
+        "createdContactName",
+        "createdOpportunityId",
+        "createdOpportunityName"}},
+      {"Account",
+       {"id",
+        "name",
+        "deleted",
+        "website",
+        "emailAddress",
+        "emailAddressData",
+        "emailAddressIsOptedOut",
+        "emailAddressIsInvalid",
+        "phoneNumber",
+        "phoneNumberData",
+        "phoneNumberIsOptedOut",
+        "phoneNumberIsInvalid",
+        "type",
+        "industry",
+        "sicCode",
+        "billingAddressStreet",
+        "billingAddressCity",
+        "billingAddressState",
+        "billingAddressCountry",
+        "billingAddressPostalCode",
+        "shippingAddressStreet",
+        "shippingAddressCity",
+        "shippingAddressState",
+        "shippingAddressCountry",
+        "shippingAddressPostalCode",
+        "description",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames",
+        "originalLeadId",
+        "originalLeadName",
+        "versionNumber"}},
+      {"Opportunity",
+       {"id",
+        "name",
+        "deleted",
+        "amount",
+        "amountCurrency",
+        "amountConverted",
+        "accountId",
+        "accountName",
+        "contactsIds",
+        "contactsNames",
+        "contactsColumns",
+        "contactId",
+        "contactName",
+        "stage",
+        "lastStage",
+        "probability",
+        "leadSource",
+        "closeDate",
+        "description",
+        "originalLeadId",
+        "originalLeadName",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames",
+        "versionNumber"}},
+      {"Call",
+       {"id",
+        "name",
+        "deleted",
+        "status",
+        "dateStart",
+        "dateEnd",
+        "duration",
+        "direction",
+        "description",
+        "parentId",
+        "parentType",
+        "parentName",
+        "accountId",
+        "accountName",
+        "usersIds",
+        "usersNames",
+        "usersColumns",
+        "contactsIds",
+        "contactsNames",
+        "contactsColumns",
+        "leadsIds",
+        "leadsNames",
+        "leadsColumns",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames"}},
+      {"Meeting",
+       {"id",
+        "name",
+        "deleted",
+        "status",
+        "dateStart",
+        "dateStartDate",
+        "dateEnd",
+        "dateEndDate",
+        "isAllDay",
+        "duration",
+        "description",
+        "parentId",
+        "parentType",
+        "parentName",
+        "accountId",
+        "accountName",
+        "usersIds",
+        "usersNames",
+        "usersColumns",
+        "contactsIds",
+        "contactsNames",
+        "contactsColumns",
+        "leadsIds",
+        "leadsNames",
+        "leadsColumns",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames"}},
+      {"Task",
+       {"id",
+        "name",
+        "deleted",
+        "status",
+        "priority",
+        "dateStart",
+        "dateStartDate",
+        "dateEnd",
+        "dateEndDate",
+        "dateCompleted",
+        "description",
+        "parentId",
+        "parentType",
+        "parentName",
+        "accountId",
+        "accountName",
+        "contactId",
+        "contactName",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames",
+        "versionNumber"}},
+      {"Case",
+       {"id",
+        "name",
+        "deleted",
+        "number",
+        "status",
+        "priority",
+        "type",
+        "description",
+        "accountId",
+        "accountName",
+        "leadId",
+        "leadName",
+        "contactId",
+        "contactName",
+        "contactsIds",
+        "contactsNames",
+        "isInternal",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName",
+        "modifiedById",
+        "modifiedByName",
+        "assignedUserId",
+        "assignedUserName",
+        "teamsIds",
+        "teamsNames",
+        "versionNumber"}},
+      {"Team", {"id", "name", "deleted", "description", "positionList", "createdAt", "modifiedAt"}},
+      {"User",
+       {"id",
+        "name",
+        "deleted",
+        "salutationName",
+        "firstName",
+        "lastName",
+        "middleName",
+        "userName",
+        "type",
+        "authMethod",
+        "apiKey",
+        "secretKey",
+        "isActive",
+        "title",
+        "emailAddress",
+        "emailAddressData",
+        "emailAddressIsOptedOut",
+        "emailAddressIsInvalid",
+        "phoneNumber",
+        "phoneNumberData",
+        "phoneNumberIsOptedOut",
+        "phoneNumberIsInvalid",
+        "gender",
+        "defaultTeamId",
+        "defaultTeamName",
+        "teamsIds",
+        "teamsNames",
+        "createdAt",
+        "modifiedAt",
+        "createdById",
+        "createdByName"}},
+  };
+  return attributes;
+}
+
+// The record has exactly the entity's expected attributes: none missing, none unknown.
+::testing::AssertionResult HasExpectedAttributes(const json::value& record,
+                                                 const std::string& entity) {
   if (!record.is_object()) return ::testing::AssertionFailure() << "not an object";
+  const std::vector<std::string>& expected = ExpectedAttributes().at(entity);
   std::vector<std::string> missing;
-  for (const auto& a : attributes) {
+  for (const auto& a : expected) {
     if (!record.as_object().contains(a)) missing.push_back(a);
   }
-  if (missing.empty()) return ::testing::AssertionSuccess();
+  std::vector<std::string> unexpected;
+  for (const auto& [key, value] : record.as_object()) {
+    if (std::find(expected.begin(), expected.end(), key) == expected.end()) {
+      unexpected.emplace_back(key);
+    }
+  }
+  if (missing.empty() && unexpected.empty()) return ::testing::AssertionSuccess();
   auto failure = ::testing::AssertionFailure() << "missing attributes:";
   for (const auto& m : missing) failure << " " << m;
+  failure << "; unexpected attributes:";
+  for (const auto& u : unexpected) failure << " " << u;
   return failure << " in " << json::serialize(record);
 }
 
-// Checks the JSON type of each attribute by its name's convention.
 ::testing::AssertionResult HasConventionalTypes(const json::value& record) {
   if (!record.is_object()) return ::testing::AssertionFailure() << "not an object";
   for (const auto& [key_view, value] : record.as_object()) {
@@ -107,15 +450,13 @@ std::vector<MinimalRecord> MinimalRecords() {
 TEST_F(RecordShapeTest, EveryEntityHasAllAttributesOnCreateAndRead) {
   for (const auto& [entity, body] : MinimalRecords()) {
     SCOPED_TRACE(entity);
-    const std::vector<std::string> attributes = WireAttributes(EntityDefs(entity));
-    ASSERT_GT(attributes.size(), 5U);
     const json::value created = Create(entity, body);
     ASSERT_TRUE(created.is_object());
-    EXPECT_TRUE(HasEveryAttribute(created, attributes));
+    EXPECT_TRUE(HasExpectedAttributes(created, entity));
     EXPECT_TRUE(HasConventionalTypes(created));
     const HttpResponse read = Api().Get("/" + entity + "/" + StringAt(created, "id"));
     ASSERT_HTTP_STATUS(read, 200);
-    EXPECT_TRUE(HasEveryAttribute(read.Json(), attributes));
+    EXPECT_TRUE(HasExpectedAttributes(read.Json(), entity));
     EXPECT_TRUE(HasConventionalTypes(read.Json()));
     // Unset optional values are present as null.
     EXPECT_TRUE(IsNullAt(read.Json(), "description")) << read.body;
@@ -129,13 +470,13 @@ TEST_F(RecordShapeTest, TeamAndUserHaveAllAttributes) {
     EXPECT_HTTP_STATUS(r, 200);
     return r.Json();
   }();
-  EXPECT_TRUE(HasEveryAttribute(team, WireAttributes(EntityDefs("Team"))));
+  EXPECT_TRUE(HasExpectedAttributes(team, "Team"));
   EXPECT_TRUE(HasConventionalTypes(team));
 
   // Sensitive attributes (apiKey, secretKey, authMethod) are the admin's to see.
   const HttpResponse user = Admin().Get("/User/" + env_->api_user.user_id);
   ASSERT_HTTP_STATUS(user, 200);
-  EXPECT_TRUE(HasEveryAttribute(user.Json(), WireAttributes(EntityDefs("User"))));
+  EXPECT_TRUE(HasExpectedAttributes(user.Json(), "User"));
   EXPECT_TRUE(HasConventionalTypes(user.Json()));
   EXPECT_FALSE(AsObject(user.Json()).contains("password"));
   EXPECT_FALSE(AsObject(user.Json()).contains("apiKeyHash"));

@@ -2,11 +2,14 @@
 #include "api/relation_test_util.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 
-#include <sqlite3.h>
+#include "crm/query/sql.hpp"
+#include "crm/store/schema.hpp"
+#include "crm/store/sqlite/sqlite_database.hpp"
 
 #include <unistd.h>
 
@@ -123,53 +126,42 @@ std::string UtcDatePlusDays(int days) {
   return text;
 }
 
-namespace {
-
-std::string ColumnText(sqlite3_stmt* statement, int column) {
-  const unsigned char* text = sqlite3_column_text(statement, column);
-  return text != nullptr ? reinterpret_cast<const char*>(text) : std::string();
-}
-
-}  // namespace
-
 std::vector<ChangeEvent> ReadEvents(const std::string& data_dir, std::int64_t after_seq) {
   std::vector<ChangeEvent> events;
-  const std::string path = (std::filesystem::path(data_dir) / "crmd.db").string();
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << "cannot open " << path << ": " << (db ? sqlite3_errmsg(db) : "");
-    sqlite3_close(db);
+  // Through the store layer, as the server reads its own database: its backend, its dialect's
+  // SQL. The server keeps writing meanwhile; WAL lets this reader run beside it.
+  store::SqliteOptions options;
+  options.path = (std::filesystem::path(data_dir) / "crmd.db").string();
+  auto db = store::SqliteDatabase::Open(options);
+  if (!db.ok()) {
+    ADD_FAILURE() << "cannot open the server's database: " << db.status().message();
     return events;
   }
-  sqlite3_busy_timeout(db, 10000);
-  sqlite3_stmt* statement = nullptr;
-  const char* sql =
-      "SELECT seq, event, entity_type, entity_id, user_id, payload, created_at FROM crmd_event "
-      "WHERE seq > ? ORDER BY seq";
-  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << "cannot read crmd_event: " << sqlite3_errmsg(db);
-    sqlite3_close(db);
+  auto conn = (*db)->ReadConnection();
+  if (!conn.ok()) {
+    ADD_FAILURE() << "cannot read the server's database: " << conn.status().message();
     return events;
   }
-  sqlite3_bind_int64(statement, 1, after_seq);
-  int rc = SQLITE_OK;
-  while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-    ChangeEvent e;
-    e.seq = sqlite3_column_int64(statement, 0);
-    e.event = ColumnText(statement, 1);
-    e.entity_type = ColumnText(statement, 2);
-    e.entity_id = ColumnText(statement, 3);
-    e.user_id = ColumnText(statement, 4);
-    const std::string payload = ColumnText(statement, 5);
-    boost::system::error_code ec;
-    e.payload = payload.empty() ? json::value() : json::parse(payload, ec);
-    if (ec) ADD_FAILURE() << "event " << e.seq << " payload is not JSON: " << payload;
-    e.created_at = ColumnText(statement, 6);
-    events.push_back(std::move(e));
-  }
-  if (rc != SQLITE_DONE) ADD_FAILURE() << "reading crmd_event: " << sqlite3_errmsg(db);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
+  const std::array<query::SqlValue, 1> after = {after_seq};
+  const Status read = (*conn)->Query(
+      "SELECT seq, event, entity_type, entity_id, user_id, payload, created_at FROM " +
+          query::QuoteIdentifier(store::kEventTable) + " WHERE seq > ? ORDER BY seq",
+      after, [&](const store::Row& row) {
+        ChangeEvent e;
+        e.seq = row.Int(0);
+        e.event = row.Text(1);
+        e.entity_type = row.Text(2);
+        e.entity_id = row.Text(3);
+        e.user_id = row.Text(4);
+        const std::string payload(row.Text(5));
+        boost::system::error_code ec;
+        e.payload = payload.empty() ? json::value() : json::parse(payload, ec);
+        if (ec) ADD_FAILURE() << "event " << e.seq << " payload is not JSON: " << payload;
+        e.created_at = row.Text(6);
+        events.push_back(std::move(e));
+        return true;
+      });
+  if (!read.ok()) ADD_FAILURE() << "reading the change events: " << read.message();
   return events;
 }
 

@@ -2,8 +2,8 @@
 // activities_test.cpp, convert_test.cpp, mass_test.cpp): DELETE with a JSON body, where clauses in
 // the bracket and JSON forms, counting records that match one attribute, unique names, the
 // relation columns of a link-multiple attribute, and the change events the server wrote to the
-// `crmd_event` table of its SQLite database (read with the sqlite3 C API while the server runs);
-// and RelatedRecordsTest, the fixture that binds them to the shared server.
+// `crmd_event` table of its database (read through the store layer while the server runs); and
+// RelatedRecordsTest, the fixture that binds them to the shared server.
 //
 // Thread-safety: none; one test thread uses these.
 #ifndef CRM_TESTS_API_RELATION_TEST_UTIL_HPP_

@@ -82,7 +82,8 @@ std::string LinkedValueSubquery(const metadata::Metadata& metadata, const Entity
 // row aliased kMainAlias, in index order (by id). Condition values (the entity type of a shared
 // join table) come from metadata and are written as literals, so the SELECT list takes no
 // parameters.
-std::string LinkSetExpression(const metadata::Metadata& metadata, const LinkDef& link) {
+std::string LinkSetExpression(const metadata::Metadata& metadata, Dialect dialect,
+                              const LinkDef& link) {
   const EntityDef& other = metadata.Entity(link.entity);
   std::string row = "o.\"id\" AS id, " + NameExpression(other, "o") + " AS name";
   std::string columns = "x.id, x.name";
@@ -107,8 +108,7 @@ std::string LinkSetExpression(const metadata::Metadata& metadata, const LinkDef&
   }
   // No ORDER BY: the join table's key (and the foreign key index) already yield the linked ids in
   // order, and sorting a handful of rows costs a temporary B-tree per record.
-  return "(SELECT json_group_array(json_array(" + columns + ")) FROM (SELECT " + row + from +
-         ") x)";
+  return "(SELECT " + JsonArrayOfRows(dialect, columns) + " FROM (SELECT " + row + from + ") x)";
 }
 
 }  // namespace
@@ -139,7 +139,8 @@ std::string NameExpression(const EntityDef& entity, std::string_view alias) {
 }
 
 Projection BuildProjection(const metadata::Metadata& metadata, const EntityDef& entity,
-                           std::span<const int> attributes, std::span<const std::string> extra) {
+                           Dialect dialect, std::span<const int> attributes,
+                           std::span<const std::string> extra) {
   Projection projection;
   std::string select = "SELECT ";
   std::string joins;
@@ -192,7 +193,8 @@ Projection BuildProjection(const metadata::Metadata& metadata, const EntityDef& 
       continue;
     }
     if (!projection.columns.empty() || !projection.link_sets.empty()) select += ", ";
-    select += LinkSetExpression(metadata, *entity.FindLink(entity.FieldOf(attribute).name));
+    select +=
+        LinkSetExpression(metadata, dialect, *entity.FindLink(entity.FieldOf(attribute).name));
     projection.link_sets.push_back(attribute.field);
   }
   bool first_extra = projection.columns.empty() && projection.link_sets.empty();

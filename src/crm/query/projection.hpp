@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "crm/metadata/metadata.hpp"
+#include "crm/query/sql.hpp"
 
 namespace crm::query {
 
@@ -43,9 +44,10 @@ bool IsSqlAttribute(const metadata::AttributeDef& attribute);
 std::string NameExpression(const metadata::EntityDef& entity, std::string_view alias);
 
 // `extra` expressions (over the aliases above) are appended after the attribute and link-set
-// columns, in order; the caller reads them from position extra_start().
+// columns, in order; the caller reads them from position extra_start(). The link-set columns are
+// written in `dialect`; the rest is SQL both dialects share.
 Projection BuildProjection(const metadata::Metadata& metadata, const metadata::EntityDef& entity,
-                           std::span<const int> attributes,
+                           Dialect dialect, std::span<const int> attributes,
                            std::span<const std::string> extra = {});
 
 // Expression for one attribute of the row aliased kMainAlias; nullopt when SQL cannot compute it.

@@ -21,4 +21,16 @@ std::string Column(std::string_view alias, std::string_view column) {
   return out;
 }
 
+std::string JsonArrayOfRows(Dialect dialect, std::string_view columns) {
+  const std::string list(columns);
+  switch (dialect) {
+    case Dialect::kSqlite:
+      return "json_group_array(json_array(" + list + "))";
+    case Dialect::kPostgres:
+      // json_agg yields NULL, not an empty array, over no rows.
+      return "COALESCE(json_agg(json_build_array(" + list + ")), '[]'::json)";
+  }
+  return {};
+}
+
 }  // namespace crm::query

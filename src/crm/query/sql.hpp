@@ -1,5 +1,6 @@
 // SQL vocabulary shared by the query builders (which produce SQL) and the store backends (which run
-// it): the dialect, bound parameter values, and a fragment of SQL text with its parameters.
+// it): the dialect, bound parameter values, a fragment of SQL text with its parameters, and the
+// expressions whose text differs between the dialects (outside the where compiler's own).
 //
 // SQL text always uses `?` placeholders; a backend whose driver wants another form (PostgreSQL's
 // $n) rewrites them. Values never appear in SQL text: identifiers come only from metadata and are
@@ -37,6 +38,10 @@ struct SqlFragment {
 std::string QuoteIdentifier(std::string_view identifier);
 // alias.column, both quoted: t."first_name".
 std::string Column(std::string_view alias, std::string_view column);
+
+// An aggregate over the rows of a query: one JSON array holding, per row, the JSON array of
+// `columns` (comma-separated expressions), and [] when there are no rows.
+std::string JsonArrayOfRows(Dialect dialect, std::string_view columns);
 
 }  // namespace crm::query
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "crm/common/ids.hpp"
 #include "crm/query/sql.hpp"
@@ -28,6 +31,214 @@ void CopyShared(const json::object& lead, const EntityDef& target, json::object&
     const auto* attribute = target.FindAttribute(name);
     if (attribute != nullptr && !attribute->read_only) Copy(lead, name, out, name);
   }
+}
+
+// A record the conversion creates, checked like a normal create before anything is written.
+struct Planned {
+  const EntityDef* entity;
+  RecordInput input;
+};
+
+// The ids of the records the conversion created; empty for those it did not create.
+struct CreatedIds {
+  std::string account;
+  std::string contact;
+  std::string opportunity;
+};
+
+// Converting edits the lead and creates an Account, a Contact and an Opportunity.
+Status CheckConvertAccess(const auth::Principal& principal, const metadata::Metadata& metadata) {
+  for (const char* type : {"Lead", "Account", "Contact", "Opportunity"}) {
+    CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, metadata.Entity(type),
+                                                   type[0] == 'L' ? "edit" : "create"));
+  }
+  return {};
+}
+
+// The requested records in creation order (Account, Contact, Opportunity), each parsed and
+// validated.
+Result<std::vector<Planned>> PlanRecords(const metadata::Metadata& metadata,
+                                         const ConvertRequest& request) {
+  std::vector<Planned> planned;
+  for (auto [type, body] :
+       {std::pair{"Account", &request.account}, std::pair{"Contact", &request.contact},
+        std::pair{"Opportunity", &request.opportunity}}) {
+    if (!*body) continue;
+    const EntityDef& entity = metadata.Entity(type);
+    CRM_ASSIGN_OR_RETURN(RecordInput input, ParseRecordInput(entity, **body, WriteMode::kCreate));
+    planned.push_back({&entity, std::move(input)});
+  }
+  return planned;
+}
+
+// kConflict with details {"duplicates": [{id, name, _entityType}]} when an existing record
+// duplicates one of the planned ones.
+Status CheckDuplicates(RecordWriter& writer, const std::vector<Planned>& planned) {
+  json::array duplicates;
+  for (const auto& item : planned) {
+    CRM_ASSIGN_OR_RETURN(auto found, writer.FindDuplicates(*item.entity, item.input));
+    for (const auto& record : found) {
+      duplicates.push_back(
+          json::object{{"id", record.at("id")},
+                       {"name", record.contains("name") ? record.at("name") : json::value()},
+                       {"_entityType", item.entity->name}});
+    }
+  }
+  if (duplicates.empty()) return {};
+  return Status::Conflict("duplicate")
+      .WithDetails(json::object{{"duplicates", std::move(duplicates)}});
+}
+
+// Links a planned record to those created before it: the contact and the opportunity to the
+// account, the opportunity to the contact, and the lead's title becomes the contact's role in the
+// new account (EspoCRM's rule).
+void LinkToCreated(const json::object& lead, const CreatedIds& created, Planned& item) {
+  const EntityDef& entity = *item.entity;
+  if (entity.name == "Contact") {
+    if (!created.account.empty())
+      item.input.Set(entity, "accountId", json::string(created.account));
+    const auto* title = lead.if_contains("title");
+    if (!item.input.Has(entity, "title") && title != nullptr && title->is_string()) {
+      item.input.Set(entity, "title", *title);
+    }
+  }
+  if (entity.name == "Opportunity") {
+    if (!created.account.empty())
+      item.input.Set(entity, "accountId", json::string(created.account));
+    if (!created.contact.empty()) {
+      if (entity.FindAttribute("contactId") != nullptr) {
+        item.input.Set(entity, "contactId", json::string(created.contact));
+      }
+      if (const auto it = entity.field_index.find("contacts"); it != entity.field_index.end()) {
+        item.input.link_sets.push_back(
+            LinkSetInput{it->second, std::vector<std::string>{created.contact}, std::nullopt});
+      }
+    }
+  }
+}
+
+// Creates the planned records in order, without a second duplicate check.
+Result<CreatedIds> CreateRecords(RecordWriter& writer, const json::object& lead,
+                                 std::vector<Planned>& planned) {
+  WriteOptions no_duplicate_check;
+  no_duplicate_check.skip_duplicate_check = true;
+  CreatedIds created;
+  for (auto& item : planned) {
+    LinkToCreated(lead, created, item);
+    CRM_ASSIGN_OR_RETURN(RecordResult record,
+                         writer.Create(*item.entity, std::move(item.input), no_duplicate_check));
+    std::string id(record.record.at("id").get_string());
+    const std::string& type = item.entity->name;
+    if (type == "Account") {
+      created.account = std::move(id);
+    } else if (type == "Contact") {
+      created.contact = std::move(id);
+    } else {
+      created.opportunity = std::move(id);
+    }
+  }
+  return created;
+}
+
+// An activity of the lead and whether it is under the lead (its parent) rather than only attended
+// by it.
+struct LeadActivity {
+  std::string id;
+  bool under_lead = false;
+};
+
+// The live `activity` records (meetings or calls) the lead attends through `lead_link` or that
+// are under it.
+Result<std::vector<LeadActivity>> LeadActivities(store::Connection& conn, const EntityDef& activity,
+                                                 const metadata::LinkDef& lead_link,
+                                                 const std::string& lead_id) {
+  const std::array<query::SqlValue, 3> params = {lead_id, lead_id, lead_id};
+  std::vector<LeadActivity> activities;
+  CRM_RETURN_IF_ERROR(conn.Query(
+      "SELECT a.\"id\", CASE WHEN a.\"parent_type\" = 'Lead' AND a.\"parent_id\" = ? THEN 1 ELSE 0 "
+      "END FROM " +
+          query::QuoteIdentifier(activity.table) + " a WHERE a.\"deleted\" = 0 AND (a.\"id\" IN " +
+          "(SELECT l." + query::QuoteIdentifier(lead_link.far_key_column) + " FROM " +
+          query::QuoteIdentifier(lead_link.join_table) + " l WHERE l." +
+          query::QuoteIdentifier(lead_link.near_key_column) +
+          " = ?) OR (a.\"parent_type\" = 'Lead' AND a.\"parent_id\" = ?))",
+      params, [&](const store::Row& row) {
+        activities.push_back({std::string(row.Text(0)), row.Int(1) != 0});
+        return true;
+      }));
+  return activities;
+}
+
+// The ids of the contacts attending `activity_id` through the many-to-many link `contacts`.
+Result<std::vector<std::string>> Attendees(store::Connection& conn,
+                                           const metadata::LinkDef& contacts,
+                                           const std::string& activity_id) {
+  std::vector<std::string> attendees;
+  const std::array<query::SqlValue, 1> owner = {activity_id};
+  CRM_RETURN_IF_ERROR(conn.Query("SELECT " + query::QuoteIdentifier(contacts.far_key_column) +
+                                     " FROM " + query::QuoteIdentifier(contacts.join_table) +
+                                     " WHERE " + query::QuoteIdentifier(contacts.near_key_column) +
+                                     " = ?",
+                                 owner, [&](const store::Row& row) {
+                                   attendees.emplace_back(row.Text(0));
+                                   return true;
+                                 }));
+  return attendees;
+}
+
+// The lead's calls and meetings (those it attends and those under it) follow the conversion: the
+// contact attends them, and those under the lead move to the opportunity (or else the account).
+Status MoveActivities(store::Connection& conn, RecordWriter& writer,
+                      const metadata::Metadata& metadata, const EntityDef& lead_entity,
+                      const std::string& lead_id, const CreatedIds& created) {
+  const std::string new_parent_type = !created.opportunity.empty() ? "Opportunity" : "Account";
+  const std::string& new_parent_id =
+      !created.opportunity.empty() ? created.opportunity : created.account;
+  for (const char* link_name : {"meetings", "calls"}) {
+    const metadata::LinkDef* lead_link = lead_entity.FindLink(link_name);
+    if (lead_link == nullptr || !lead_link->many_to_many()) continue;
+    const EntityDef& activity = metadata.Entity(lead_link->entity);
+    CRM_ASSIGN_OR_RETURN(const std::vector<LeadActivity> activities,
+                         LeadActivities(conn, activity, *lead_link, lead_id));
+    const metadata::LinkDef* contacts = activity.FindLink("contacts");
+    for (const auto& [activity_id, under_lead] : activities) {
+      RecordInput input;
+      if (under_lead && !new_parent_id.empty()) {
+        input.Set(activity, "parentType", json::string(new_parent_type));
+        input.Set(activity, "parentId", json::string(new_parent_id));
+      }
+      if (!created.contact.empty() && contacts != nullptr && contacts->many_to_many()) {
+        CRM_ASSIGN_OR_RETURN(std::vector<std::string> attendees,
+                             Attendees(conn, *contacts, activity_id));
+        if (std::find(attendees.begin(), attendees.end(), created.contact) == attendees.end()) {
+          attendees.push_back(created.contact);
+          input.link_sets.push_back(LinkSetInput{activity.field_index.at("contacts"),
+                                                 std::move(attendees), std::nullopt});
+        }
+      }
+      if (input.values.empty() && input.link_sets.empty()) continue;
+      CRM_RETURN_IF_ERROR(
+          writer.Update(activity, activity_id, std::move(input), WriteOptions{}).TakeStatus());
+    }
+  }
+  return {};
+}
+
+// Marks the lead Converted with its created*Id links; the result is the updated lead.
+Result<RecordResult> MarkConverted(RecordWriter& writer, const EntityDef& lead_entity,
+                                   const std::string& lead_id, const CreatedIds& created) {
+  RecordInput update;
+  update.Set(lead_entity, "status", json::string("Converted"));
+  if (!created.account.empty()) {
+    update.Set(lead_entity, "createdAccountId", json::string(created.account));
+  }
+  if (!created.contact.empty()) {
+    update.Set(lead_entity, "createdContactId", json::string(created.contact));
+  }
+  if (!created.opportunity.empty()) {
+    update.Set(lead_entity, "createdOpportunityId", json::string(created.opportunity));
+  }
+  return writer.Update(lead_entity, lead_id, std::move(update), WriteOptions{});
 }
 
 }  // namespace
@@ -118,155 +329,28 @@ Result<ConvertRequest> LeadConverter::FromSeedFlags(const auth::Principal& princ
 void LeadConverter::Convert(const auth::Principal& principal, ConvertRequest request,
                             Callback<RecordResult> done) {
   const metadata::Metadata& metadata = records_.metadata();
-  const EntityDef& lead_entity = metadata.Entity("Lead");
-  for (const char* type : {"Lead", "Account", "Contact", "Opportunity"}) {
-    if (Status s = RecordService::CheckAccess(principal, metadata.Entity(type),
-                                              type[0] == 'L' ? "edit" : "create");
-        !s.ok()) {
-      return done(std::move(s));
-    }
-  }
-  if (!IsWellFormedId(request.lead_id))
+  if (Status s = CheckConvertAccess(principal, metadata); !s.ok()) return done(std::move(s));
+  if (!IsWellFormedId(request.lead_id)) {
     return done(Status::InvalidArgument("Bad id '" + request.lead_id + "'."));
-  // Each record is checked like a normal create, before anything is written.
-  struct Planned {
-    const EntityDef* entity;
-    RecordInput input;
-  };
-  std::vector<Planned> planned;
-  for (auto [type, body] :
-       {std::pair{"Account", &request.account}, std::pair{"Contact", &request.contact},
-        std::pair{"Opportunity", &request.opportunity}}) {
-    if (!*body) continue;
-    const EntityDef& entity = metadata.Entity(type);
-    auto input = ParseRecordInput(entity, **body, WriteMode::kCreate);
-    if (!input.ok()) return done(std::move(input).TakeStatus());
-    planned.push_back({&entity, std::move(input).value()});
   }
+  auto planned = PlanRecords(metadata, request);
+  if (!planned.ok()) return done(std::move(planned).TakeStatus());
+  const EntityDef& lead_entity = metadata.Entity("Lead");
   auto result = std::make_shared<Result<RecordResult>>(Status::Internal("conversion did not run"));
   RecordService& records = records_;
   records.database().SubmitWrite(
       [&records, &lead_entity, principal, request = std::move(request),
-       planned = std::move(planned), result](store::Connection& conn) mutable -> Status {
-        const metadata::Metadata& m = records.metadata();
+       planned = std::move(planned).value(), result](store::Connection& conn) mutable -> Status {
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
-        auto lead = writer.ReadBack(lead_entity, request.lead_id);
-        if (!lead.ok()) return lead.status();
+        CRM_ASSIGN_OR_RETURN(const RecordResult lead,
+                             writer.ReadBack(lead_entity, request.lead_id));
         if (!request.skip_duplicate_check) {
-          json::array duplicates;
-          for (const auto& item : planned) {
-            CRM_ASSIGN_OR_RETURN(auto found, writer.FindDuplicates(*item.entity, item.input));
-            for (const auto& record : found) {
-              duplicates.push_back(json::object{
-                  {"id", record.at("id")},
-                  {"name", record.contains("name") ? record.at("name") : json::value()},
-                  {"_entityType", item.entity->name}});
-            }
-          }
-          if (!duplicates.empty()) {
-            return Status::Conflict("duplicate")
-                .WithDetails(json::object{{"duplicates", std::move(duplicates)}});
-          }
+          CRM_RETURN_IF_ERROR(CheckDuplicates(writer, planned));
         }
-        WriteOptions no_duplicate_check;
-        no_duplicate_check.skip_duplicate_check = true;
-        std::string account_id;
-        std::string contact_id;
-        std::string opportunity_id;
-        for (auto& item : planned) {
-          const std::string& type = item.entity->name;
-          if (type == "Contact") {
-            if (!account_id.empty())
-              item.input.Set(*item.entity, "accountId", json::string(account_id));
-            // The lead's title becomes the contact's role in the new account (EspoCRM's rule).
-            const auto* title = lead->record.if_contains("title");
-            if (!item.input.Has(*item.entity, "title") && title != nullptr && title->is_string()) {
-              item.input.Set(*item.entity, "title", *title);
-            }
-          }
-          if (type == "Opportunity") {
-            if (!account_id.empty())
-              item.input.Set(*item.entity, "accountId", json::string(account_id));
-            if (!contact_id.empty()) {
-              if (item.entity->FindAttribute("contactId") != nullptr) {
-                item.input.Set(*item.entity, "contactId", json::string(contact_id));
-              }
-              if (const auto it = item.entity->field_index.find("contacts");
-                  it != item.entity->field_index.end()) {
-                item.input.link_sets.push_back(
-                    LinkSetInput{it->second, std::vector<std::string>{contact_id}, std::nullopt});
-              }
-            }
-          }
-          CRM_ASSIGN_OR_RETURN(
-              RecordResult created,
-              writer.Create(*item.entity, std::move(item.input), no_duplicate_check));
-          const std::string id(created.record.at("id").get_string());
-          (type == "Account" ? account_id : type == "Contact" ? contact_id : opportunity_id) = id;
-        }
-        // The lead's calls and meetings (those it attends and those under it) follow the
-        // conversion: the contact attends them, and those under the lead move to the opportunity
-        // (or else the account).
-        const std::string new_parent_type = !opportunity_id.empty() ? "Opportunity" : "Account";
-        const std::string& new_parent_id = !opportunity_id.empty() ? opportunity_id : account_id;
-        for (const char* link_name : {"meetings", "calls"}) {
-          const metadata::LinkDef* lead_link = lead_entity.FindLink(link_name);
-          if (lead_link == nullptr || !lead_link->many_to_many()) continue;
-          const EntityDef& activity = m.Entity(lead_link->entity);
-          const std::array<query::SqlValue, 2> key = {request.lead_id, request.lead_id};
-          std::vector<std::pair<std::string, bool>> activities;  // id, under the lead
-          CRM_RETURN_IF_ERROR(conn.Query(
-              "SELECT a.\"id\", a.\"parent_type\" = 'Lead' AND a.\"parent_id\" = ?2 FROM " +
-                  query::QuoteIdentifier(activity.table) +
-                  " a WHERE a.\"deleted\" = 0 AND (a.\"id\" IN (SELECT l." +
-                  query::QuoteIdentifier(lead_link->far_key_column) + " FROM " +
-                  query::QuoteIdentifier(lead_link->join_table) + " l WHERE l." +
-                  query::QuoteIdentifier(lead_link->near_key_column) +
-                  " = ?1) OR (a.\"parent_type\" = 'Lead' AND a.\"parent_id\" = ?2))",
-              key, [&](const store::Row& row) {
-                activities.emplace_back(row.Text(0), row.Int(1) != 0);
-                return true;
-              }));
-          const metadata::LinkDef* contacts = activity.FindLink("contacts");
-          for (const auto& [activity_id, under_lead] : activities) {
-            RecordInput input;
-            if (under_lead && !new_parent_id.empty()) {
-              input.Set(activity, "parentType", json::string(new_parent_type));
-              input.Set(activity, "parentId", json::string(new_parent_id));
-            }
-            if (!contact_id.empty() && contacts != nullptr && contacts->many_to_many()) {
-              std::vector<std::string> attendees;
-              const std::array<query::SqlValue, 1> owner = {activity_id};
-              CRM_RETURN_IF_ERROR(conn.Query(
-                  "SELECT " + query::QuoteIdentifier(contacts->far_key_column) + " FROM " +
-                      query::QuoteIdentifier(contacts->join_table) + " WHERE " +
-                      query::QuoteIdentifier(contacts->near_key_column) + " = ?",
-                  owner, [&](const store::Row& row) {
-                    attendees.emplace_back(row.Text(0));
-                    return true;
-                  }));
-              if (std::find(attendees.begin(), attendees.end(), contact_id) == attendees.end()) {
-                attendees.push_back(contact_id);
-                input.link_sets.push_back(LinkSetInput{activity.field_index.at("contacts"),
-                                                       std::move(attendees), std::nullopt});
-              }
-            }
-            if (input.values.empty() && input.link_sets.empty()) continue;
-            CRM_RETURN_IF_ERROR(
-                writer.Update(activity, activity_id, std::move(input), WriteOptions{})
-                    .TakeStatus());
-          }
-        }
-        RecordInput lead_update;
-        lead_update.Set(lead_entity, "status", json::string("Converted"));
-        if (!account_id.empty())
-          lead_update.Set(lead_entity, "createdAccountId", json::string(account_id));
-        if (!contact_id.empty())
-          lead_update.Set(lead_entity, "createdContactId", json::string(contact_id));
-        if (!opportunity_id.empty())
-          lead_update.Set(lead_entity, "createdOpportunityId", json::string(opportunity_id));
-        *result =
-            writer.Update(lead_entity, request.lead_id, std::move(lead_update), WriteOptions{});
+        CRM_ASSIGN_OR_RETURN(const CreatedIds created, CreateRecords(writer, lead.record, planned));
+        CRM_RETURN_IF_ERROR(MoveActivities(conn, writer, records.metadata(), lead_entity,
+                                           request.lead_id, created));
+        *result = MarkConverted(writer, lead_entity, request.lead_id, created);
         return result->status();
       },
       [result, done = std::move(done)](Status status) {

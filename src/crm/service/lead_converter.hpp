@@ -41,8 +41,8 @@ class LeadConverter {
                                        const boost::json::object& flags);
 
   // kNotFound for a missing lead, kInvalidArgument (a record fails validation), kConflict with
-  // details
-  // {"duplicates": [{id, name, _entityType}]} unless skip_duplicate_check. The result is the lead.
+  // details {"duplicates": [{id, name, _entityType}]} unless skip_duplicate_check. The result is
+  // the lead.
   void Convert(const auth::Principal& principal, ConvertRequest request,
                Callback<RecordResult> done);
 

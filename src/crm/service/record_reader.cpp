@@ -111,7 +111,8 @@ std::span<const std::string> VersionColumn() {
 
 }  // namespace
 
-RecordReader::RecordReader(const metadata::Metadata& metadata) : metadata_(metadata) {
+RecordReader::RecordReader(const metadata::Metadata& metadata, query::Dialect dialect)
+    : metadata_(metadata), dialect_(dialect) {
   const auth::Principal admin{"", "", "", auth::UserType::kAdmin};
   const auth::Principal user{"", "", "", auth::UserType::kRegular};
   plans_.resize(metadata.entities().size());
@@ -126,7 +127,7 @@ RecordReader::RecordReader(const metadata::Metadata& metadata) : metadata_(metad
     }
     for (int set = 0; set < kPreparedSets; ++set) {
       plans.by_id[set] =
-          query::BuildProjection(metadata, entity, plans.attributes[set], VersionColumn());
+          query::BuildProjection(metadata, entity, dialect, plans.attributes[set], VersionColumn());
       plans.by_id_sql[set] =
           plans.by_id[set].select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
     }
@@ -174,7 +175,7 @@ Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
     }
   }
   if (projection == nullptr) {
-    built = query::BuildProjection(metadata_, entity, attributes, VersionColumn());
+    built = query::BuildProjection(metadata_, entity, dialect_, attributes, VersionColumn());
     built_sql = built->select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
     projection = &*built;
     sql = built_sql;

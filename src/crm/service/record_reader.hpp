@@ -36,9 +36,9 @@ enum class AttributeSet {
 
 class RecordReader {
  public:
-  // Prepares the SQL of full-record reads for every entity once, so the request path only binds
-  // and runs it.
-  explicit RecordReader(const metadata::Metadata& metadata);
+  // Prepares the SQL of full-record reads for every entity once, in the database's `dialect`, so
+  // the request path only binds and runs it.
+  RecordReader(const metadata::Metadata& metadata, query::Dialect dialect);
 
   const metadata::Metadata& metadata() const { return metadata_; }
 
@@ -87,6 +87,7 @@ class RecordReader {
   const EntityPlans& PlansOf(const metadata::EntityDef& entity) const;
 
   const metadata::Metadata& metadata_;
+  const query::Dialect dialect_;
   std::vector<EntityPlans> plans_;  // parallel to metadata_.entities()
 };
 

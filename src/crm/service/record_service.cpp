@@ -122,7 +122,7 @@ Result<query::SqlFragment> RecordService::CompileFilters(const auth::Principal& 
 
 RecordService::RecordService(std::shared_ptr<const metadata::Metadata> metadata,
                              store::Database& db, const Clock& clock)
-    : metadata_(std::move(metadata)), db_(db), clock_(clock), reader_(*metadata_) {}
+    : metadata_(std::move(metadata)), db_(db), clock_(clock), reader_(*metadata_, db.dialect()) {}
 
 Status RecordService::CheckAccess(const auth::Principal& principal, const EntityDef& entity,
                                   std::string_view action) {
@@ -197,7 +197,7 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
     for (const auto& column : scope->columns) extra.push_back(column.expression);
   }
   const query::Projection projection =
-      query::BuildProjection(*metadata_, entity, attributes, extra);
+      query::BuildProjection(*metadata_, entity, conn->dialect(), attributes, extra);
   query::SqlFragment select;
   select.sql =
       projection.select_from + from_join + where.sql + " ORDER BY " + order + " LIMIT ? OFFSET ?";

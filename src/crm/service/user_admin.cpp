@@ -25,7 +25,7 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
   CRM_ASSIGN_OR_RETURN(RecordInput input, ParseRecordInput(entity, body, WriteMode::kCreate));
   CreatedUser created;
   const auth::Principal system = auth::Principal::System();
-  const RecordReader reader(metadata);
+  const RecordReader reader(metadata, db.dialect());
   CRM_RETURN_IF_ERROR(db.WriteAndWait([&](store::Connection& conn) -> Status {
     RecordWriter writer(reader, conn, system, clock.Now());
     CRM_ASSIGN_OR_RETURN(RecordResult result,

@@ -76,8 +76,9 @@ class Database {
   virtual Result<Connection*> ReadConnection() = 0;
 
   // Queues `job`; `done` runs on the writer thread after the job's transaction committed, or with
-  // the job's error (its changes rolled back), or kUnavailable when the commit failed or the
-  // database is shutting down. `done` must be quick: it runs before the next group starts.
+  // the job's error (its changes rolled back), or kUnavailable when the commit failed, when another
+  // job of the group could not be rolled back alone (the whole group is then rolled back), or when
+  // the database is shutting down. `done` must be quick: it runs before the next group starts.
   virtual void SubmitWrite(WriteJob job, WriteDone done) = 0;
 
   // Runs `job` through the writer and waits for its result (administrative commands, tests,

@@ -8,8 +8,9 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include "crm/api/query_string.hpp"
+
 #include "testing/status_matchers.hpp"
-#include "unit/query/query_string.hpp"
 
 namespace crm::query {
 namespace {
@@ -21,8 +22,10 @@ using ::testing::HasSubstr;
 
 // Decodes a raw query string and returns the result as compact JSON text.
 std::string Decode(std::string_view query) {
-  const auto params = testing::SplitQueryString(query);
-  const auto decoded = DecodePhpParams(params);
+  const auto params = api::DecodeQueryString(query);
+  EXPECT_THAT(params, IsOk());
+  if (!params.ok()) return std::string();
+  const auto decoded = DecodePhpParams(*params);
   EXPECT_THAT(decoded, IsOk());
   return decoded.ok() ? json::serialize(*decoded) : std::string();
 }

@@ -8,10 +8,10 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include "crm/api/query_string.hpp"
 #include "crm/query/php_params.hpp"
 
 #include "testing/status_matchers.hpp"
-#include "unit/query/query_string.hpp"
 
 namespace crm::query {
 namespace {
@@ -24,7 +24,8 @@ using ::testing::HasSubstr;
 using ::testing::Optional;
 
 Result<SearchParams> FromQuery(std::string_view query) {
-  return DecodeSearchParams(testing::SplitQueryString(query));
+  CRM_ASSIGN_OR_RETURN(const auto params, api::DecodeQueryString(query));
+  return DecodeSearchParams(params);
 }
 
 Result<SearchParams> FromJson(std::string_view text) {

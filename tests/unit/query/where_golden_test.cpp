@@ -6,9 +6,11 @@
 //
 // and each case has a "name", exactly one input, optional context, and the expected outcome:
 //
-//   input:    "where": [...]             -> query::CompileWhere
-//             "query": "where[0][type]=..."  (raw query string) -> DecodeSearchParams +
-//             CompileFilters "searchParams": {...}      -> DecodeSearchParamsJson + CompileFilters
+//   input:    "where": [...]                 -> query::CompileWhere
+//             "query": "where[0][type]=..."  -> api::DecodeQueryString (the server's own decoder of
+//                                               raw query strings), DecodeSearchParams and
+//                                               CompileFilters
+//             "searchParams": {...}          -> DecodeSearchParamsJson + CompileFilters
 //   context:  "entity", "now" (default 2024-03-15 10:30:00 UTC), "timeZone" (default UTC),
 //             "fiscalYearShift", "userId" (default "user0000000000001"), "allowSensitive"
 //   outcome:  "sqlite": {"sql": "...", "params": [...]}  and, only where PostgreSQL's text differs,
@@ -29,6 +31,7 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include "crm/api/query_string.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/query/search_params.hpp"
 #include "crm/query/where.hpp"
@@ -38,7 +41,6 @@
 #include "testing/status_matchers.hpp"
 #include "testing/temp_dir.hpp"
 #include "testing/test_server.hpp"
-#include "unit/query/query_string.hpp"
 
 namespace crm::query {
 namespace {
@@ -103,7 +105,7 @@ Result<SqlFragment> RunCase(const json::object& golden_case, const metadata::Met
     return CompileWhere(where->as_array(), context);
   }
   if (const json::value* query = golden_case.if_contains("query")) {
-    const auto params = testing::SplitQueryString(query->as_string());
+    CRM_ASSIGN_OR_RETURN(const auto params, api::DecodeQueryString(query->as_string()));
     CRM_ASSIGN_OR_RETURN(const SearchParams search, DecodeSearchParams(params));
     return CompileFilters(search, context);
   }

@@ -102,6 +102,45 @@ TEST_F(SqliteDatabaseTest, AFailingJobRollsBackAloneInItsGroup) {
   EXPECT_EQ(Count(), 2);
 }
 
+TEST_F(SqliteDatabaseTest, AJobThatEndsItsSavepointRollsBackTheWholeGroup) {
+  const auto submit = [this](WriteJob job) {
+    auto promise = std::make_shared<std::promise<Status>>();
+    std::future<Status> result = promise->get_future();
+    db_->SubmitWrite(std::move(job),
+                     [promise](Status status) { promise->set_value(std::move(status)); });
+    return result;
+  };
+  // The first job holds the writer until the next three are queued, so that they share one group.
+  std::promise<void> holding;
+  std::promise<void> release;
+  std::future<Status> blocker =
+      submit([&holding, released = release.get_future().share()](Connection&) -> Status {
+        holding.set_value();
+        released.wait();
+        return {};
+      });
+  holding.get_future().wait();
+  std::future<Status> before = submit([](Connection& conn) { return Insert(conn, 20, "before"); });
+  // A real SQLite failure of the writer's savepoint handling: the job releases the savepoint it
+  // runs in, then fails, so "ROLLBACK TO job" finds no savepoint to undo its write.
+  std::future<Status> breaking = submit([](Connection& conn) -> Status {
+    CRM_RETURN_IF_ERROR(Insert(conn, 21, "breaking"));
+    CRM_RETURN_IF_ERROR(conn.Execute("RELEASE job").TakeStatus());
+    return Status::InvalidArgument("the breaking job fails");
+  });
+  std::future<Status> after = submit([](Connection& conn) { return Insert(conn, 22, "after"); });
+  release.set_value();
+
+  EXPECT_THAT(blocker.get(), IsOk());
+  EXPECT_THAT(before.get(), StatusIs(StatusCode::kUnavailable));
+  EXPECT_THAT(breaking.get(), StatusIs(StatusCode::kInvalidArgument, "the breaking job fails"));
+  EXPECT_THAT(after.get(), StatusIs(StatusCode::kUnavailable));
+  EXPECT_EQ(Count(), 0);
+  // The writer goes on with the next group.
+  EXPECT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 23, "next"); }), IsOk());
+  EXPECT_EQ(Count(), 1);
+}
+
 TEST_F(SqliteDatabaseTest, ConcurrentWritersAreAllCommitted) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 250;

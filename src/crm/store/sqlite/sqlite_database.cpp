@@ -359,8 +359,16 @@ void SqliteDatabase::RunGroup(std::vector<PendingWrite>& group) {
       spdlog::error("write job threw: {}", e.what());
       results[i] = Status::Internal("internal error");
     }
-    if (!results[i].ok()) (void)control("ROLLBACK TO job");
-    (void)control("RELEASE job");
+    // When the savepoint cannot be undone or closed (the job ended it or the transaction itself),
+    // committing would keep a failed job's writes: the whole group is rolled back instead.
+    Status closed = results[i].ok() ? Status() : control("ROLLBACK TO job");
+    if (closed.ok()) closed = control("RELEASE job");
+    if (!closed.ok()) {
+      spdlog::error("write job {} of {} left its savepoint unusable ({}); rolling back the group",
+                    i + 1, group.size(), closed.message());
+      FailGroup(group, results, i);
+      return;
+    }
   }
   if (Status commit = control("COMMIT"); !commit.ok()) {
     (void)control("ROLLBACK");
@@ -369,6 +377,27 @@ void SqliteDatabase::RunGroup(std::vector<PendingWrite>& group) {
     }
   }
   for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
+}
+
+void SqliteDatabase::FailGroup(std::vector<PendingWrite>& group, std::vector<Status>& results,
+                               std::size_t failed) {
+  SqliteConnection& conn = *writer_connection_;
+  // Without a transaction (a job committed or rolled back itself) there is nothing left to undo.
+  if (sqlite3_get_autocommit(conn.handle()) == 0) {
+    if (Status s = conn.Execute("ROLLBACK", {}).TakeStatus(); !s.ok()) {
+      spdlog::error("rolling back the failed group failed too: {}", s.message());
+    }
+  }
+  const Status rolled_back = Status::Unavailable("the transaction was rolled back");
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (i == failed && !results[i].ok()) {
+      group[i].done(std::move(results[i]));
+    } else if (i == failed) {
+      group[i].done(Status::Internal("the write left the transaction unusable"));
+    } else {
+      group[i].done(rolled_back);
+    }
+  }
 }
 
 }  // namespace crm::store

@@ -71,6 +71,11 @@ class SqliteDatabase final : public Database {
   explicit SqliteDatabase(SqliteOptions options);
   void WriterLoop();
   void RunGroup(std::vector<PendingWrite>& group);
+  // Rolls back the whole transaction after job `failed` left its savepoint unusable, and fails
+  // every job of the group: `failed` with its own error (kInternal if it had none), the others with
+  // kUnavailable.
+  void FailGroup(std::vector<PendingWrite>& group, std::vector<Status>& results,
+                 std::size_t failed);
   void CheckpointLoop();
   // Called by SQLite after each commit of the writer with the WAL's size in pages.
   static int OnWalCommit(void* self, ::sqlite3* db, const char* schema, int pages);
