@@ -26,9 +26,8 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
-// How long, and for how many bytes, a closing connection keeps reading what the client still sends
-// (see Session::LingeringClose).
-constexpr auto kLingerTime = std::chrono::seconds(2);
+// How many bytes a closing connection reads at most from what the client still sends (see
+// Session::LingeringClose; the time bound is ServerOptions::linger_timeout).
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
 constexpr std::size_t kLingerChunk = 64 * 1024;
 
@@ -413,13 +412,13 @@ void Session::OnWrite(beast::error_code ec, bool keep_alive) {
 // limit is answered as soon as its header arrives. Closing a socket with unread input makes the
 // kernel reset the connection, and the client then sees a send error or a reset instead of the
 // answer. So only the sending side is shut down, and whatever still arrives is read and dropped
-// until the client closes, for at most kLingerTime and kLingerBytes (nginx's lingering close).
+// until the client closes, for at most linger_timeout and kLingerBytes (nginx's lingering close).
 void Session::LingeringClose() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return Close();
   idle_ = true;  // nothing in flight: a stopping server may close it at once
-  stream_.expires_after(kLingerTime);
+  stream_.expires_after(server_.options().linger_timeout);
   DiscardInput(kLingerBytes);
 }
 
