@@ -116,6 +116,7 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   // released its own guards, and the context must still be running to write it.
   std::optional<asio::executor_work_guard<asio::any_io_executor>> in_flight_;
   std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point linger_deadline_;  // see LingeringClose
   std::list<std::weak_ptr<Session>>::iterator registry_entry_;
   std::size_t context_index_ = 0;
   asio::io_context* context_ = nullptr;  // the context this connection lives on
@@ -413,21 +414,27 @@ void Session::OnWrite(beast::error_code ec, bool keep_alive) {
 // kernel reset the connection, and the client then sees a send error or a reset instead of the
 // answer. So only the sending side is shut down, and whatever still arrives is read and dropped
 // until the client closes, for at most linger_timeout and kLingerBytes (nginx's lingering close).
+// The stream's timeout alone does not bound the time: a read that finds data waiting completes
+// before the expired timer gets to cancel it, so a client that keeps sending would keep every read
+// succeeding. Each read therefore also checks the deadline.
 void Session::LingeringClose() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return Close();
   idle_ = true;  // nothing in flight: a stopping server may close it at once
-  stream_.expires_after(server_.options().linger_timeout);
+  linger_deadline_ = std::chrono::steady_clock::now() + server_.options().linger_timeout;
+  stream_.expires_at(linger_deadline_);
   DiscardInput(kLingerBytes);
 }
 
 void Session::DiscardInput(std::size_t budget) {
-  stream_.async_read_some(buffer_.prepare(kLingerChunk),
-                          [self = shared_from_this(), budget](beast::error_code ec, std::size_t n) {
-                            if (ec || n >= budget) return self->Close();
-                            self->DiscardInput(budget - n);
-                          });
+  stream_.async_read_some(buffer_.prepare(kLingerChunk), [self = shared_from_this(), budget](
+                                                             beast::error_code ec, std::size_t n) {
+    if (ec || n >= budget || std::chrono::steady_clock::now() >= self->linger_deadline_) {
+      return self->Close();
+    }
+    self->DiscardInput(budget - n);
+  });
 }
 
 void Session::Close() {
