@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -14,6 +13,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+
+#include "crm/common/thread_annotations.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -176,7 +177,7 @@ class ServerImpl final : public Server {
       asio::post(*contexts_[i], [this, i] {
         std::vector<std::shared_ptr<Session>> sessions;
         {
-          std::lock_guard<std::mutex> lock(registries_[i].mu);
+          MutexLock lock(registries_[i].mu);
           for (const auto& weak : registries_[i].sessions) {
             if (auto session = weak.lock()) sessions.push_back(std::move(session));
           }
@@ -202,20 +203,20 @@ class ServerImpl final : public Server {
 
   void Register(const std::shared_ptr<Session>& session) {
     auto& registry = registries_[session->context_index_];
-    std::lock_guard<std::mutex> lock(registry.mu);
+    MutexLock lock(registry.mu);
     session->registry_entry_ = registry.sessions.insert(registry.sessions.end(), session);
   }
 
   void Unregister(Session& session) {
     auto& registry = registries_[session.context_index_];
-    std::lock_guard<std::mutex> lock(registry.mu);
+    MutexLock lock(registry.mu);
     registry.sessions.erase(session.registry_entry_);
   }
 
  private:
   struct Registry {
-    std::mutex mu;
-    std::list<std::weak_ptr<Session>> sessions;
+    Mutex mu;
+    std::list<std::weak_ptr<Session>> sessions CRM_GUARDED_BY(mu);
   };
 
   void RunContext(std::size_t index) {
