@@ -693,8 +693,7 @@ class Generator {
  public:
   Generator(const Options& options, const metadata::Metadata& metadata, sqlite3* db,
             std::vector<std::string> user_ids, std::vector<std::string> team_ids)
-      : options_(options),
-        metadata_(metadata),
+      : metadata_(metadata),
         db_(db),
         rng_(options.seed),
         ids_(rng_),
@@ -1109,7 +1108,6 @@ class Generator {
     rows_ += insert.rows();
   }
 
-  const Options& options_;
   const metadata::Metadata& metadata_;
   sqlite3* db_;
   Rng rng_;

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Installs the Debian packages crmd needs to build, test and benchmark, skipping those already
-# present so that repeated `make` invocations cost nothing. Usage: install-deps.sh [build|test|bench]...
-# (default: build). Runs apt-get through sudo when not root.
+# present so that repeated `make` invocations cost nothing. Usage:
+# install-deps.sh [build|test|bench|clang]... (default: build). Runs apt-get through sudo when not
+# root.
 set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libsodium-dev libcli11-dev libspdlog-dev libcurl4-openssl-dev
   libhowardhinnant-date-dev tzdata libmimalloc-dev
-  # The default configuration builds the tests too (CRM_BUILD_TESTS=ON), so configuring needs these.
-  libgtest-dev libgmock-dev)
-test_pkgs=(python3 python3-requests clang-format)
-bench_pkgs=(libbenchmark-dev wrk nginx-light curl)
+  # The default configuration builds the tests and the benchmarks too (CRM_BUILD_TESTS and
+  # CRM_BUILD_BENCH are ON), and it fails when something a test needs is missing rather than
+  # dropping the test, so configuring needs these: GoogleTest, Google Benchmark (microbench_smoke,
+  # datagen_smoke) and clang-format (clang_format_check).
+  libgtest-dev libgmock-dev libbenchmark-dev clang-format)
+# What the tests run beside the build: the seed document's Python and Node.js clients (Node.js
+# below).
+test_pkgs=(python3 python3-requests)
+bench_pkgs=(wrk nginx-light curl)
+# The clang builds (make thread-safety, make fuzz-smoke): the compiler and its sanitizer and
+# libFuzzer runtimes.
+clang_pkgs=(clang libclang-rt-14-dev)
 
 wanted=()
 for group in "${@:-build}"; do
@@ -19,7 +28,8 @@ for group in "${@:-build}"; do
     build) wanted+=("${build_pkgs[@]}") ;;
     test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
     bench) wanted+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-    *) echo "install-deps.sh: unknown group '$group' (build, test, bench)" >&2; exit 2 ;;
+    clang) wanted+=("${build_pkgs[@]}" "${clang_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown group '$group' (build, test, bench, clang)" >&2; exit 2 ;;
   esac
 done
 

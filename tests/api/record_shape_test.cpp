@@ -393,8 +393,10 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
 
 ::testing::AssertionResult HasConventionalTypes(const json::value& record) {
   if (!record.is_object()) return ::testing::AssertionFailure() << "not an object";
-  for (const auto& [key_view, value] : record.as_object()) {
-    const std::string key(key_view);
+  // Not a structured binding: clang 14 cannot capture one in `fail`.
+  for (const auto& entry : record.as_object()) {
+    const std::string key(entry.key());
+    const json::value& value = entry.value();
     const auto fail = [&](const char* what) {
       return ::testing::AssertionFailure()
              << key << " should be " << what << ", is " << json::serialize(value);

@@ -109,10 +109,9 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
 
 std::unique_ptr<TestServer> TestServer::Start(const std::vector<std::string>& extra_args) {
   std::unique_ptr<TestServer> server(new TestServer());
-  server->extra_args_ = extra_args;
-  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0"};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
-  if (!server->Launch(args)) return nullptr;
+  server->serve_args_ = {"serve", "--listen", "127.0.0.1:0"};
+  server->serve_args_.insert(server->serve_args_.end(), extra_args.begin(), extra_args.end());
+  if (!server->Launch(server->serve_args_)) return nullptr;
   return server;
 }
 
@@ -189,9 +188,7 @@ void TestServer::KillAndRestart() {
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
-  std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
-  args.insert(args.end(), extra_args_.begin(), extra_args_.end());
-  ASSERT_TRUE(Launch(args));
+  ASSERT_TRUE(Launch(serve_args_));
 }
 
 CommandResult TestServer::Cli(std::vector<std::string> args) const {

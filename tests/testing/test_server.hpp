@@ -59,7 +59,9 @@ class TestServer {
   // Creates an API user through the CLI (auth "api-key" or "hmac").
   ApiCredentials CreateApiUser(const std::string& name, const std::string& auth = "api-key") const;
 
-  // Stops the server with SIGKILL (no draining) and starts it again on the same data and port.
+  // Stops the server with SIGKILL (no draining) and starts it again on the same data, on a new free
+  // port: the old one may have been taken meanwhile by a test running in parallel. port() and
+  // base_url() then name the new one; make clients from them after the restart.
   void KillAndRestart();
   // Stops the server with SIGTERM and returns its exit status.
   int Stop();
@@ -69,7 +71,7 @@ class TestServer {
   bool Launch(const std::vector<std::string>& args);
 
   TempDir data_;
-  std::vector<std::string> extra_args_;
+  std::vector<std::string> serve_args_;  // `crmd serve ...` without --data
   pid_t pid_ = -1;
   int port_ = 0;
   std::string banner_;

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -15,6 +14,8 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "crm/common/thread_annotations.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace crm::http {
@@ -26,9 +27,8 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kRequestTimeout = std::chrono::seconds(30);
-// How long, and for how many bytes, a closing connection keeps reading what the client still sends
-// (see Session::LingeringClose).
-constexpr auto kLingerTime = std::chrono::seconds(2);
+// How many bytes a closing connection reads at most from what the client still sends (see
+// Session::LingeringClose; the time bound is ServerOptions::linger_timeout).
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
 constexpr std::size_t kLingerChunk = 64 * 1024;
 
@@ -117,6 +117,7 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   // released its own guards, and the context must still be running to write it.
   std::optional<asio::executor_work_guard<asio::any_io_executor>> in_flight_;
   std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point linger_deadline_;  // see LingeringClose
   std::list<std::weak_ptr<Session>>::iterator registry_entry_;
   std::size_t context_index_ = 0;
   asio::io_context* context_ = nullptr;  // the context this connection lives on
@@ -176,7 +177,7 @@ class ServerImpl final : public Server {
       asio::post(*contexts_[i], [this, i] {
         std::vector<std::shared_ptr<Session>> sessions;
         {
-          std::lock_guard<std::mutex> lock(registries_[i].mu);
+          MutexLock lock(registries_[i].mu);
           for (const auto& weak : registries_[i].sessions) {
             if (auto session = weak.lock()) sessions.push_back(std::move(session));
           }
@@ -202,20 +203,20 @@ class ServerImpl final : public Server {
 
   void Register(const std::shared_ptr<Session>& session) {
     auto& registry = registries_[session->context_index_];
-    std::lock_guard<std::mutex> lock(registry.mu);
+    MutexLock lock(registry.mu);
     session->registry_entry_ = registry.sessions.insert(registry.sessions.end(), session);
   }
 
   void Unregister(Session& session) {
     auto& registry = registries_[session.context_index_];
-    std::lock_guard<std::mutex> lock(registry.mu);
+    MutexLock lock(registry.mu);
     registry.sessions.erase(session.registry_entry_);
   }
 
  private:
   struct Registry {
-    std::mutex mu;
-    std::list<std::weak_ptr<Session>> sessions;
+    Mutex mu;
+    std::list<std::weak_ptr<Session>> sessions CRM_GUARDED_BY(mu);
   };
 
   void RunContext(std::size_t index) {
@@ -413,22 +414,28 @@ void Session::OnWrite(beast::error_code ec, bool keep_alive) {
 // limit is answered as soon as its header arrives. Closing a socket with unread input makes the
 // kernel reset the connection, and the client then sees a send error or a reset instead of the
 // answer. So only the sending side is shut down, and whatever still arrives is read and dropped
-// until the client closes, for at most kLingerTime and kLingerBytes (nginx's lingering close).
+// until the client closes, for at most linger_timeout and kLingerBytes (nginx's lingering close).
+// The stream's timeout alone does not bound the time: a read that finds data waiting completes
+// before the expired timer gets to cancel it, so a client that keeps sending would keep every read
+// succeeding. Each read therefore also checks the deadline.
 void Session::LingeringClose() {
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   if (ec) return Close();
   idle_ = true;  // nothing in flight: a stopping server may close it at once
-  stream_.expires_after(kLingerTime);
+  linger_deadline_ = std::chrono::steady_clock::now() + server_.options().linger_timeout;
+  stream_.expires_at(linger_deadline_);
   DiscardInput(kLingerBytes);
 }
 
 void Session::DiscardInput(std::size_t budget) {
-  stream_.async_read_some(buffer_.prepare(kLingerChunk),
-                          [self = shared_from_this(), budget](beast::error_code ec, std::size_t n) {
-                            if (ec || n >= budget) return self->Close();
-                            self->DiscardInput(budget - n);
-                          });
+  stream_.async_read_some(buffer_.prepare(kLingerChunk), [self = shared_from_this(), budget](
+                                                             beast::error_code ec, std::size_t n) {
+    if (ec || n >= budget || std::chrono::steady_clock::now() >= self->linger_deadline_) {
+      return self->Close();
+    }
+    self->DiscardInput(budget - n);
+  });
 }
 
 void Session::Close() {

@@ -31,6 +31,10 @@ struct ServerOptions {
   std::size_t body_limit = 16 * 1024 * 1024;
   std::uint32_t header_limit = 64 * 1024;
   std::chrono::seconds idle_timeout{60};
+  // How long a connection being closed keeps reading and dropping what the client still sends, so
+  // that a client still uploading (an oversized body answered 413 at once) reads the answer instead
+  // of a connection reset. It ends earlier when the client closes.
+  std::chrono::milliseconds linger_timeout{2000};
   bool access_log = true;
   // Builds the response for errors the server answers itself (malformed request 400, body too large
   // 413, headers too large 431, abandoned request 500), so that they look like the application's.

@@ -432,7 +432,10 @@ class InputParser {
     for (const auto& [id, columns] : value.get_object()) {
       if (!IsWellFormedId(id) || !columns.is_object()) return Fail(field, "columnsValid");
       json::object row;
-      for (const auto& [name, column_value] : columns.get_object()) {
+      // Not a structured binding: clang 14 cannot capture one in the lambdas below.
+      for (const auto& entry : columns.get_object()) {
+        const std::string_view name = entry.key();
+        const json::value& column_value = entry.value();
         const auto it = std::find_if(field.columns.begin(), field.columns.end(),
                                      [&](const auto& c) { return c.first == name; });
         const auto column =

@@ -1,6 +1,7 @@
 #include "crm/http/server.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <future>
@@ -67,11 +68,16 @@ class EchoHandler final : public Handler {
 
 class ServerTest : public ::testing::Test {
  protected:
-  void Start(std::size_t body_limit = 1024) {
+  // The lingering close waits for the client to close; its time bound is far above anything a
+  // loaded (sanitized, shared) machine takes to send a test's bytes, so that no test depends on it
+  // except the one that sets a short bound on purpose.
+  void Start(std::size_t body_limit = 1024,
+             std::chrono::milliseconds linger_timeout = std::chrono::minutes(10)) {
     ServerOptions options;
     options.port = 0;
     options.threads = 2;
     options.body_limit = body_limit;
+    options.linger_timeout = linger_timeout;
     options.access_log = false;
     options.error_response = [](int status, std::string_view reason) {
       Response response;
@@ -181,6 +187,32 @@ TEST_F(ServerTest, OversizedBodyIsAnsweredWhileTheClientStillSends) {
   close(fd);
   EXPECT_THAT(reply, HasSubstr("HTTP/1.1 413"));
   EXPECT_THAT(reply, HasSubstr("exceeds 1024 bytes"));
+}
+
+// The lingering close is bounded in time: once linger_timeout has passed the server closes even
+// though the client is still sending, and the client's further sends fail. 32 MiB is below the
+// byte bound, so only the time bound can end the connection.
+TEST_F(ServerTest, LingeringCloseEndsAtTheLingerTimeout) {
+  Start(1024, std::chrono::milliseconds(0));
+  const int fd = ConnectRaw();
+  const std::string header = "POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 67108864\r\n\r\n";
+  ASSERT_EQ(send(fd, header.data(), header.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(header.size()));
+  std::string reply;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0)
+    reply.append(buffer, static_cast<std::size_t>(n));
+  EXPECT_THAT(reply, HasSubstr("HTTP/1.1 413"));
+  const std::string chunk(64 * 1024, 'a');
+  int send_error = 0;
+  for (int i = 0; i < 512 && send_error == 0; ++i) {
+    if (send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) send_error = errno;
+  }
+  EXPECT_TRUE(send_error == EPIPE || send_error == ECONNRESET)
+      << "after its linger timeout the server still read 32 MiB; last error: "
+      << std::strerror(send_error);
+  close(fd);
 }
 
 TEST_F(ServerTest, MalformedRequestsGet400) {
