@@ -50,7 +50,6 @@ enum class FieldType {
 };
 
 std::optional<FieldType> ParseFieldType(std::string_view name);
-std::string_view FieldTypeName(FieldType type);
 
 // The value type of one attribute, which decides coercion, validation and the column type.
 enum class ValueType {

@@ -617,13 +617,6 @@ std::optional<FieldType> ParseFieldType(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view FieldTypeName(FieldType type) {
-  for (const auto& [text, candidate] : kFieldTypeNames) {
-    if (candidate == type) return text;
-  }
-  return "unknown";
-}
-
 bool FieldDef::HasOption(std::string_view value) const {
   return std::find(options.begin(), options.end(), value) != options.end();
 }
