@@ -235,8 +235,8 @@ Status BadValue(std::string_view attribute, std::string_view expected) {
 std::optional<std::string> DateTimeText(const json::value& value) {
   const json::string* text = value.if_string();
   if (text == nullptr) return std::nullopt;
-  if (auto normalized = NormalizeDateTime(*text)) return normalized;
-  if (ParseDay(*text)) return std::string(*text) + " 00:00:00";
+  if (const auto t = ParseDateTime(*text)) return FormatDateTime(*t);
+  if (ParseDate(*text)) return std::string(*text) + " 00:00:00";
   return std::nullopt;
 }
 
@@ -260,7 +260,7 @@ Result<SqlValue> Coerce(const json::value& value, Category category, ValueType t
     }
     case Category::kDate: {
       const json::string* text = value.if_string();
-      if (text == nullptr || !ParseDay(*text)) return BadValue(attribute, "a date (YYYY-MM-DD)");
+      if (text == nullptr || !ParseDate(*text)) return BadValue(attribute, "a date (YYYY-MM-DD)");
       return SqlValue(std::string(*text));
     }
     case Category::kDateTime: {
@@ -681,7 +681,7 @@ class Binder {
     CRM_ASSIGN_OR_RETURN(const Zone zone, ItemZone(item));
     const auto day = [&](CompareOp op, LocalDay d) { return Compare(expr, op, FormatDay(d)); };
     const auto instant = [&](CompareOp op, Instant t) {
-      return Compare(expr, op, FormatInstant(t));
+      return Compare(expr, op, FormatDateTime(t));
     };
     const auto start = [&](LocalDay d) { return zone.StartOfDay(d); };
     const auto both = [](BoundNode a, BoundNode b) {
@@ -763,7 +763,7 @@ class Binder {
     const bool timed = category == Category::kDateTime;
     const date::days one{1};
     const auto at = [&](CompareOp op, LocalDay d) {
-      return Compare(expr, op, FormatInstant(zone.StartOfDay(d)));
+      return Compare(expr, op, FormatDateTime(zone.StartOfDay(d)));
     };
     CRM_ASSIGN_OR_RETURN(Bound first, bound(item.values[0]));
     std::vector<BoundNode> parts;
