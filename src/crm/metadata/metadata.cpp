@@ -246,6 +246,16 @@ class EntityBuilder {
           field.columns.emplace_back(std::string(ckey), std::string(cvalue.get_string()));
         }
       }
+      if (const auto* map = o.if_contains("probabilityMap")) {
+        if (!map->is_object()) return Bad(entity_.name, "probabilityMap must be an object");
+        for (const auto& [option, probability] : map->get_object()) {
+          if (!probability.is_int64() || probability.get_int64() < 0 ||
+              probability.get_int64() > 100) {
+            return Bad(entity_.name, "probabilityMap values must be integers from 0 to 100");
+          }
+          field.probability_map.emplace_back(std::string(option), probability.get_int64());
+        }
+      }
       if ((field.type == FieldType::kVarchar || field.type == FieldType::kUrl) &&
           !field.max_length) {
         field.max_length = kDefaultVarcharMaxLength;

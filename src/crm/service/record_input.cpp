@@ -8,6 +8,7 @@
 #include "crm/common/ids.hpp"
 #include "crm/common/json.hpp"
 #include "crm/common/strings.hpp"
+#include "crm/metadata/settings.hpp"
 
 namespace crm::service {
 namespace {
@@ -325,7 +326,7 @@ class InputParser {
       }
     }
     if (field.type == FieldType::kCurrency && attribute.name == field.name + "Currency") {
-      const auto& currencies = CurrencyList();
+      const auto& currencies = metadata::ShippedSettings().currency_list;
       if (std::find(currencies.begin(), currencies.end(), s) == currencies.end())
         return Failure{"validCurrency"};
     }
@@ -486,7 +487,8 @@ class InputParser {
       const auto* amount = input_.Find(entity_, field.name);
       const auto* currency = input_.Find(entity_, field.name + "Currency");
       if (amount != nullptr && !amount->is_null() && (currency == nullptr || currency->is_null())) {
-        input_.Set(entity_, field.name + "Currency", json::string(CurrencyList().front()));
+        input_.Set(entity_, field.name + "Currency",
+                   json::string(metadata::ShippedSettings().default_currency));
       }
     }
   }
@@ -579,10 +581,7 @@ Result<RecordInput> ParseRecordInput(const EntityDef& entity, const json::object
   return InputParser(entity, mode).Parse(body);
 }
 
-const std::vector<std::string>& CurrencyList() {
-  static const std::vector<std::string> kCurrencies = {"USD"};
-  return kCurrencies;
-}
+const std::vector<std::string>& CurrencyList() { return metadata::ShippedSettings().currency_list; }
 
 Status ValidationFailure(const EntityDef& entity, std::string_view field, std::string_view type) {
   json::object details;
