@@ -33,6 +33,8 @@ BoundNode Raw(std::string sql, std::vector<SqlValue> params);
 // `e`.
 BoundNode LookupExists(std::string_view table, const metadata::EntityDef& entity, BoundNode inner,
                        bool negated);
+// The lower-cased address of an email lookup row, for `inner`.
+inline constexpr std::string_view kEmailLower = "e.\"lower\"";
 
 // Appends `value` unless it is already there: list filters compare sets (arrayAllOf and
 // linkedWithAll count what they find), so a repeated value would change their meaning.

@@ -69,8 +69,9 @@ BoundNode BindTextFilter(std::string_view text, const FilterContext& context) {
       }
       case FieldType::kEmail:
         if (text.find(' ') == std::string_view::npos) {
-          any.push_back(LookupExists(kEmailLookupTable, context.entity,
-                                     Like("e.\"lower\"", ToLowerAscii(starts_with), false), false));
+          any.push_back(LookupExists(
+              kEmailLookupTable, context.entity,
+              Like(std::string(kEmailLower), ToLowerAscii(starts_with), false), false));
         }
         break;
       case FieldType::kPhone:

@@ -27,9 +27,6 @@ using metadata::LinkType;
 using metadata::ValueType;
 using Kind = BoundNode::Kind;
 
-// The lower-cased address of an email lookup row (alias `e` inside LookupExists).
-constexpr std::string_view kEmailLower = "e.\"lower\"";
-
 // What a where item's attribute resolves to.
 struct Target {
   std::string expr;  // SQL over kMainAlias
