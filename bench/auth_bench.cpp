@@ -6,7 +6,6 @@
 #include <benchmark/benchmark.h>
 
 #include "crm/auth/crypto.hpp"
-#include "crm/common/strings.hpp"
 
 #include "bench_fixture.hpp"
 
@@ -41,7 +40,7 @@ BENCHMARK(BM_AuthApiKey);
 void BM_AuthHmacEspo(benchmark::State& state) {
   BenchFixture& fixture = BenchFixture::Get();
   const std::string signature =
-      HexEncode(auth::HmacSha256(fixture.hmac_secret(), "GET /Contact/6b0c3712da46f7459"));
+      auth::HexEncode(auth::HmacSha256(fixture.hmac_secret(), "GET /Contact/6b0c3712da46f7459"));
   const std::string header = auth::Base64Encode(fixture.hmac_api_key() + ":" + signature);
   auth::AuthRequest request;
   request.method = "GET";

@@ -10,7 +10,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "crm/auth/crypto.hpp"
-#include "crm/common/strings.hpp"
 
 #include <unistd.h>
 
@@ -74,7 +73,7 @@ std::string HmacSha256Raw(std::string_view key, std::string_view message) {
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view message) {
-  return HexEncode(HmacSha256Raw(key, message));
+  return auth::HexEncode(HmacSha256Raw(key, message));
 }
 
 std::string BasicAuthorization(std::string_view user, std::string_view password) {

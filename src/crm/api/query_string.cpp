@@ -1,54 +1,24 @@
 #include "crm/api/query_string.hpp"
 
 #include <boost/url/decode_view.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
 #include <boost/url/params_encoded_view.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/pchars.hpp>
 
 namespace crm::api {
 namespace {
 
-// Characters clients leave unencoded although a query may not hold them; '%' stays as is.
-bool NeedsEscape(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (u <= 0x20 || u >= 0x7f) return true;
-  switch (c) {
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-    case '|':
-    case '\\':
-    case '^':
-    case '`':
-    case '"':
-    case '<':
-    case '>':
-    case '#':
-      return true;
-    default:
-      return false;
-  }
-}
+// What may stay as it is in a query or a path segment: RFC 3986's pchar, '/' and '?', and '%' so
+// that what the client encoded passes through unchanged (and malformed escapes still fail the
+// parse). Boost.URL percent-encodes everything else, such as the raw brackets of PHP-style
+// parameters.
+constexpr auto kTolerated = boost::urls::pchars + '/' + '?' + '%';
 
-std::string Tolerant(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (NeedsEscape(c)) {
-      const auto u = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0x0f]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
+std::string Tolerant(std::string_view text) { return boost::urls::encode(text, kTolerated); }
 
 }  // namespace
 

@@ -1,7 +1,5 @@
 #include "crm/auth/crypto.hpp"
 
-#include "crm/common/strings.hpp"
-
 #include <sodium.h>
 
 namespace crm::auth {
@@ -38,6 +36,14 @@ std::string RandomPassword(std::size_t length) {
   for (std::size_t i = 0; i < length; ++i) {
     out.push_back(kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)]);
   }
+  return out;
+}
+
+std::string HexEncode(std::string_view bytes) {
+  // sodium_bin2hex writes two digits per byte plus a terminating NUL; the string owns that byte.
+  std::string out(bytes.size() * 2, '\0');
+  sodium_bin2hex(out.data(), out.size() + 1, reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
   return out;
 }
 

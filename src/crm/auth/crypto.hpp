@@ -1,5 +1,5 @@
 // Cryptographic helpers over libsodium: password hashing (argon2id), random secrets, SHA-256,
-// HMAC-SHA256, base64 and constant-time comparison. Everything security-relevant in crmd goes
+// HMAC-SHA256, hex, base64 and constant-time comparison. Everything security-relevant in crmd goes
 // through here so that there is one place to review.
 //
 // Thread-safety: all functions are safe to call concurrently (InitCrypto must have run once).
@@ -31,6 +31,9 @@ std::string RandomPassword(std::size_t length);
 std::string Sha256Hex(std::string_view data);
 // Raw 32-byte HMAC-SHA256 of `message` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view message);
+
+// Lowercase hex of arbitrary bytes (digests and secrets on the wire).
+std::string HexEncode(std::string_view bytes);
 
 std::optional<std::string> Base64Decode(std::string_view text);
 std::string Base64Encode(std::string_view bytes);

@@ -1,4 +1,4 @@
-// Small ASCII string helpers shared by every layer (case conversion for identifiers, hex).
+// Small ASCII string helpers shared by every layer (case conversion for identifiers, trimming).
 //
 // Thread-safety: pure functions.
 #ifndef CRM_COMMON_STRINGS_HPP_
@@ -15,8 +15,6 @@ std::string ToLowerAscii(std::string_view s);
 bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
 // Uppercases the first character, as EspoCRM's router does for the controller name.
 std::string UpperFirst(std::string_view s);
-// Lowercase hex of arbitrary bytes.
-std::string HexEncode(std::string_view bytes);
 std::string_view TrimAscii(std::string_view s);
 
 }  // namespace crm

@@ -1,38 +1,33 @@
 #include "crm/common/time.hpp"
 
-#include <cstdio>
+#include <sstream>
+
+#include <date/date.h>
 
 namespace crm {
 namespace {
 
-using std::chrono::days;
-using std::chrono::floor;
-using std::chrono::hh_mm_ss;
-using std::chrono::seconds;
-using std::chrono::sys_days;
-using std::chrono::year_month_day;
-
-// Reads exactly `width` decimal digits at `pos`; returns -1 if any is not a digit.
-int Digits(std::string_view s, std::size_t pos, std::size_t width) {
-  int value = 0;
-  for (std::size_t i = pos; i < pos + width; ++i) {
-    const char c = s[i];
-    if (c < '0' || c > '9') return -1;
-    value = value * 10 + (c - '0');
+// True when `text` has the shape of `pattern`, in which '9' stands for any decimal digit. EspoCRM
+// accepts only these exact shapes; date::parse alone would also take a sign, one-digit fields and
+// extra spaces.
+bool HasShape(std::string_view text, std::string_view pattern) {
+  if (text.size() != pattern.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (pattern[i] == '9' ? !digit : text[i] != pattern[i]) return false;
   }
-  return value;
+  return true;
 }
 
-std::optional<sys_days> ParseCivilDate(std::string_view s) {
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  const int y = Digits(s, 0, 4);
-  const int m = Digits(s, 5, 2);
-  const int d = Digits(s, 8, 2);
-  if (y < 0 || m < 0 || d < 0) return std::nullopt;
-  const year_month_day ymd{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
-                           std::chrono::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  return sys_days{ymd};
+// Parses `text` (already of the right shape) with `format`; date::parse checks the calendar date
+// (leap years) and the ranges of hours, minutes and seconds.
+template <typename TimePoint>
+std::optional<TimePoint> Parse(std::string_view text, const char* format) {
+  std::istringstream in{std::string(text)};
+  TimePoint parsed;
+  in >> date::parse(format, parsed);
+  if (in.fail()) return std::nullopt;
+  return parsed;
 }
 
 }  // namespace
@@ -42,43 +37,25 @@ const SystemClock& SystemClock::Instance() {
   return kInstance;
 }
 
-std::string FormatDateTime(Seconds t) {
-  const auto day = floor<days>(t);
-  const year_month_day ymd{day};
-  const hh_mm_ss hms{t - day};
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u %02d:%02d:%02d",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-  return buffer;
+std::string FormatDateTime(Seconds t) { return date::format("%F %T", t); }
+
+std::string FormatDateTime(TimePoint t) {
+  return FormatDateTime(std::chrono::floor<std::chrono::seconds>(t));
 }
 
-std::string FormatDateTime(TimePoint t) { return FormatDateTime(floor<seconds>(t)); }
+std::string FormatDate(Days day) { return date::format("%F", day); }
 
-std::string FormatDate(TimePoint t) { return FormatDateTime(t).substr(0, 10); }
+std::string FormatDate(TimePoint t) { return FormatDate(std::chrono::floor<std::chrono::days>(t)); }
 
 std::optional<Days> ParseDate(std::string_view text) {
-  if (text.size() != 10) return std::nullopt;
-  return ParseCivilDate(text);
+  if (!HasShape(text, "9999-99-99")) return std::nullopt;
+  return Parse<Days>(text, "%F");
 }
 
 std::optional<Seconds> ParseDateTime(std::string_view text) {
-  if (text.size() != 16 && text.size() != 19) return std::nullopt;
-  const auto day = ParseCivilDate(text);
-  if (!day || text[10] != ' ' || text[13] != ':') return std::nullopt;
-  const int hour = Digits(text, 11, 2);
-  const int minute = Digits(text, 14, 2);
-  int second = 0;
-  if (text.size() == 19) {
-    if (text[16] != ':') return std::nullopt;
-    second = Digits(text, 17, 2);
-  }
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
-    return std::nullopt;
-  }
-  return Seconds{*day} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-         std::chrono::seconds{second};
+  if (HasShape(text, "9999-99-99 99:99:99")) return Parse<Seconds>(text, "%F %T");
+  if (HasShape(text, "9999-99-99 99:99")) return Parse<Seconds>(text, "%F %R");
+  return std::nullopt;
 }
 
 }  // namespace crm

@@ -1,5 +1,7 @@
 // Time in crmd: an injectable Clock, and the wire formats EspoCRM uses (always UTC):
-// dates "YYYY-MM-DD" and date-times "YYYY-MM-DD HH:MM:SS".
+// dates "YYYY-MM-DD" and date-times "YYYY-MM-DD HH:MM:SS", parsed and printed by Howard Hinnant's
+// date library (its header-only part). Every layer that reads or writes these formats uses these
+// functions.
 //
 // Thread-safety: SystemClock and the free functions are safe to use concurrently. FakeClock (tests)
 // is safe too: its time is an atomic.
@@ -54,6 +56,7 @@ using Days = std::chrono::sys_days;
 std::string FormatDateTime(Seconds t);
 std::string FormatDateTime(TimePoint t);
 // "2024-01-15" (UTC).
+std::string FormatDate(Days day);
 std::string FormatDate(TimePoint t);
 
 // Parses "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD HH:MM" (seconds taken as 00) with a real calendar

@@ -7,6 +7,7 @@
 #ifndef CRM_METADATA_ENTITY_DEF_HPP_
 #define CRM_METADATA_ENTITY_DEF_HPP_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,7 +51,6 @@ enum class FieldType {
 };
 
 std::optional<FieldType> ParseFieldType(std::string_view name);
-std::string_view FieldTypeName(FieldType type);
 
 // The value type of one attribute, which decides coercion, validation and the column type.
 enum class ValueType {
@@ -146,6 +146,8 @@ struct FieldDef {
   std::string foreign_link;              // foreign: the belongsTo link
   std::string foreign_field;             // foreign: the field on the other entity
   std::vector<std::string> entity_list;  // linkParent: allowed parent types
+  // enum: option -> probability in percent (EspoCRM's probabilityMap of Opportunity.stage).
+  std::vector<std::pair<std::string, std::int64_t>> probability_map;
   // linkMultiple: wire column name -> attribute that carries the relation column in related lists.
   std::vector<std::pair<std::string, std::string>> columns;
   std::vector<int> attributes;  // indexes into EntityDef::attributes, in wire order

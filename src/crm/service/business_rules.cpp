@@ -12,6 +12,7 @@ namespace {
 
 namespace json = boost::json;
 using metadata::EntityDef;
+using metadata::FieldDef;
 using metadata::FieldType;
 using query::QuoteIdentifier;
 using query::SqlValue;
@@ -74,12 +75,23 @@ void DateEndFromDuration(RuleContext& c) {
               json::string(FormatDateTime(*start + std::chrono::seconds(*seconds))));
 }
 
+// The probability metadata gives the stage (fields.stage.probabilityMap); nullopt for a stage the
+// map does not name.
+std::optional<std::int64_t> StageProbability(const EntityDef& entity, std::string_view stage) {
+  const FieldDef* field = entity.FindField("stage");
+  if (field == nullptr) return std::nullopt;
+  for (const auto& [name, probability] : field->probability_map) {
+    if (name == stage) return probability;
+  }
+  return std::nullopt;
+}
+
 void OpportunityRules(RuleContext& c) {
   const auto stage = EffectiveString(c, "stage");
   if (!stage) return;
   const bool stage_given = Given(c, "stage") || c.mode == WriteMode::kCreate;
   if (stage_given && !Given(c, "probability")) {
-    if (const auto probability = StageProbability(*stage))
+    if (const auto probability = StageProbability(c.entity, *stage))
       c.input.Set(c.entity, "probability", *probability);
   }
   if (stage_given && *stage != "Closed Lost")
@@ -266,20 +278,6 @@ Status UserRules(RuleContext& c) {
 }
 
 }  // namespace
-
-std::optional<std::int64_t> StageProbability(std::string_view stage) {
-  static constexpr std::array<std::pair<std::string_view, std::int64_t>, 6> kMap = {
-      {{"Prospecting", 10},
-       {"Qualification", 20},
-       {"Proposal", 50},
-       {"Negotiation", 80},
-       {"Closed Won", 100},
-       {"Closed Lost", 0}}};
-  for (const auto& [name, probability] : kMap) {
-    if (name == stage) return probability;
-  }
-  return std::nullopt;
-}
 
 Status ApplyRulesBeforeSave(RuleContext& context) {
   DefaultAssignedUser(context);

@@ -38,9 +38,6 @@ Status ApplyRulesBeforeSave(RuleContext& context);
 // Writes what follows from the saved row (record `id`).
 Status ApplyRulesAfterSave(RuleContext& context, const std::string& id);
 
-// Opportunity stage -> probability (EspoCRM's probabilityMap).
-std::optional<std::int64_t> StageProbability(std::string_view stage);
-
 }  // namespace crm::service
 
 #endif  // CRM_SERVICE_BUSINESS_RULES_HPP_

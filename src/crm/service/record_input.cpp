@@ -8,6 +8,7 @@
 #include "crm/common/ids.hpp"
 #include "crm/common/json.hpp"
 #include "crm/common/strings.hpp"
+#include "crm/metadata/settings.hpp"
 
 namespace crm::service {
 namespace {
@@ -104,6 +105,109 @@ std::string NormalizePhone(std::string_view number) {
     if (c != ' ' && c != '-' && c != '(' && c != ')' && c != '.') out.push_back(c);
   }
   return out;
+}
+
+// Null, or "" (which a form sends for an empty number or date).
+bool IsBlank(const json::value& value) {
+  return value.is_null() || (value.is_string() && value.get_string().empty());
+}
+
+Checked CheckInt(const FieldDef& field, const json::value& value) {
+  if (IsBlank(value)) return json::value();
+  std::optional<std::int64_t> i;
+  if (value.is_int64()) i = value.get_int64();
+  if (value.is_double() && std::trunc(value.get_double()) == value.get_double() &&
+      std::fabs(value.get_double()) < 9e15) {
+    i = static_cast<std::int64_t>(value.get_double());
+  }
+  if (value.is_string()) i = ParseInteger(value.get_string());
+  if (!i) return Failure{"valid"};
+  if (field.min && static_cast<double>(*i) < *field.min) return Failure{"min"};
+  if (field.max && static_cast<double>(*i) > *field.max) return Failure{"max"};
+  return json::value(*i);
+}
+
+Checked CheckFloat(const FieldDef& field, const json::value& value) {
+  if (IsBlank(value)) return json::value();
+  std::optional<double> d;
+  if (value.is_number()) d = value.to_number<double>();
+  if (value.is_string()) d = ParseDouble(value.get_string());
+  if (!d) return Failure{"valid"};
+  if (field.min && *d < *field.min) return Failure{"min"};
+  if (field.max && *d > *field.max) return Failure{"max"};
+  return JsonNumber(*d);
+}
+
+Checked CheckDate(const AttributeDef& attribute, const json::value& value) {
+  if (IsBlank(value)) return json::value();
+  if (!value.is_string()) return Failure{"valid"};
+  if (attribute.type == ValueType::kDate) {
+    if (!ParseDate(value.get_string())) return Failure{"valid"};
+    return value;
+  }
+  const auto t = ParseDateTime(value.get_string());
+  if (!t) return Failure{"valid"};
+  return json::value(FormatDateTime(*t));  // "YYYY-MM-DD HH:MM" gains ":00"
+}
+
+Checked CheckStringArray(const FieldDef& field, const json::value& value) {
+  if (value.is_null()) return json::value(json::array());
+  if (!value.is_array()) return Failure{"array"};
+  json::array out;
+  for (const auto& item : value.get_array()) {
+    if (!item.is_string()) return Failure{"arrayOfString"};
+    if (!field.options.empty() && !field.HasOption(item.get_string())) return Failure{"valid"};
+    out.push_back(item);
+  }
+  return json::value(std::move(out));
+}
+
+// An enum value (already coerced to a string or null).
+Checked CheckEnum(const FieldDef& field, json::value text) {
+  const std::string_view s =
+      text.is_string() ? std::string_view(text.get_string()) : std::string_view();
+  if (text.is_null() || s.empty()) {
+    // Null or "" pass only where "" is an option or the field is optional without options.
+    if (!field.HasOption("") && !field.options.empty() && (field.required || !text.is_null())) {
+      return Failure{"valid"};
+    }
+    return text;
+  }
+  if (!field.options.empty() && !field.HasOption(s)) return Failure{"valid"};
+  return text;
+}
+
+// Any other string column: length, pattern, ids of links, types of parents, currencies.
+Checked CheckString(const AttributeDef& attribute, const FieldDef& field,
+                    const json::value& value) {
+  Checked checked = CoerceString(value);
+  if (IsFailure(checked)) return checked;
+  json::value& text = std::get<json::value>(checked);
+  if (field.type == FieldType::kEnum) return CheckEnum(field, std::move(text));
+  if (text.is_string() && text.get_string().empty()) return json::value();
+  if (text.is_null()) return text;
+  const std::string_view s = text.get_string();
+  if (attribute.max_length && Utf8Length(s) > static_cast<std::size_t>(*attribute.max_length)) {
+    return Failure{"maxLength"};
+  }
+  if (attribute.no_bad_characters && HasBadCharacters(s)) return Failure{"pattern"};
+  if (field.type == FieldType::kLink || field.type == FieldType::kLinkParent) {
+    const bool type_attribute = attribute.name == field.name + "Type";
+    if (type_attribute) {
+      if (std::find(field.entity_list.begin(), field.entity_list.end(), s) ==
+          field.entity_list.end()) {
+        return Failure{"valid"};
+      }
+    } else if (!IsWellFormedId(s)) {
+      return Failure{"valid"};
+    }
+  }
+  if (field.type == FieldType::kCurrency && attribute.name == field.name + "Currency") {
+    const auto& currencies = metadata::ShippedSettings().currency_list;
+    if (std::find(currencies.begin(), currencies.end(), s) == currencies.end())
+      return Failure{"validCurrency"};
+  }
+  return text;
 }
 
 class InputParser {
@@ -230,57 +334,15 @@ class InputParser {
         if (!b) return Failure{"valid"};
         return json::value(*b);
       }
-      case ValueType::kInt: {
-        if (value.is_null() || (value.is_string() && value.get_string().empty()))
-          return json::value();
-        std::optional<std::int64_t> i;
-        if (value.is_int64()) i = value.get_int64();
-        if (value.is_double() && std::trunc(value.get_double()) == value.get_double() &&
-            std::fabs(value.get_double()) < 9e15) {
-          i = static_cast<std::int64_t>(value.get_double());
-        }
-        if (value.is_string()) i = ParseInteger(value.get_string());
-        if (!i) return Failure{"valid"};
-        if (field.min && static_cast<double>(*i) < *field.min) return Failure{"min"};
-        if (field.max && static_cast<double>(*i) > *field.max) return Failure{"max"};
-        return json::value(*i);
-      }
-      case ValueType::kFloat: {
-        if (value.is_null() || (value.is_string() && value.get_string().empty()))
-          return json::value();
-        std::optional<double> d;
-        if (value.is_number()) d = value.to_number<double>();
-        if (value.is_string()) d = ParseDouble(value.get_string());
-        if (!d) return Failure{"valid"};
-        if (field.min && *d < *field.min) return Failure{"min"};
-        if (field.max && *d > *field.max) return Failure{"max"};
-        return JsonNumber(*d);
-      }
+      case ValueType::kInt:
+        return CheckInt(field, value);
+      case ValueType::kFloat:
+        return CheckFloat(field, value);
       case ValueType::kDate:
-      case ValueType::kDateTime: {
-        if (value.is_null() || (value.is_string() && value.get_string().empty()))
-          return json::value();
-        if (!value.is_string()) return Failure{"valid"};
-        if (attribute.type == ValueType::kDate) {
-          if (!ParseDate(value.get_string())) return Failure{"valid"};
-          return value;
-        }
-        const auto t = ParseDateTime(value.get_string());
-        if (!t) return Failure{"valid"};
-        return json::value(FormatDateTime(*t));  // "YYYY-MM-DD HH:MM" gains ":00"
-      }
-      case ValueType::kStringArray: {
-        if (value.is_null()) return json::value(json::array());
-        if (!value.is_array()) return Failure{"array"};
-        json::array out;
-        for (const auto& item : value.get_array()) {
-          if (!item.is_string()) return Failure{"arrayOfString"};
-          if (!field.options.empty() && !field.HasOption(item.get_string()))
-            return Failure{"valid"};
-          out.push_back(item);
-        }
-        return json::value(std::move(out));
-      }
+      case ValueType::kDateTime:
+        return CheckDate(attribute, value);
+      case ValueType::kStringArray:
+        return CheckStringArray(field, value);
       case ValueType::kJson: {
         if (value.is_null()) return json::value();
         if (field.type == FieldType::kJsonObject && !value.is_object()) return Failure{"valid"};
@@ -288,48 +350,8 @@ class InputParser {
         return value;
       }
       default:
-        break;
+        return CheckString(attribute, field, value);
     }
-    Checked checked = CoerceString(value);
-    if (IsFailure(checked)) return checked;
-    json::value& text = std::get<json::value>(checked);
-    if (field.type == FieldType::kEnum) {
-      const std::string_view s =
-          text.is_string() ? std::string_view(text.get_string()) : std::string_view();
-      if (text.is_null() || s.empty()) {
-        // Null or "" pass only where "" is an option or the field is optional without options.
-        if (!field.HasOption("") && !field.options.empty() && (field.required || !text.is_null())) {
-          return Failure{"valid"};
-        }
-        return text;
-      }
-      if (!field.options.empty() && !field.HasOption(s)) return Failure{"valid"};
-      return text;
-    }
-    if (text.is_string() && text.get_string().empty()) return json::value();
-    if (text.is_null()) return text;
-    const std::string_view s = text.get_string();
-    if (attribute.max_length && Utf8Length(s) > static_cast<std::size_t>(*attribute.max_length)) {
-      return Failure{"maxLength"};
-    }
-    if (attribute.no_bad_characters && HasBadCharacters(s)) return Failure{"pattern"};
-    if (field.type == FieldType::kLink || field.type == FieldType::kLinkParent) {
-      const bool type_attribute = attribute.name == field.name + "Type";
-      if (type_attribute) {
-        if (std::find(field.entity_list.begin(), field.entity_list.end(), s) ==
-            field.entity_list.end()) {
-          return Failure{"valid"};
-        }
-      } else if (!IsWellFormedId(s)) {
-        return Failure{"valid"};
-      }
-    }
-    if (field.type == FieldType::kCurrency && attribute.name == field.name + "Currency") {
-      const auto& currencies = CurrencyList();
-      if (std::find(currencies.begin(), currencies.end(), s) == currencies.end())
-        return Failure{"validCurrency"};
-    }
-    return text;
   }
 
   Status AcceptContactData(const AttributeDef& attribute, const FieldDef& field,
@@ -489,7 +511,8 @@ class InputParser {
       const auto* amount = input_.Find(entity_, field.name);
       const auto* currency = input_.Find(entity_, field.name + "Currency");
       if (amount != nullptr && !amount->is_null() && (currency == nullptr || currency->is_null())) {
-        input_.Set(entity_, field.name + "Currency", json::string(CurrencyList().front()));
+        input_.Set(entity_, field.name + "Currency",
+                   json::string(metadata::ShippedSettings().default_currency));
       }
     }
   }
@@ -582,10 +605,7 @@ Result<RecordInput> ParseRecordInput(const EntityDef& entity, const json::object
   return InputParser(entity, mode).Parse(body);
 }
 
-const std::vector<std::string>& CurrencyList() {
-  static const std::vector<std::string> kCurrencies = {"USD"};
-  return kCurrencies;
-}
+const std::vector<std::string>& CurrencyList() { return metadata::ShippedSettings().currency_list; }
 
 Status ValidationFailure(const EntityDef& entity, std::string_view field, std::string_view type) {
   json::object details;

@@ -144,10 +144,15 @@ Result<RecordResult> RecordService::Read(const auth::Principal& principal, const
   return RecordResult{std::move(stored->record), stored->version};
 }
 
-Result<ListResult> RecordService::List(const auth::Principal& principal, const EntityDef& entity,
-                                       const query::SearchParams& params, ListOptions options,
-                                       const ListScope* scope) {
-  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
+namespace {
+
+struct Page {
+  std::int64_t max_size = 0;
+  std::int64_t offset = 0;
+};
+
+// maxSize and offset, with EspoCRM's limits and errors.
+Result<Page> PageOf(const query::SearchParams& params) {
   const std::int64_t max_size = params.max_size.value_or(kDefaultMaxSize);
   if (max_size > kMaxMaxSize) {
     return Status::InvalidArgument("Max size should not exceed " + std::to_string(kMaxMaxSize) +
@@ -156,6 +161,53 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   if (max_size < 0) return Status::InvalidArgument("maxSize must not be negative.");
   const std::int64_t offset = params.offset.value_or(0);
   if (offset < 0) return Status::InvalidArgument("offset must not be negative.");
+  return Page{max_size, offset};
+}
+
+// " WHERE ..." over live rows, the scope's condition and the compiled filters.
+query::SqlFragment WhereClause(const ListScope* scope, const query::SqlFragment& filter) {
+  query::SqlFragment where;
+  where.sql = " WHERE t.\"deleted\" = 0";
+  if (scope != nullptr && !scope->condition.empty()) {
+    where.sql += " AND " + scope->condition;
+    where.params = scope->condition_params;
+  }
+  if (!filter.sql.empty()) {
+    where.sql += " AND (" + filter.sql + ")";
+    where.params.insert(where.params.end(), filter.params.begin(), filter.params.end());
+  }
+  return where;
+}
+
+// Reads the scope's relation columns (selected after the record's own) into each record; none
+// when the scope has no columns.
+RecordReader::ExtraColumns RelationColumnsOf(const ListScope* scope) {
+  if (scope == nullptr || scope->columns.empty()) return {};
+  return [scope](const store::Row& row, int first, json::object& record) {
+    int index = first;
+    for (const auto& column : scope->columns) {
+      if (row.IsNull(index)) {
+        record[column.name] =
+            column.type == metadata::ValueType::kBool ? json::value(false) : json::value();
+      } else if (column.type == metadata::ValueType::kBool) {
+        record[column.name] = row.Int(index) != 0;
+      } else if (column.type == metadata::ValueType::kInt) {
+        record[column.name] = row.Int(index);
+      } else {
+        record[column.name] = json::string_view(row.Text(index));
+      }
+      ++index;
+    }
+  };
+}
+
+}  // namespace
+
+Result<ListResult> RecordService::List(const auth::Principal& principal, const EntityDef& entity,
+                                       const query::SearchParams& params, ListOptions options,
+                                       const ListScope* scope) {
+  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
+  CRM_ASSIGN_OR_RETURN(const Page page, PageOf(params));
 
   const std::string order_by = params.order_by.value_or(entity.order_by);
   const bool desc = params.order_desc.value_or(params.order_by ? false : entity.order_desc);
@@ -171,31 +223,20 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   }
 
   CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
-  query::SqlFragment where;
-  where.sql = " WHERE t.\"deleted\" = 0";
-  if (scope != nullptr && !scope->condition.empty()) {
-    where.sql += " AND " + scope->condition;
-    where.params = scope->condition_params;
-  }
-  if (!filter.sql.empty()) {
-    where.sql += " AND (" + filter.sql + ")";
-    where.params.insert(where.params.end(), filter.params.begin(), filter.params.end());
-  }
+  const query::SqlFragment where = WhereClause(scope, filter);
   // The FROM clause with the scope's join; its parameters come before the WHERE clause's.
   std::string from_join;
   std::vector<query::SqlValue> params_before_where;
+  std::vector<std::string> extra;
   if (scope != nullptr) {
     from_join = scope->join;
     params_before_where = scope->join_params;
+    for (const auto& column : scope->columns) extra.push_back(column.expression);
   }
 
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   ListResult result;
   const bool count_total = options.count_total && !params.quick_search;
-  std::vector<std::string> extra;
-  if (scope != nullptr) {
-    for (const auto& column : scope->columns) extra.push_back(column.expression);
-  }
   const query::Projection projection =
       query::BuildProjection(*metadata_, entity, conn->dialect(), attributes, extra);
   query::SqlFragment select;
@@ -204,29 +245,10 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   select.params = params_before_where;
   select.params.insert(select.params.end(), where.params.begin(), where.params.end());
   // Without a total, one row more than the page tells whether more records exist.
-  select.params.emplace_back(count_total ? max_size : max_size + 1);
-  select.params.emplace_back(offset);
-  RecordReader::ExtraColumns relation_columns;
-  if (scope != nullptr && !scope->columns.empty()) {
-    relation_columns = [scope](const store::Row& row, int first, json::object& record) {
-      int index = first;
-      for (const auto& column : scope->columns) {
-        if (row.IsNull(index)) {
-          record[column.name] =
-              column.type == metadata::ValueType::kBool ? json::value(false) : json::value();
-        } else if (column.type == metadata::ValueType::kBool) {
-          record[column.name] = row.Int(index) != 0;
-        } else if (column.type == metadata::ValueType::kInt) {
-          record[column.name] = row.Int(index);
-        } else {
-          record[column.name] = json::string_view(row.Text(index));
-        }
-        ++index;
-      }
-    };
-  }
+  select.params.emplace_back(count_total ? page.max_size : page.max_size + 1);
+  select.params.emplace_back(page.offset);
   CRM_RETURN_IF_ERROR(reader_.ReadRows(*conn, entity, select.sql, select.params, projection,
-                                       attributes, result.list, relation_columns));
+                                       attributes, result.list, RelationColumnsOf(scope)));
 
   if (count_total) {
     query::SqlFragment count;
@@ -239,7 +261,7 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
       return false;
     }));
   } else {
-    const bool more = static_cast<std::int64_t>(result.list.size()) > max_size;
+    const bool more = static_cast<std::int64_t>(result.list.size()) > page.max_size;
     if (more) result.list.pop_back();
     result.total = more ? -1 : -2;
   }

@@ -304,113 +304,128 @@ Result<bool> RecordWriter::WriteLinkSets(const EntityDef& entity, const std::str
   for (const auto& set : input.link_sets) {
     const FieldDef& field = entity.fields[static_cast<std::size_t>(set.field)];
     const LinkDef& link = *entity.FindLink(field.name);
-    if (!link.many_to_many()) {
-      const EntityDef& other = metadata_.Entity(link.entity);
-      const std::string fk = QuoteIdentifier(ToSnakeCase(link.foreign + "Id"));
-      if (!set.ids) continue;
-      std::vector<SqlValue> keep = {id};
-      std::string in;
-      for (const auto& other_id : *set.ids) {
-        in += in.empty() ? "?" : ", ?";
-        keep.emplace_back(other_id);
+    if (!link.many_to_many() && !set.ids) continue;
+    CRM_ASSIGN_OR_RETURN(const bool set_changed, link.many_to_many()
+                                                     ? WriteJoinRows(link, id, set)
+                                                     : WriteForeignKeys(link, id, *set.ids));
+    changed |= set_changed;
+  }
+  return changed;
+}
+
+Result<bool> RecordWriter::WriteForeignKeys(const LinkDef& link, const std::string& id,
+                                            const std::vector<std::string>& ids) {
+  const EntityDef& other = metadata_.Entity(link.entity);
+  const std::string fk = QuoteIdentifier(ToSnakeCase(link.foreign + "Id"));
+  std::vector<SqlValue> keep = {id};
+  keep.insert(keep.end(), ids.begin(), ids.end());
+  const std::string in = ids.empty() ? "" : " AND \"id\" NOT IN (" + Placeholders(ids.size()) + ")";
+  CRM_ASSIGN_OR_RETURN(const std::int64_t released,
+                       conn_.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " + fk +
+                                         " = NULL WHERE " + fk + " = ?" + in,
+                                     keep));
+  bool changed = released > 0;
+  for (const auto& other_id : ids) {
+    const std::array<SqlValue, 3> params = {id, other_id, id};
+    CRM_ASSIGN_OR_RETURN(const std::int64_t taken,
+                         conn_.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " + fk +
+                                           " = ? WHERE \"id\" = ? AND " + fk + " IS NOT ?",
+                                       params));
+    changed |= taken > 0;
+  }
+  return changed;
+}
+
+namespace {
+
+// The value of relation column `column` for related record `other_id`: the one `set` gives
+// (`given`), else the column's default.
+SqlValue RelationColumnValue(const LinkSetInput& set, const std::string& other_id,
+                             const metadata::RelationColumn& column, bool& given) {
+  given = false;
+  if (set.columns) {
+    if (const auto* row = set.columns->if_contains(other_id); row != nullptr) {
+      if (const auto* v = row->get_object().if_contains(column.name); v != nullptr) {
+        given = true;
+        return ToSqlValue(column.type, *v);
       }
-      CRM_ASSIGN_OR_RETURN(
-          const std::int64_t released,
-          conn_.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " + fk + " = NULL WHERE " +
-                            fk + " = ?" + (in.empty() ? "" : " AND \"id\" NOT IN (" + in + ")"),
-                        keep));
-      changed |= released > 0;
-      for (const auto& other_id : *set.ids) {
-        const std::array<SqlValue, 3> params = {id, other_id, id};
-        CRM_ASSIGN_OR_RETURN(const std::int64_t taken,
-                             conn_.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " + fk +
-                                               " = ? WHERE \"id\" = ? AND " + fk + " IS NOT ?",
-                                           params));
-        changed |= taken > 0;
-      }
-      continue;
     }
-    // Many-to-many: bring the join rows of this record to the requested set.
-    std::string scope = " WHERE " + QuoteIdentifier(link.near_key_column) + " = ?";
-    std::vector<SqlValue> scope_params = {id};
-    for (const auto& [column, value] : link.conditions) {
-      scope += " AND " + QuoteIdentifier(column) + " = ?";
-      scope_params.emplace_back(value);
-    }
-    std::set<std::string> existing;
-    CRM_RETURN_IF_ERROR(conn_.Query("SELECT " + QuoteIdentifier(link.far_key_column) + " FROM " +
-                                        QuoteIdentifier(link.join_table) + scope,
-                                    scope_params, [&](const store::Row& row) {
-                                      existing.emplace(row.Text(0));
-                                      return true;
-                                    }));
-    std::vector<std::string> desired =
-        set.ids ? *set.ids : std::vector<std::string>(existing.begin(), existing.end());
-    const std::set<std::string> desired_set(desired.begin(), desired.end());
-    for (const auto& old_id : existing) {
-      if (desired_set.count(old_id) != 0) continue;
-      std::vector<SqlValue> params = scope_params;
-      params.emplace_back(old_id);
-      CRM_RETURN_IF_ERROR(conn_
-                              .Execute("DELETE FROM " + QuoteIdentifier(link.join_table) + scope +
-                                           " AND " + QuoteIdentifier(link.far_key_column) + " = ?",
-                                       params)
-                              .TakeStatus());
-      changed = true;
-    }
-    const auto column_value = [&](const std::string& other_id,
-                                  const metadata::RelationColumn& column, bool& given) -> SqlValue {
-      given = false;
-      if (set.columns) {
-        if (const auto* row = set.columns->if_contains(other_id); row != nullptr) {
-          if (const auto* v = row->get_object().if_contains(column.name); v != nullptr) {
-            given = true;
-            return ToSqlValue(column.type, *v);
-          }
-        }
-      }
-      return ToSqlValue(column.type, column.default_value);
-    };
-    for (const auto& other_id : desired) {
-      if (existing.count(other_id) == 0) {
-        std::string columns =
-            QuoteIdentifier(link.near_key_column) + ", " + QuoteIdentifier(link.far_key_column);
-        std::vector<SqlValue> params = {id, other_id};
-        for (const auto& [column, value] : link.conditions) {
-          columns += ", " + QuoteIdentifier(column);
-          params.emplace_back(value);
-        }
-        for (const auto& column : link.additional_columns) {
-          bool given = false;
-          columns += ", " + QuoteIdentifier(column.column);
-          params.push_back(column_value(other_id, column, given));
-        }
-        CRM_RETURN_IF_ERROR(conn_
-                                .Execute("INSERT INTO " + QuoteIdentifier(link.join_table) + " (" +
-                                             columns + ") VALUES (" + Placeholders(params.size()) +
-                                             ")",
-                                         params)
-                                .TakeStatus());
-        changed = true;
-        continue;
+  }
+  return ToSqlValue(column.type, column.default_value);
+}
+
+}  // namespace
+
+Result<bool> RecordWriter::WriteJoinRows(const LinkDef& link, const std::string& id,
+                                         const LinkSetInput& set) {
+  // Bring the join rows of this record to the requested set.
+  std::string scope = " WHERE " + QuoteIdentifier(link.near_key_column) + " = ?";
+  std::vector<SqlValue> scope_params = {id};
+  for (const auto& [column, value] : link.conditions) {
+    scope += " AND " + QuoteIdentifier(column) + " = ?";
+    scope_params.emplace_back(value);
+  }
+  std::set<std::string> existing;
+  CRM_RETURN_IF_ERROR(conn_.Query("SELECT " + QuoteIdentifier(link.far_key_column) + " FROM " +
+                                      QuoteIdentifier(link.join_table) + scope,
+                                  scope_params, [&](const store::Row& row) {
+                                    existing.emplace(row.Text(0));
+                                    return true;
+                                  }));
+  const std::vector<std::string> desired =
+      set.ids ? *set.ids : std::vector<std::string>(existing.begin(), existing.end());
+  const std::set<std::string> desired_set(desired.begin(), desired.end());
+  bool changed = false;
+  for (const auto& old_id : existing) {
+    if (desired_set.count(old_id) != 0) continue;
+    std::vector<SqlValue> params = scope_params;
+    params.emplace_back(old_id);
+    CRM_RETURN_IF_ERROR(conn_
+                            .Execute("DELETE FROM " + QuoteIdentifier(link.join_table) + scope +
+                                         " AND " + QuoteIdentifier(link.far_key_column) + " = ?",
+                                     params)
+                            .TakeStatus());
+    changed = true;
+  }
+  for (const auto& other_id : desired) {
+    if (existing.count(other_id) == 0) {
+      std::string columns =
+          QuoteIdentifier(link.near_key_column) + ", " + QuoteIdentifier(link.far_key_column);
+      std::vector<SqlValue> params = {id, other_id};
+      for (const auto& [column, value] : link.conditions) {
+        columns += ", " + QuoteIdentifier(column);
+        params.emplace_back(value);
       }
       for (const auto& column : link.additional_columns) {
         bool given = false;
-        SqlValue value = column_value(other_id, column, given);
-        if (!given) continue;
-        std::vector<SqlValue> params = {value};
-        params.insert(params.end(), scope_params.begin(), scope_params.end());
-        params.emplace_back(other_id);
-        params.push_back(value);
-        CRM_ASSIGN_OR_RETURN(
-            const std::int64_t updated,
-            conn_.Execute("UPDATE " + QuoteIdentifier(link.join_table) + " SET " +
-                              QuoteIdentifier(column.column) + " = ?" + scope + " AND " +
-                              QuoteIdentifier(link.far_key_column) + " = ? AND " +
-                              QuoteIdentifier(column.column) + " IS NOT ?",
-                          params));
-        changed |= updated > 0;
+        columns += ", " + QuoteIdentifier(column.column);
+        params.push_back(RelationColumnValue(set, other_id, column, given));
       }
+      CRM_RETURN_IF_ERROR(conn_
+                              .Execute("INSERT INTO " + QuoteIdentifier(link.join_table) + " (" +
+                                           columns + ") VALUES (" + Placeholders(params.size()) +
+                                           ")",
+                                       params)
+                              .TakeStatus());
+      changed = true;
+      continue;
+    }
+    for (const auto& column : link.additional_columns) {
+      bool given = false;
+      SqlValue value = RelationColumnValue(set, other_id, column, given);
+      if (!given) continue;
+      std::vector<SqlValue> params = {value};
+      params.insert(params.end(), scope_params.begin(), scope_params.end());
+      params.emplace_back(other_id);
+      params.push_back(value);
+      CRM_ASSIGN_OR_RETURN(
+          const std::int64_t updated,
+          conn_.Execute("UPDATE " + QuoteIdentifier(link.join_table) + " SET " +
+                            QuoteIdentifier(column.column) + " = ?" + scope + " AND " +
+                            QuoteIdentifier(link.far_key_column) + " = ? AND " +
+                            QuoteIdentifier(column.column) + " IS NOT ?",
+                        params));
+      changed |= updated > 0;
     }
   }
   return changed;

@@ -65,6 +65,12 @@ class RecordWriter {
   // Returns whether any link row changed.
   Result<bool> WriteLinkSets(const metadata::EntityDef& entity, const std::string& id,
                              const RecordInput& input);
+  // A one-to-many link: the other records' foreign keys point here exactly for `ids`.
+  Result<bool> WriteForeignKeys(const metadata::LinkDef& link, const std::string& id,
+                                const std::vector<std::string>& ids);
+  // A many-to-many link: the join rows (and their relation columns) match `set`.
+  Result<bool> WriteJoinRows(const metadata::LinkDef& link, const std::string& id,
+                             const LinkSetInput& set);
   // Appends a change event to the outbox, in the current transaction.
   Status EmitEvent(const metadata::EntityDef& entity, const std::string& id, std::string_view type,
                    const boost::json::object& payload);

@@ -27,6 +27,13 @@ TEST(DecodeQueryString, AcceptsRawAndEncodedBrackets) {
   EXPECT_EQ(*encoded, (Pairs{{"where[0][type]", "equals"}}));
 }
 
+TEST(DecodeQueryString, KeepsCharactersAQueryMayNotHold) {
+  // Sent unencoded by real clients: braces and quotes of JSON, '|', '#', non-ASCII, controls.
+  auto pairs = DecodeQueryString("q={\"a\":1}|^`<>\\#\t\xc3\xa9&path=/a?b");
+  ASSERT_THAT(pairs, IsOk());
+  EXPECT_EQ(*pairs, (Pairs{{"q", "{\"a\":1}|^`<>\\#\t\xc3\xa9"}, {"path", "/a?b"}}));
+}
+
 TEST(DecodeQueryString, RejectsBrokenPercentEncoding) {
   EXPECT_THAT(DecodeQueryString("a=%zz"), StatusIs(StatusCode::kInvalidArgument));
 }

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include "crm/auth/crypto.hpp"
-#include "crm/common/strings.hpp"
 #include "crm/service/user_admin.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/store/sqlite/sqlite_database.hpp"

@@ -2,8 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "crm/common/strings.hpp"
-
 namespace crm::auth {
 namespace {
 
@@ -25,6 +23,11 @@ TEST_F(CryptoTest, PasswordHashesVerifyOnlyTheirPassword) {
 TEST_F(CryptoTest, HmacMatchesRfc4231TestCase2) {
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_F(CryptoTest, HexEncodesEveryByteInLowercase) {
+  EXPECT_EQ(HexEncode(std::string("\x00\x01\xab\xff", 4)), "0001abff");
+  EXPECT_EQ(HexEncode(""), "");
 }
 
 TEST_F(CryptoTest, Sha256OfEmptyString) {

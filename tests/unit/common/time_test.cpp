@@ -25,7 +25,20 @@ TEST(ParseDateTime, RejectsIsoFormsAndImpossibleDates) {
   EXPECT_FALSE(ParseDateTime("2024-01-15 24:00:00"));
   EXPECT_FALSE(ParseDateTime("2024-01-15 10:60:00"));
   EXPECT_FALSE(ParseDateTime("2024-1-15 10:00:00"));
+  EXPECT_FALSE(ParseDateTime("2024-01-15 23:59:60"));
   EXPECT_FALSE(ParseDateTime(""));
+}
+
+TEST(ParseDateTime, TakesOnlyTheExactShapes) {
+  // The date library would read each of these; EspoCRM's wire format has fixed widths.
+  EXPECT_FALSE(ParseDateTime("+024-01-15 10:00:00"));
+  EXPECT_FALSE(ParseDateTime("2024-01-15  1:00:00"));
+  EXPECT_FALSE(ParseDateTime("2024-01-15 10:00:0"));
+  EXPECT_FALSE(ParseDateTime("2024-01-15 10:00:000"));
+  EXPECT_FALSE(ParseDateTime("2024-01-15 10:00 "));
+  EXPECT_FALSE(ParseDate("-024-01-15"));
+  EXPECT_FALSE(ParseDate(" 2024-1-15"));
+  EXPECT_FALSE(ParseDate("2024-01-1 "));
 }
 
 TEST(ParseDateTime, HandlesDatesFarFromNow) {
@@ -45,6 +58,11 @@ TEST(ParseDate, ChecksTheCalendar) {
   EXPECT_FALSE(ParseDate("2024-13-01"));
   EXPECT_FALSE(ParseDate("2024-12-31 00:00:00"));
   EXPECT_FALSE(ParseDate("31/12/2024"));
+}
+
+TEST(FormatDate, PrintsCalendarDays) {
+  EXPECT_EQ(FormatDate(*ParseDate("0001-01-01")), "0001-01-01");
+  EXPECT_EQ(FormatDate(*ParseDate("9999-12-31")), "9999-12-31");
 }
 
 TEST(FakeClock, MovesOnlyWhenAdvanced) {

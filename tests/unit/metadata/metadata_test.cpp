@@ -109,6 +109,27 @@ TEST(Metadata, LaterSourcesMergeOverEarlierOnes) {
   EXPECT_NE(contact.FindAttribute("lastName"), nullptr);
 }
 
+TEST(Metadata, StageProbabilitiesComeFromMetadataAndCanBeOverridden) {
+  using Map = std::vector<std::pair<std::string, std::int64_t>>;
+  auto shipped = Metadata::Load(ShippedEntityDefs());
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  EXPECT_EQ((*shipped)->Entity("Opportunity").FindField("stage")->probability_map,
+            (Map{{"Prospecting", 10},
+                 {"Qualification", 20},
+                 {"Proposal", 50},
+                 {"Negotiation", 80},
+                 {"Closed Won", 100},
+                 {"Closed Lost", 0}}));
+  auto sources = ShippedEntityDefs();
+  sources.push_back(
+      {"Opportunity", R"({"fields": {"stage": {"probabilityMap": {"Proposal": 60}}}})"});
+  auto overridden = Metadata::Load(sources);
+  ASSERT_TRUE(overridden.ok()) << overridden.status().ToString();
+  const Map& map = (*overridden)->Entity("Opportunity").FindField("stage")->probability_map;
+  ASSERT_EQ(map.size(), 6u);
+  EXPECT_EQ(map[2], (std::pair<std::string, std::int64_t>{"Proposal", 60}));
+}
+
 TEST(Metadata, RejectsBadDefinitions) {
   const auto load_with = [](const char* entity, const char* json) {
     auto sources = ShippedEntityDefs();
@@ -124,6 +145,9 @@ TEST(Metadata, RejectsBadDefinitions) {
                 R"({"fields": {"name": {"type": "varchar"}}, "collection": {"orderBy": "name"},
                                       "links": {"x": {"type": "belongsTo", "entity": "Nope"}}})"),
       StatusIs(StatusCode::kInvalidArgument, HasSubstr("unknown entity Nope")));
+  EXPECT_THAT(
+      load_with("Opportunity", R"({"fields": {"stage": {"probabilityMap": {"Proposal": 1.5}}}})"),
+      StatusIs(StatusCode::kInvalidArgument, HasSubstr("probabilityMap values")));
   EXPECT_THAT(load_with("Widget", "not json"),
               StatusIs(StatusCode::kInvalidArgument, HasSubstr("invalid JSON")));
   EXPECT_THAT(

@@ -41,14 +41,10 @@ class Zone {
   const date::time_zone* zone_ = nullptr;  // nullptr for UTC; owned by the date library's database
 };
 
-// "YYYY-MM-DD" and "YYYY-MM-DD HH:MM:SS", the wire formats (UTC for instants).
+// A local day in the wire's "YYYY-MM-DD", and back (crm::FormatDate and crm::ParseDate, which
+// take UTC days; an Instant is printed with crm::FormatDateTime).
 std::string FormatDay(LocalDay day);
-std::string FormatInstant(Instant instant);
-// Parses "YYYY-MM-DD" with a real calendar date.
 std::optional<LocalDay> ParseDay(std::string_view text);
-// Checks "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD HH:MM" (a real date and time) and returns it with
-// seconds.
-std::optional<std::string> NormalizeDateTime(std::string_view text);
 // The first day of the month `months` months after the month of `day` (negative: before).
 LocalDay FirstOfMonth(LocalDay day, int months);
 

@@ -6,6 +6,10 @@
 //
 // Also binds the text filter (textFilter / q) over the entity's text-filter fields.
 //
+// The parts live beside it: where_values (visibility, which types suit which attributes, coercion),
+// where_dates (date macros and ranges), where_links (link types), text_filter.cpp, and bound_nodes
+// (the node builders they share).
+//
 // Thread-safety: pure functions of immutable metadata.
 #ifndef CRM_QUERY_INTERNAL_WHERE_BINDER_HPP_
 #define CRM_QUERY_INTERNAL_WHERE_BINDER_HPP_
