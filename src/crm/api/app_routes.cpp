@@ -11,7 +11,7 @@
 #include "crm/auth/crypto.hpp"
 #include "crm/common/json.hpp"
 #include "crm/common/strings.hpp"
-#include "crm/service/record_input.hpp"
+#include "crm/metadata/settings.hpp"
 
 namespace crm::api {
 namespace {
@@ -40,8 +40,9 @@ json::object AclTable(const metadata::Metadata& metadata, const auth::Principal&
 
 json::object Settings(const std::string& version) {
   json::array currencies;
-  for (const auto& currency : service::CurrencyList()) currencies.emplace_back(currency);
-  const std::string& default_currency = service::CurrencyList().front();
+  const metadata::Settings& settings = metadata::ShippedSettings();
+  for (const auto& currency : settings.currency_list) currencies.emplace_back(currency);
+  const std::string& default_currency = settings.default_currency;
   return json::object{{"version", version},
                       {"currencyList", std::move(currencies)},
                       {"defaultCurrency", default_currency},
@@ -69,11 +70,12 @@ void AppUser(const ApiContext& context, const ExchangePtr& exchange) {
   auto body = std::make_shared<json::object>(json::object{
       {"user", std::move(user->record)},
       {"acl", AclTable(context.records.metadata(), principal)},
-      {"preferences", json::object{{"id", principal.id},
-                                   {"timeZone", "UTC"},
-                                   {"language", "en_US"},
-                                   {"weekStart", 0},
-                                   {"defaultCurrency", service::CurrencyList().front()}}},
+      {"preferences",
+       json::object{{"id", principal.id},
+                    {"timeZone", "UTC"},
+                    {"language", "en_US"},
+                    {"weekStart", 0},
+                    {"defaultCurrency", metadata::ShippedSettings().default_currency}}},
       {"token", nullptr},
       {"settings", Settings(context.options.version)},
       {"language", "en_US"},

@@ -33,11 +33,11 @@ Result<Settings> ParseSettings(std::string_view text) {
   const auto* fallback = o.if_contains("defaultCurrency");
   if (fallback == nullptr || !fallback->is_string()) return Bad("defaultCurrency must be a string");
   settings.default_currency = std::string(fallback->get_string());
-  auto& currencies = settings.currency_list;
-  const auto at = std::find(currencies.begin(), currencies.end(), settings.default_currency);
-  if (at == currencies.end()) return Bad("defaultCurrency must be in currencyList");
-  // The default first: readers of the list alone (service::CurrencyList) take the first as it.
-  std::rotate(currencies.begin(), at, at + 1);
+  const auto& currencies = settings.currency_list;
+  if (std::find(currencies.begin(), currencies.end(), settings.default_currency) ==
+      currencies.end()) {
+    return Bad("defaultCurrency must be in currencyList");
+  }
   return settings;
 }
 

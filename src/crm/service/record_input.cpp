@@ -605,8 +605,6 @@ Result<RecordInput> ParseRecordInput(const EntityDef& entity, const json::object
   return InputParser(entity, mode).Parse(body);
 }
 
-const std::vector<std::string>& CurrencyList() { return metadata::ShippedSettings().currency_list; }
-
 Status ValidationFailure(const EntityDef& entity, std::string_view field, std::string_view type) {
   json::object details;
   details["messageTranslation"] =

@@ -74,10 +74,6 @@ Result<RecordInput> ParseRecordInput(const metadata::EntityDef& entity,
 Status ValidationFailure(const metadata::EntityDef& entity, std::string_view field,
                          std::string_view type);
 
-// Currencies amounts may be in (EspoCRM's currencyList); the first is the default. Kept for the
-// callers that read it before metadata::ShippedSettings() (metadata/settings.json) held it.
-const std::vector<std::string>& CurrencyList();
-
 // True when `value` is a syntactically valid email address.
 bool IsValidEmail(std::string_view value);
 

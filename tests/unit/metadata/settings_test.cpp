@@ -22,11 +22,13 @@ TEST(Settings, ShippedFileParses) {
   EXPECT_EQ(ShippedSettings().currency_list, settings->currency_list);
 }
 
-TEST(Settings, PutsTheDefaultCurrencyFirst) {
+TEST(Settings, KeepsTheListAsWrittenBesideItsDefault) {
+  // As EspoCRM's settings: the list's order is the administrator's, the default is its own key.
   auto settings =
       ParseSettings(R"({"currencyList": ["USD", "EUR", "GBP"], "defaultCurrency": "EUR"})");
   ASSERT_THAT(settings, IsOk());
-  EXPECT_THAT(settings->currency_list, ElementsAre("EUR", "USD", "GBP"));
+  EXPECT_THAT(settings->currency_list, ElementsAre("USD", "EUR", "GBP"));
+  EXPECT_EQ(settings->default_currency, "EUR");
 }
 
 TEST(Settings, RejectsMalformedSettings) {
