@@ -371,6 +371,19 @@ TEST_F(ErrorsApiTest, PathOutsideApiIs404) {
   EXPECT_TRUE(IsApiError(r, 404));
 }
 
+TEST_F(ErrorsApiTest, HeadAnswersAsGetWithoutABody) {
+  const HttpResponse get = Api().Get(ContactTarget());
+  ASSERT_HTTP_STATUS(get, 200);
+  const HttpResponse head = Api().Raw("HEAD", ContactTarget(), "");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_TRUE(head.body.empty());
+  EXPECT_EQ(head.Header("Content-Length"), std::to_string(get.body.size()));
+  EXPECT_EQ(head.Header("ETag"), get.Header("ETag"));
+  EXPECT_EQ(Api().Raw("HEAD", "/Contact?maxSize=1", "").status, 200);
+  // A path without a GET route has no HEAD either.
+  EXPECT_EQ(Api().Raw("HEAD", "/Contact/action/massCreate", "").status, 405);
+}
+
 TEST_F(ErrorsApiTest, WrongMethodIs405WithAllow) {
   const HttpResponse collection =
       Api().Raw("PATCH", "/Contact", "{}", {{"Content-Type", "application/json"}});

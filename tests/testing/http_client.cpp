@@ -70,6 +70,8 @@ HttpResponse HttpClient::Request(std::string_view method, std::string_view targe
   curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method_text.c_str());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, 60L);
+  // A HEAD answer has a Content-Length but no body; curl must not wait for one.
+  if (method == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   if (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));

@@ -123,7 +123,12 @@ void RouteTable::Match(const metadata::Metadata& metadata, Exchange& exchange) c
     if (pattern != nullptr && route.pattern != *pattern) continue;
     const auto entity = Fits(metadata, route, segments);
     if (!entity) continue;
-    if (route.method == exchange.request().method()) return exchange.SetRoute(&route, *entity);
+    const http::Method method = exchange.request().method();
+    // HEAD is GET without the body (the server drops it), as RFC 9110 asks of every GET route.
+    if (route.method == method ||
+        (method == http::Method::kHead && route.method == http::Method::kGet)) {
+      return exchange.SetRoute(&route, *entity);
+    }
     // The first pattern that fits the path owns it; only its methods are candidates.
     pattern = &route.pattern;
     if (!allowed.empty()) allowed += ", ";

@@ -4,7 +4,7 @@
 // or "/Lead/action/convert". {entityType} matches only an entity of the metadata (the first letter
 // in either case, as EspoCRM's controllers); any other {name} matches one non-empty segment. A
 // literal beats a parameter at the same position, so "/{entityType}/action/massCreate" wins over
-// "/{entityType}/{id}/{link}".
+// "/{entityType}/{id}/{link}". HEAD takes the GET row of a path.
 //
 // Thread-safety: built once at start-up; Match is const and may be called concurrently.
 #ifndef CRM_API_ROUTE_TABLE_HPP_

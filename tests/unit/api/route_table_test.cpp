@@ -125,6 +125,17 @@ TEST_F(RouteTableTest, LiteralsOwnTheirPlace) {
   EXPECT_EQ(history->route()->pattern, "/{entityType}/{id}/history");
 }
 
+TEST_F(RouteTableTest, HeadIsTheGetRoute) {
+  auto head = Match(http::Method::kHead, "/Contact/c1");
+  ASSERT_NE(head->route(), nullptr);
+  EXPECT_EQ(head->route()->method, http::Method::kGet);
+  EXPECT_EQ(head->route()->pattern, "/{entityType}/{id}");
+  // No GET row, no HEAD either.
+  auto mass = Match(http::Method::kHead, "/Contact/action/massCreate");
+  EXPECT_EQ(mass->route(), nullptr);
+  EXPECT_EQ(mass->routing_error().status, 405);
+}
+
 TEST_F(RouteTableTest, WrongMethodIs405WithTheMethodsOfThePath) {
   auto collection = Match(http::Method::kPatch, "/Contact");
   EXPECT_EQ(collection->route(), nullptr);
