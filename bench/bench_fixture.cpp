@@ -148,27 +148,7 @@ FakeRequest::FakeRequest(http::Method method, std::string target,
       headers_(std::move(headers)),
       body_(std::move(body)) {}
 
-std::string_view FakeRequest::method_name() const {
-  switch (method_) {
-    case http::Method::kGet:
-      return "GET";
-    case http::Method::kHead:
-      return "HEAD";
-    case http::Method::kPost:
-      return "POST";
-    case http::Method::kPut:
-      return "PUT";
-    case http::Method::kPatch:
-      return "PATCH";
-    case http::Method::kDelete:
-      return "DELETE";
-    case http::Method::kOptions:
-      return "OPTIONS";
-    case http::Method::kOther:
-      break;
-  }
-  return "OTHER";
-}
+std::string_view FakeRequest::method_name() const { return http::MethodName(method_); }
 
 std::string_view FakeRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers_) {

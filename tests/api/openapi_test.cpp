@@ -73,7 +73,7 @@ TEST_F(OpenApiTest, CoversEveryRouteForEveryEntity) {
   const json::object paths = AsObject(document.at("paths"));
   const api::RouteTable table = api::ApiRouteTable();
   for (const api::Route& route : table.routes()) {
-    const std::string method = Lower(api::MethodName(route.method));
+    const std::string method = Lower(http::MethodName(route.method));
     const bool per_entity = route.pattern.find("{entityType}") != std::string::npos;
     const std::vector<std::string> entities = per_entity ? kEntities : std::vector<std::string>{""};
     for (const std::string& entity : entities) {

@@ -209,7 +209,7 @@ json::object PathParameter(const Route::Segment& segment, const EntityDef* entit
 }
 
 std::string OperationId(const Route& route, const std::string& path) {
-  std::string id(MethodName(route.method));
+  std::string id(http::MethodName(route.method));
   for (char& c : id) c = static_cast<char>(c - 'A' + 'a');
   bool upper = true;
   for (const char c : path) {
@@ -273,7 +273,7 @@ std::string PathFor(const Route& route, const EntityDef* entity) {
 
 void AddOperation(json::object& paths, const Route& route, const EntityDef* entity) {
   const std::string path = PathFor(route, entity);
-  std::string method(MethodName(route.method));
+  std::string method(http::MethodName(route.method));
   for (char& c : method) c = static_cast<char>(c - 'A' + 'a');
   json::value& item = paths[path];
   if (!item.is_object()) item = json::object();

@@ -12,13 +12,24 @@
 namespace crm::api {
 namespace {
 
-// What may stay as it is in a query or a path segment: RFC 3986's pchar, '/' and '?', and '%' so
-// that what the client encoded passes through unchanged (and malformed escapes still fail the
-// parse). Boost.URL percent-encodes everything else, such as the raw brackets of PHP-style
-// parameters.
-constexpr auto kTolerated = boost::urls::pchars + '/' + '?' + '%';
+// What may stay as it is in a query or a path segment: RFC 3986's pchar, '/' and '?'. Boost.URL
+// percent-encodes everything else, such as the raw brackets of PHP-style parameters.
+constexpr auto kTolerated = boost::urls::pchars + '/' + '?';
 
-std::string Tolerant(std::string_view text) { return boost::urls::encode(text, kTolerated); }
+// `text` with what a query may not hold percent-encoded, and every '%' kept, so that what the
+// client encoded passes through unchanged and a malformed escape still fails the parse. (encode()
+// must not be given '%' as a safe character: that is its precondition, asserted in debug builds.)
+std::string Tolerant(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t percent = text.find('%', start);
+    out += boost::urls::encode(text.substr(start, percent - start), kTolerated);
+    if (percent == std::string_view::npos) return out;
+    out += '%';
+    start = percent + 1;
+  }
+}
 
 }  // namespace
 

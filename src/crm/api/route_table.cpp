@@ -44,28 +44,6 @@ std::vector<Route::Segment> ParsePattern(std::string_view pattern) {
 
 }  // namespace
 
-std::string_view MethodName(http::Method method) {
-  switch (method) {
-    case http::Method::kGet:
-      return "GET";
-    case http::Method::kHead:
-      return "HEAD";
-    case http::Method::kPost:
-      return "POST";
-    case http::Method::kPut:
-      return "PUT";
-    case http::Method::kPatch:
-      return "PATCH";
-    case http::Method::kDelete:
-      return "DELETE";
-    case http::Method::kOptions:
-      return "OPTIONS";
-    case http::Method::kOther:
-      break;
-  }
-  return "OTHER";
-}
-
 void RouteTable::Add(Route route) {
   route.segments = ParsePattern(route.pattern);
   const std::size_t length = route.segments.size();
@@ -132,7 +110,7 @@ void RouteTable::Match(const metadata::Metadata& metadata, Exchange& exchange) c
     // The first pattern that fits the path owns it; only its methods are candidates.
     pattern = &route.pattern;
     if (!allowed.empty()) allowed += ", ";
-    allowed += MethodName(route.method);
+    allowed += http::MethodName(route.method);
   }
   if (pattern != nullptr) {
     http::Response response =

@@ -73,8 +73,6 @@ struct Route {
   std::vector<Segment> segments = {};  // parsed from pattern by RouteTable::Add
 };
 
-std::string_view MethodName(http::Method method);
-
 class RouteTable {
  public:
   // Parses `route.pattern`; a malformed pattern is a programming error and aborts.

@@ -19,6 +19,9 @@ namespace crm::http {
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
 
+// "GET", "HEAD", ...; "OTHER" for kOther.
+std::string_view MethodName(Method method);
+
 class Request {
  public:
   virtual ~Request() = default;

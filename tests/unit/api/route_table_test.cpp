@@ -27,7 +27,7 @@ class FakeRequest final : public http::Request {
   FakeRequest(http::Method method, std::string target)
       : method_(method), target_(std::move(target)) {}
   http::Method method() const override { return method_; }
-  std::string_view method_name() const override { return MethodName(method_); }
+  std::string_view method_name() const override { return http::MethodName(method_); }
   std::string_view target() const override { return target_; }
   std::string_view Header(std::string_view) const override { return {}; }
   const std::string& body() const override { return body_; }
@@ -195,8 +195,8 @@ TEST_F(RouteTableTest, EveryRouteIsInTheApiReference) {
   ASSERT_TRUE(file) << "docs/api.md not found";
   const std::string docs((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   for (const Route& route : table_.routes()) {
-    const std::string row = "| " + std::string(MethodName(route.method)) + " | `" + route.pattern +
-                            "` | " + std::string(AccessName(route.access)) + " | " +
+    const std::string row = "| " + std::string(http::MethodName(route.method)) + " | `" +
+                            route.pattern + "` | " + std::string(AccessName(route.access)) + " | " +
                             std::string(CategoryName(route.rate_category)) + " | " + route.summary +
                             " |";
     EXPECT_THAT(docs, HasSubstr(row)) << "docs/api.md's route table lacks the row\n" << row;
@@ -210,7 +210,7 @@ TEST_F(RouteTableTest, EveryRouteHasASummaryAndAUniqueMethodAndPattern) {
     EXPECT_FALSE(routes[i].summary.empty()) << routes[i].pattern;
     for (std::size_t j = i + 1; j < routes.size(); ++j) {
       EXPECT_FALSE(routes[i].method == routes[j].method && routes[i].pattern == routes[j].pattern)
-          << MethodName(routes[i].method) << " " << routes[i].pattern;
+          << http::MethodName(routes[i].method) << " " << routes[i].pattern;
     }
   }
 }
