@@ -102,12 +102,48 @@ std::string SerializeJson(const boost::json::value& value) { return Serialize(va
 std::string SerializeJson(const boost::json::object& object) { return Serialize(object); }
 std::string SerializeJson(const boost::json::array& array) { return Serialize(array); }
 
+namespace {
+
+// What Boost.JSON accepts but no stored value may hold: a number beyond a double's range (parsed
+// as infinity, which would be written as null) and a NUL character (PostgreSQL's text cannot hold
+// one, so the backends would disagree). The depth is bounded by the parser's max_depth.
+Status CheckStorable(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::double_:
+      if (!std::isfinite(value.get_double())) {
+        return Status::InvalidArgument("Malformed JSON: a number is beyond the range of a double.");
+      }
+      return Status::Ok();
+    case boost::json::kind::string:
+      if (value.get_string().find('\0') != boost::json::string::npos) {
+        return Status::InvalidArgument("Malformed JSON: a string holds a NUL character (\\u0000).");
+      }
+      return Status::Ok();
+    case boost::json::kind::array:
+      for (const auto& item : value.get_array()) CRM_RETURN_IF_ERROR(CheckStorable(item));
+      return Status::Ok();
+    case boost::json::kind::object:
+      for (const auto& [key, item] : value.get_object()) {
+        if (key.find('\0') != boost::json::string_view::npos) {
+          return Status::InvalidArgument("Malformed JSON: a key holds a NUL character (\\u0000).");
+        }
+        CRM_RETURN_IF_ERROR(CheckStorable(item));
+      }
+      return Status::Ok();
+    default:
+      return Status::Ok();
+  }
+}
+
+}  // namespace
+
 Result<boost::json::value> ParseJson(std::string_view text) {
   boost::json::parse_options options;
   options.max_depth = kMaxJsonDepth;
   boost::system::error_code ec;
   boost::json::value value = boost::json::parse(text, ec, {}, options);
   if (ec) return Status::InvalidArgument("Malformed JSON: " + ec.message() + ".");
+  CRM_RETURN_IF_ERROR(CheckStorable(value));
   return value;
 }
 

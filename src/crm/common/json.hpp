@@ -29,8 +29,8 @@ std::string SerializeJson(const boost::json::value& value);
 std::string SerializeJson(const boost::json::object& object);
 std::string SerializeJson(const boost::json::array& array);
 
-// Parses `text`; kInvalidArgument ("Malformed JSON: ...") on syntax errors or nesting beyond
-// kMaxJsonDepth.
+// Parses `text`; kInvalidArgument ("Malformed JSON: ...") on syntax errors, nesting beyond
+// kMaxJsonDepth, a number beyond a double's range, or a NUL character in a string or key.
 Result<boost::json::value> ParseJson(std::string_view text);
 
 // A JSON number for `value`: an integer when it is integral and exactly representable, else a

@@ -82,12 +82,12 @@ Result<std::optional<std::int64_t>> JsonIntegerParam(const json::object& params,
   return std::optional<std::int64_t>(number);
 }
 
+// The trimmed items of a comma list, empty ones included (the caller says whether they may be).
 std::vector<std::string> SplitCommaList(std::string_view text) {
   std::vector<std::string> out;
   while (true) {
     const std::size_t comma = text.find(',');
-    const std::string_view item = TrimAscii(text.substr(0, comma));
-    if (!item.empty()) out.emplace_back(item);
+    out.emplace_back(TrimAscii(text.substr(0, comma)));
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
   }
@@ -116,11 +116,17 @@ Result<std::optional<std::vector<std::string>>> SelectParam(const json::value* v
                                                             std::string_view name) {
   using Out = std::optional<std::vector<std::string>>;
   if (value == nullptr || value->is_null()) return Out();
+  std::vector<std::string> list;
   if (value->is_string()) {
     if (TrimAscii(value->get_string()).empty()) return Out();
-    return Out(SplitCommaList(value->get_string()));
+    list = SplitCommaList(value->get_string());
+  } else {
+    CRM_ASSIGN_OR_RETURN(list, StringList(*value, name));
   }
-  CRM_ASSIGN_OR_RETURN(auto list, StringList(*value, name));
+  // "a,,b" or a trailing comma is a mistake to report, not a name to drop in silence.
+  for (const auto& item : list) {
+    if (item.empty()) return Invalid("An item of " + std::string(name) + " is empty.");
+  }
   return Out(std::move(list));
 }
 

@@ -43,7 +43,6 @@ Result<std::vector<int>> SelectedAttributes(const EntityDef& entity,
   };
   for (const auto& raw : select) {
     const std::string_view name = SelectAlias(raw);
-    if (name.empty() || name == "*") continue;
     const int index = entity.AttributeIndex(name);
     if (index < 0 || !Readable(entity.attributes[static_cast<std::size_t>(index)], principal)) {
       // A field name selects the field's attributes (select=account gives accountId and

@@ -156,10 +156,15 @@ TEST(SearchParams, UnrelatedParametersAreIgnoredEvenWhenMalformed) {
   EXPECT_EQ(params->max_size, 7);
 }
 
-TEST(SearchParams, SelectIsTrimmedAndSkipsEmptyNames) {
-  const auto params = FromQuery("select=+id+,,name,");
+TEST(SearchParams, SelectIsTrimmedAndRefusesEmptyNames) {
+  const auto params = FromQuery("select=+id+,name");
   ASSERT_THAT(params, IsOk());
   EXPECT_THAT(params->select, Optional(ElementsAre("id", "name")));
+  for (const char* query : {"select=id,,name", "select=id,", "select=,,,", "select=+,id"}) {
+    EXPECT_THAT(FromQuery(query),
+                StatusIs(StatusCode::kInvalidArgument, "An item of select is empty."))
+        << query;
+  }
 }
 
 TEST(SearchParams, EmptySelectIsAbsent) {
