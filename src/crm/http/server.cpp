@@ -14,6 +14,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "crm/common/strings.hpp"
 #include "crm/common/thread_annotations.hpp"
 
 #include <spdlog/spdlog.h>
@@ -95,6 +96,8 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   void ReadBody();
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
+  // Answers `status` without dispatching, then closes: the rest of the stream cannot be trusted.
+  void Refuse(int status, std::string reason);
   void Dispatch();
   void Write(Response response);
   void OnWrite(beast::error_code ec, bool keep_alive);
@@ -271,6 +274,33 @@ Session::Session(tcp::socket socket, ServerImpl& server)
 
 Session::~Session() { server_.Unregister(*this); }
 
+// Why a request's framing is ambiguous, as RFC 9112 (sections 3.2 and 6) asks a server to refuse:
+// where two parsers could read different bodies from the same bytes, a request could be smuggled
+// past a proxy. Beast reads "Transfer-Encoding: xchunked" as no body and "gzip, chunked" as
+// chunked; crmd decodes no transfer coding but chunked, so anything else is refused.
+std::optional<std::string> FramingError(const bhttp::request_header<>& header) {
+  const auto count = [&header](bhttp::field field) {
+    const auto range = header.equal_range(field);
+    return std::distance(range.first, range.second);
+  };
+  const auto encodings = count(bhttp::field::transfer_encoding);
+  if (encodings > 1 ||
+      (encodings == 1 &&
+       !beast::iequals(TrimAscii(header[bhttp::field::transfer_encoding]), "chunked"))) {
+    return "Transfer-Encoding must be exactly \"chunked\".";
+  }
+  const auto lengths = count(bhttp::field::content_length);
+  if (lengths > 1) return "Content-Length appears more than once.";
+  if (encodings == 1 && lengths == 1) {
+    return "Content-Length and Transfer-Encoding together are ambiguous.";
+  }
+  const auto hosts = count(bhttp::field::host);
+  if (header.version() >= 11 && hosts != 1) {
+    return hosts == 0 ? "HTTP/1.1 needs a Host header." : "Host appears more than once.";
+  }
+  return std::nullopt;
+}
+
 void Session::Start() { ReadHeader(); }
 
 void Session::ReadHeader() {
@@ -288,6 +318,7 @@ void Session::ReadHeader() {
 void Session::OnHeader(beast::error_code ec) {
   idle_ = false;
   if (ec) return OnReadError(ec);
+  if (auto reason = FramingError(parser_->get())) return Refuse(400, std::move(*reason));
   if (parser_->is_done()) {
     request_ = parser_->release();
     return Dispatch();
@@ -327,19 +358,18 @@ void Session::OnReadError(beast::error_code ec) {
       ec.category() != bhttp::make_error_code(bhttp::error::end_of_stream).category()) {
     return Close();
   }
-  // A protocol error: answer it, then close (the rest of the stream cannot be trusted).
+  if (ec == bhttp::error::body_limit) {
+    return Refuse(
+        413, "Request body exceeds " + std::to_string(server_.options().body_limit) + " bytes.");
+  }
+  if (ec == bhttp::error::header_limit) return Refuse(431, "Request headers are too large.");
+  Refuse(400, "Malformed HTTP request: " + ec.message() + ".");
+}
+
+void Session::Refuse(int status, std::string reason) {
   request_ = {};
   request_.version(11);
   request_.keep_alive(false);
-  int status = 400;
-  std::string reason = "Malformed HTTP request: " + ec.message() + ".";
-  if (ec == bhttp::error::body_limit) {
-    status = 413;
-    reason = "Request body exceeds " + std::to_string(server_.options().body_limit) + " bytes.";
-  } else if (ec == bhttp::error::header_limit) {
-    status = 431;
-    reason = "Request headers are too large.";
-  }
   answered_ = false;
   started_ = std::chrono::steady_clock::now();
   Write(server_.ErrorResponse(status, reason));

@@ -24,6 +24,7 @@ namespace {
 using ::crm::testing::HttpClient;
 using ::crm::testing::IsOk;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Answers "METHOD target body" immediately, except: /async answers from another thread, /hold waits
 // until Release(), /drop abandons its responder.
@@ -98,7 +99,6 @@ class ServerTest : public ::testing::Test {
 
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
 
-  // Sends raw bytes on a new connection and reads until the server closes it.
   // A plain TCP connection to the server, for bytes no HTTP client would send.
   int ConnectRaw() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -111,6 +111,7 @@ class ServerTest : public ::testing::Test {
     return fd;
   }
 
+  // Sends raw bytes on a new connection and reads until the server closes it.
   std::string RawExchange(const std::string& bytes) {
     const int fd = ConnectRaw();
     EXPECT_EQ(write(fd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
@@ -219,6 +220,50 @@ TEST_F(ServerTest, MalformedRequestsGet400) {
   Start();
   const std::string reply = RawExchange("GARBAGE\r\n\r\n");
   EXPECT_THAT(reply, HasSubstr("HTTP/1.1 400"));
+}
+
+// Counts the responses in what a connection returned.
+std::size_t ResponsesIn(const std::string& reply) {
+  std::size_t count = 0;
+  for (std::size_t at = reply.find("HTTP/1.1 "); at != std::string::npos;
+       at = reply.find("HTTP/1.1 ", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_F(ServerTest, AmbiguousFramingIs400AndClosesTheConnection) {
+  Start();
+  // Each would leave the second request in the body for one parser and on the wire for another.
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string& framing :
+       {std::string("Transfer-Encoding: xchunked\r\n"),
+        std::string("Transfer-Encoding: identity\r\n"),
+        std::string("Transfer-Encoding: gzip, chunked\r\n"),
+        std::string("Transfer-Encoding: chunked, identity\r\n"),
+        std::string("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"),
+        std::string("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"),
+        std::string("Content-Length: 5\r\nContent-Length: 5\r\n")}) {
+    const std::string reply =
+        RawExchange("POST /a HTTP/1.1\r\nHost: x\r\n" + framing + "\r\n0\r\n\r\n" + smuggled);
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << framing << reply;
+    EXPECT_EQ(ResponsesIn(reply), 1u) << framing << reply;
+    EXPECT_THAT(reply, Not(HasSubstr("/smuggled"))) << framing;
+  }
+  // Plain chunked still works.
+  const std::string chunked = RawExchange(
+      "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n");
+  EXPECT_THAT(chunked, HasSubstr("POST /c hello"));
+}
+
+TEST_F(ServerTest, Http11NeedsExactlyOneHost) {
+  Start();
+  EXPECT_EQ(RawExchange("GET /a HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_EQ(RawExchange("GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n").rfind("HTTP/1.1 400", 0),
+            0u);
+  // HTTP/1.0 had no Host requirement.
+  EXPECT_THAT(RawExchange("GET /old HTTP/1.0\r\n\r\n"), HasSubstr("GET /old"));
 }
 
 TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
