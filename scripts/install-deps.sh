@@ -38,8 +38,9 @@ for pkg in "${wanted[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
-# Node.js may come from Debian or from another source; only its absence matters.
-if [[ " $* " == *" test "* ]] && ! command -v npm >/dev/null 2>&1; then
+# Node.js may come from Debian or from another source; only its absence matters. Every build needs
+# npm: the web pages embedded in the binary are npm packages (web/package-lock.json).
+if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi
 
