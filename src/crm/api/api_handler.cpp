@@ -27,11 +27,13 @@ ApiHandler::ApiHandler(service::RecordService& records, auth::Authenticator& aut
       relations_(records),
       converter_(records),
       mass_(records),
+      webhooks_(records),
       options_(std::move(options)),
       routes_(ApiRouteTable()),
       openapi_json_(SerializeJson(
           BuildOpenApi(routes_, records_.metadata(), options_.base_path, options_.version))),
-      context_{records_, relations_, converter_, mass_, authenticator, options_, openapi_json_},
+      context_{records_,  relations_,    converter_, mass_,
+               webhooks_, authenticator, options_,   openapi_json_},
       chain_(BuildChain(authenticator, options_), [this](const ExchangePtr& exchange) {
         exchange->route()->handler(context_, exchange);
       }) {}

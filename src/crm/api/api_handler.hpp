@@ -30,6 +30,7 @@ class ApiHandler final : public http::Handler {
   service::RelationService relations_;
   service::LeadConverter converter_;
   service::MassActions mass_;
+  service::WebhookService webhooks_;
   const ApiOptions options_;
   const RouteTable routes_;
   const std::string openapi_json_;

@@ -23,8 +23,10 @@ void Create(const ApiContext& context, const ExchangePtr& exchange) {
   auto options = WriteOptionsOf(exchange->request());
   if (!options.ok()) return exchange->Fail(options.status());
   const metadata::EntityDef& entity = *exchange->entity();
+  // EspoCRM answers a new webhook with 201 Created (captures/61), every other record with 200.
+  const int status = entity.name == "Webhook" ? 201 : 200;
   context.records.Create(exchange->principal(), entity, std::move(body).value(), *options,
-                         SendRecord(context, exchange, entity));
+                         SendRecord(context, exchange, entity, status));
 }
 
 void Read(const ApiContext& context, const ExchangePtr& exchange) {

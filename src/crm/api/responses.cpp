@@ -17,8 +17,8 @@ bool ChangesUsers(const metadata::EntityDef& entity) { return entity.name == "Us
 
 }  // namespace
 
-http::Response RecordResponse(const service::RecordResult& result) {
-  http::Response response = JsonResponse(200, SerializeJson(result.record));
+http::Response RecordResponse(const service::RecordResult& result, int status) {
+  http::Response response = JsonResponse(status, SerializeJson(result.record));
   response.SetHeader("ETag", "\"" + std::to_string(result.version) + "\"");
   return response;
 }
@@ -33,11 +33,11 @@ http::Response ListResponse(service::ListResult result) {
 
 service::Callback<service::RecordResult> SendRecord(const ApiContext& context,
                                                     const ExchangePtr& exchange,
-                                                    const metadata::EntityDef& entity) {
-  return [&context, exchange, users = ChangesUsers(entity)](auto result) {
+                                                    const metadata::EntityDef& entity, int status) {
+  return [&context, exchange, users = ChangesUsers(entity), status](auto result) {
     if (users && result.ok()) context.authenticator.ForgetCachedUsers();
-    exchange->ReplyBuilt([result = std::move(result)] {
-      return result.ok() ? RecordResponse(*result) : ErrorResponse(result.status());
+    exchange->ReplyBuilt([result = std::move(result), status] {
+      return result.ok() ? RecordResponse(*result, status) : ErrorResponse(result.status());
     });
   };
 }

@@ -16,13 +16,14 @@
 
 namespace crm::api {
 
-http::Response RecordResponse(const service::RecordResult& result);
+http::Response RecordResponse(const service::RecordResult& result, int status = 200);
 http::Response ListResponse(service::ListResult result);
 
-// Answers with the written record (200 and its ETag) or the error.
+// Answers with the written record (`status` and its ETag) or the error.
 service::Callback<service::RecordResult> SendRecord(const ApiContext& context,
                                                     const ExchangePtr& exchange,
-                                                    const metadata::EntityDef& entity);
+                                                    const metadata::EntityDef& entity,
+                                                    int status = 200);
 // Answers `true` (delete, link, unlink) or the error.
 service::Callback<bool> SendTrue(const ApiContext& context, const ExchangePtr& exchange,
                                  const metadata::EntityDef& entity);

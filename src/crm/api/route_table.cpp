@@ -134,6 +134,7 @@ RouteTable ApiRouteTable() {
   AddAppRoutes(table);
   AddMassRoutes(table);
   AddConvertRoutes(table);
+  AddWebhookRoutes(table);
   AddRecordRoutes(table);
   AddRelationRoutes(table);
   return table;

@@ -16,6 +16,7 @@
 #include "crm/service/mass_actions.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/relation_service.hpp"
+#include "crm/service/webhook_service.hpp"
 
 namespace crm::api {
 
@@ -29,6 +30,7 @@ struct ApiContext {
   service::RelationService& relations;
   service::LeadConverter& converter;
   service::MassActions& mass;
+  service::WebhookService& webhooks;
   auth::Authenticator& authenticator;
   const ApiOptions& options;
   const std::string& openapi_json;
@@ -47,6 +49,8 @@ void AddRelationRoutes(RouteTable& table);
 void AddMassRoutes(RouteTable& table);
 // Lead conversion in EspoCRM's and the seed document's forms.
 void AddConvertRoutes(RouteTable& table);
+// A webhook's delivery log: deliveries, redeliver, test.
+void AddWebhookRoutes(RouteTable& table);
 
 }  // namespace crm::api
 

@@ -483,6 +483,7 @@ class EntityBuilder {
                          StringList(entity_.name, def_, "duplicateCheckFieldList"));
     entity_.optimistic_concurrency = BoolOr(def_, "optimisticConcurrencyControl");
     entity_.stream = BoolOr(def_, "stream");
+    entity_.object = BoolOr(def_, "object", true);
     if (entity_.optimistic_concurrency) {
       AttributeDef version;
       version.name = "versionNumber";

@@ -175,6 +175,9 @@ struct EntityDef {
   std::vector<std::string> duplicate_check_fields;
   bool optimistic_concurrency = false;
   bool stream = false;
+  // A business object (EspoCRM's scope flag "object"): its changes are events in the outbox and
+  // webhooks may subscribe to them. Bookkeeping entities such as Webhook set "object": false.
+  bool object = true;
   bool person = false;  // has a personName "name" field
   std::vector<std::pair<std::string, boost::json::array>> primary_filters;
   std::vector<std::pair<std::string, boost::json::array>> bool_filters;

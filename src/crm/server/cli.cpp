@@ -18,13 +18,17 @@
 #include "crm/http/server.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/server/front_handler.hpp"
+#include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/user_admin.hpp"
+#include "crm/service/webhook_rules.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/store/sqlite/sqlite_database.hpp"
 #include "crm/web/static_site.hpp"
+#include "crm/webhook/delivery_worker.hpp"
 
 #include <CLI/CLI.hpp>
+#include <curl/curl.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -47,6 +51,7 @@ struct ServeOptions {
   int threads = 0;
   bool access_log = true;
   int mmap_mib = 0;
+  WebhookOptions webhooks;
 };
 
 // Everything a command needs from the data directory: metadata, and the migrated database.
@@ -132,6 +137,13 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   }
 
   service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
+  const webhook::AddressGuard guard(options.webhooks.allowed_hosts);
+  records.SetInputCheck(WebhookInputCheck(*env->metadata, guard));
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  webhook::DeliveryWorker deliveries(*env->db, env->metadata, guard, SystemClock::Instance(),
+                                     DeliveryOptionsOf(options.webhooks));
+  env->db->SetCommitObserver([&deliveries] { deliveries.Wake(); });
+  deliveries.Start();
   auth::Authenticator authenticator(*env->db, SystemClock::Instance());
   api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion});
   web::StaticSite site(web::EmbeddedAssets(),
@@ -173,7 +185,10 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   // Run() also returns when something else stopped the server; release the signal thread then.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  // Deliveries in flight stay pending in the database and go out after the next start.
+  deliveries.Stop();
   env->db->Shutdown();
+  env->db->SetCommitObserver(nullptr);
   spdlog::info("stopped");
   return 0;
 }
@@ -259,6 +274,7 @@ int RunCli(int argc, char** argv) {
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
   AddStoreOptions(*serve, store_options);
+  AddWebhookServeOptions(*serve, serve_options.webhooks);
 
   auto* api_user = app.add_subcommand("api-user", "Manage API users")->require_subcommand(1);
   auto* api_user_create =
@@ -280,6 +296,10 @@ int RunCli(int argc, char** argv) {
   user_create->add_option("--password", password, "Password")->required();
   user_create->add_flag("--admin", admin, "Make the user an administrator");
   AddStoreOptions(*user_create, store_options);
+
+  WebhookCommand webhook_command;
+  AddWebhookCommands(app, webhook_command,
+                     [&](CLI::App& command) { AddStoreOptions(command, store_options); });
 
   auto* migrate = app.add_subcommand("migrate", "Create or update the database schema, then exit");
   AddStoreOptions(*migrate, store_options);
@@ -307,6 +327,13 @@ int RunCli(int argc, char** argv) {
   if (serve->parsed()) return Serve(store_options, serve_options, argv[0]);
   if (api_user_create->parsed()) return CreateApiUser(store_options, api_user_name, auth_mode);
   if (user_create->parsed()) return CreateUser(store_options, user_name, password, admin);
+  if (webhook_command.chosen()) {
+    auto env = OpenEnvironment(store_options);
+    if (!env.ok()) return Fail(env.status());
+    const int status = RunWebhookCommand(webhook_command, env->metadata, *env->db);
+    env->db->Shutdown();
+    return status;
+  }
   if (migrate->parsed()) {
     auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());

@@ -6,6 +6,7 @@
 #include "crm/common/strings.hpp"
 #include "crm/query/sql.hpp"
 #include "crm/service/record_sql.hpp"
+#include "crm/service/webhook_rules.hpp"
 
 namespace crm::service {
 namespace {
@@ -288,6 +289,7 @@ Status ApplyRulesBeforeSave(RuleContext& context) {
   if (name == "Task") TaskRules(context);
   if (name == "Lead") LeadRules(context);
   if (name == "User") CRM_RETURN_IF_ERROR(UserRules(context));
+  if (name == "Webhook") CRM_RETURN_IF_ERROR(ApplyWebhookRules(context));
   CRM_RETURN_IF_ERROR(AssignedUserAttends(context));
   // Required fields the rules above may have filled.
   for (const char* field : {"assignedUser", "dateEnd"}) {

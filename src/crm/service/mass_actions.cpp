@@ -18,6 +18,15 @@ Status ForRecord(std::size_t index, const Status& status) {
       .WithDetails(details);
 }
 
+// Bookkeeping entities (Webhook) are changed one record at a time, through their own checks.
+Status CheckMassAccess(const auth::Principal& principal, const metadata::EntityDef& entity,
+                       std::string_view action) {
+  if (!entity.object) {
+    return Status::PermissionDenied("Mass actions are not available for " + entity.name + ".");
+  }
+  return RecordService::CheckAccess(principal, entity, action);
+}
+
 Status CheckSelection(const MassSelection& selection) {
   if (selection.ids.size() > kMaxMassSelection) {
     return Status::InvalidArgument("At most " + std::to_string(kMaxMassSelection) +
@@ -35,8 +44,7 @@ Status CheckSelection(const MassSelection& selection) {
 
 void MassActions::Create(const auth::Principal& principal, const metadata::EntityDef& entity,
                          json::array list, WriteOptions options, Callback<MassResult> done) {
-  if (Status s = RecordService::CheckAccess(principal, entity, "create"); !s.ok())
-    return done(std::move(s));
+  if (Status s = CheckMassAccess(principal, entity, "create"); !s.ok()) return done(std::move(s));
   if (list.empty()) return done(Status::InvalidArgument("The list is empty."));
   if (list.size() > kMaxMassCreate) {
     return done(Status::InvalidArgument("At most " + std::to_string(kMaxMassCreate) +
@@ -74,8 +82,7 @@ void MassActions::Create(const auth::Principal& principal, const metadata::Entit
 
 void MassActions::Update(const auth::Principal& principal, const metadata::EntityDef& entity,
                          MassSelection selection, json::object data, Callback<MassResult> done) {
-  if (Status s = RecordService::CheckAccess(principal, entity, "edit"); !s.ok())
-    return done(std::move(s));
+  if (Status s = CheckMassAccess(principal, entity, "edit"); !s.ok()) return done(std::move(s));
   if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
   auto input = ParseRecordInput(entity, data, WriteMode::kUpdate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
@@ -89,8 +96,7 @@ void MassActions::Update(const auth::Principal& principal, const metadata::Entit
 
 void MassActions::Delete(const auth::Principal& principal, const metadata::EntityDef& entity,
                          MassSelection selection, Callback<MassResult> done) {
-  if (Status s = RecordService::CheckAccess(principal, entity, "delete"); !s.ok())
-    return done(std::move(s));
+  if (Status s = CheckMassAccess(principal, entity, "delete"); !s.ok()) return done(std::move(s));
   if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
   ApplyToSelection(
       principal, entity, std::move(selection),

@@ -1,6 +1,7 @@
 #include "crm/service/record_service.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "crm/common/ids.hpp"
 #include "crm/query/projection.hpp"
@@ -26,6 +27,31 @@ std::string_view SelectAlias(std::string_view name) {
 
 bool Readable(const AttributeDef& attribute, const auth::Principal& principal) {
   return !attribute.internal && (!attribute.sensitive || principal.is_admin());
+}
+
+// The column naming a row's owner when `principal` may only touch its own rows of `entity`
+// (a non-admin's webhooks); nullptr when it may touch every row.
+const char* OwnerColumn(const auth::Principal& principal, const EntityDef& entity) {
+  return entity.name == "Webhook" && !principal.is_admin() ? "user_id" : nullptr;
+}
+
+// kNotFound with `message` unless the live row `id` belongs to `principal` (when ownership
+// matters for this entity).
+Status CheckOwner(store::Connection& conn, const auth::Principal& principal,
+                  const EntityDef& entity, std::string_view id, const std::string& message) {
+  const char* owner = OwnerColumn(principal, entity);
+  if (owner == nullptr) return {};
+  bool mine = false;
+  const std::array<query::SqlValue, 2> params = {std::string(id), principal.id};
+  CRM_RETURN_IF_ERROR(conn.Query("SELECT 1 FROM " + query::QuoteIdentifier(entity.table) +
+                                     " WHERE \"id\" = ? AND \"deleted\" = 0 AND " +
+                                     query::QuoteIdentifier(owner) + " = ?",
+                                 params, [&](const store::Row&) {
+                                   mine = true;
+                                   return false;
+                                 }));
+  if (!mine) return Status::NotFound(message);
+  return {};
 }
 
 // The attributes a list returns for `select`: the requested ones plus what EspoCRM always adds (id,
@@ -125,7 +151,12 @@ RecordService::RecordService(std::shared_ptr<const metadata::Metadata> metadata,
 
 Status RecordService::CheckAccess(const auth::Principal& principal, const EntityDef& entity,
                                   std::string_view action) {
-  if (action == "read" || principal.is_admin()) return {};
+  if (principal.is_admin()) return {};
+  // Webhooks belong to API users (EspoCRM's rule): they manage their own, other users none.
+  if (entity.name == "Webhook" && principal.type != auth::UserType::kApi) {
+    return Status::PermissionDenied("No " + std::string(action) + " access.");
+  }
+  if (action == "read") return {};
   if (entity.name == "User" || entity.name == "Team") {
     return Status::PermissionDenied("No " + std::string(action) + " access.");
   }
@@ -137,6 +168,8 @@ Result<RecordResult> RecordService::Read(const auth::Principal& principal, const
   CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
   if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
+  CRM_RETURN_IF_ERROR(
+      CheckOwner(*conn, principal, entity, id, "Record " + std::string(id) + " does not exist."));
   CRM_ASSIGN_OR_RETURN(
       auto stored, reader_.ReadById(*conn, entity, id, reader_.FullAttributes(entity, principal)));
   if (!stored) return Status::NotFound("Record " + std::string(id) + " does not exist.");
@@ -163,13 +196,20 @@ Result<Page> PageOf(const query::SearchParams& params) {
   return Page{max_size, offset};
 }
 
-// " WHERE ..." over live rows, the scope's condition and the compiled filters.
-query::SqlFragment WhereClause(const ListScope* scope, const query::SqlFragment& filter) {
+// " WHERE ..." over live rows, the rows `principal` may see, the scope's condition and the
+// compiled filters.
+query::SqlFragment WhereClause(const auth::Principal& principal, const EntityDef& entity,
+                               const ListScope* scope, const query::SqlFragment& filter) {
   query::SqlFragment where;
   where.sql = " WHERE t.\"deleted\" = 0";
+  if (const char* owner = OwnerColumn(principal, entity)) {
+    where.sql += " AND t." + query::QuoteIdentifier(owner) + " = ?";
+    where.params.emplace_back(principal.id);
+  }
   if (scope != nullptr && !scope->condition.empty()) {
     where.sql += " AND " + scope->condition;
-    where.params = scope->condition_params;
+    where.params.insert(where.params.end(), scope->condition_params.begin(),
+                        scope->condition_params.end());
   }
   if (!filter.sql.empty()) {
     where.sql += " AND (" + filter.sql + ")";
@@ -222,7 +262,7 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   }
 
   CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
-  const query::SqlFragment where = WhereClause(scope, filter);
+  const query::SqlFragment where = WhereClause(principal, entity, scope, filter);
   // The FROM clause with the scope's join; its parameters come before the WHERE clause's.
   std::string from_join;
   std::vector<query::SqlValue> params_before_where;
@@ -274,11 +314,10 @@ Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,
                                                         std::size_t limit) {
   CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
   query::SqlFragment select;
-  select.sql =
-      "SELECT t.\"id\" FROM " + query::QuoteIdentifier(entity.table) + " t WHERE t.\"deleted\" = 0";
-  if (!filter.sql.empty()) select.sql += " AND (" + filter.sql + ")";
-  select.sql += " ORDER BY t.\"id\" LIMIT ?";
-  select.params = std::move(filter.params);
+  const query::SqlFragment where = WhereClause(principal, entity, nullptr, filter);
+  select.sql = "SELECT t.\"id\" FROM " + query::QuoteIdentifier(entity.table) + " t" + where.sql +
+               " ORDER BY t.\"id\" LIMIT ?";
+  select.params = where.params;
   select.params.emplace_back(static_cast<std::int64_t>(limit));
   std::vector<std::string> ids;
   CRM_RETURN_IF_ERROR(conn.Query(select, [&](const store::Row& row) {
@@ -291,6 +330,10 @@ Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,
 void RecordService::Create(const auth::Principal& principal, const EntityDef& entity,
                            json::object body, WriteOptions options, Callback<RecordResult> done) {
   if (Status s = CheckAccess(principal, entity, "create"); !s.ok()) return done(std::move(s));
+  if (input_check_) {
+    if (Status s = input_check_(entity, body, WriteMode::kCreate); !s.ok())
+      return done(std::move(s));
+  }
   auto input = ParseRecordInput(entity, body, WriteMode::kCreate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
   SubmitRecordWrite(
@@ -306,12 +349,18 @@ void RecordService::Update(const auth::Principal& principal, const EntityDef& en
                            Callback<RecordResult> done) {
   if (Status s = CheckAccess(principal, entity, "edit"); !s.ok()) return done(std::move(s));
   if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
+  if (input_check_) {
+    if (Status s = input_check_(entity, body, WriteMode::kUpdate); !s.ok())
+      return done(std::move(s));
+  }
   auto input = ParseRecordInput(entity, body, WriteMode::kUpdate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
   SubmitRecordWrite(
       principal,
-      [&entity, id = std::move(id), input = std::move(input).value(),
-       options](RecordWriter& writer) mutable {
+      [&entity, principal, id = std::move(id), input = std::move(input).value(),
+       options](RecordWriter& writer) mutable -> Result<RecordResult> {
+        CRM_RETURN_IF_ERROR(
+            CheckOwner(writer.connection(), principal, entity, id, "Record " + id + " not found."));
         return writer.Update(entity, id, std::move(input), options);
       },
       std::move(done));
@@ -341,6 +390,8 @@ void RecordService::Delete(const auth::Principal& principal, const EntityDef& en
   if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
   db_.SubmitWrite(
       [this, principal, &entity, id = std::move(id), options](store::Connection& conn) {
+        CRM_RETURN_IF_ERROR(
+            CheckOwner(conn, principal, entity, id, "Record " + id + " not found."));
         RecordWriter writer(reader_, conn, principal, clock_.Now());
         return writer.Delete(entity, id, options);
       },

@@ -27,6 +27,7 @@
 #include "crm/metadata/metadata.hpp"
 #include "crm/query/search_params.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/service/record_input.hpp"
 #include "crm/service/record_reader.hpp"
 #include "crm/store/database.hpp"
 
@@ -121,7 +122,14 @@ class RecordService {
   void Delete(const auth::Principal& principal, const metadata::EntityDef& entity, std::string id,
               WriteOptions options, Callback<bool> done);
 
-  // The access rule: everyone may read every entity; User and Team are changed by admins only.
+  // Checks a write's body against what needs the world outside the database (a webhook URL's
+  // host), on the calling thread before the write job; set before serving.
+  using InputCheck =
+      std::function<Status(const metadata::EntityDef&, const boost::json::object&, WriteMode)>;
+  void SetInputCheck(InputCheck check) { input_check_ = std::move(check); }
+
+  // The access rule: everyone may read every entity; User and Team are changed by admins only;
+  // Webhooks are for admins and API users, and an API user sees and changes only its own.
   static Status CheckAccess(const auth::Principal& principal, const metadata::EntityDef& entity,
                             std::string_view action);
 
@@ -141,6 +149,7 @@ class RecordService {
   store::Database& db_;
   const Clock& clock_;
   RecordReader reader_;
+  InputCheck input_check_;
 };
 
 }  // namespace crm::service

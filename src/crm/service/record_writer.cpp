@@ -12,6 +12,7 @@
 #include "crm/service/business_rules.hpp"
 #include "crm/service/record_sql.hpp"
 #include "crm/store/schema.hpp"
+#include "crm/webhook/outbox.hpp"
 
 namespace crm::service {
 namespace {
@@ -432,20 +433,26 @@ Result<bool> RecordWriter::WriteJoinRows(const LinkDef& link, const std::string&
 }
 
 Status RecordWriter::EmitEvent(const EntityDef& entity, const std::string& id,
-                               std::string_view type, const json::object& payload) {
-  const std::array<SqlValue, 6> params = {entity.name + "." + std::string(type),
-                                          entity.name,
-                                          id,
-                                          principal_.id,
-                                          SerializeJson(payload),
-                                          FormatDateTime(now_)};
-  return conn_
-      .Execute(std::string("INSERT INTO ") + store::kEventTable +
-                   " (\"event\", \"entity_type\", \"entity_id\", \"user_id\", \"payload\", "
-                   "\"created_at\") "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
-               params)
-      .TakeStatus();
+                               webhook::EventType type, const json::object& payload) {
+  if (!entity.object) return {};
+  const std::array<SqlValue, 6> params = {
+      entity.name + "." + std::string(webhook::EventTypeWord(type)),
+      entity.name,
+      id,
+      principal_.id,
+      SerializeJson(payload),
+      FormatDateTime(now_)};
+  std::int64_t seq = 0;
+  CRM_RETURN_IF_ERROR(conn_.Query(std::string("INSERT INTO ") + store::kEventTable +
+                                      " (\"event\", \"entity_type\", \"entity_id\", "
+                                      "\"user_id\", \"payload\", \"created_at\") "
+                                      "VALUES (?, ?, ?, ?, ?, ?) RETURNING \"seq\"",
+                                  params, [&](const store::Row& row) {
+                                    seq = row.Int(0);
+                                    return false;
+                                  }));
+  // The webhooks' deliveries go in the same transaction as the change and its event.
+  return webhook::QueueDeliveries(conn_, {seq, &entity, type, &payload, principal_.id}, now_);
 }
 
 Status RecordWriter::CheckPreconditions(const EntityDef& entity, const std::string& id,
@@ -521,7 +528,7 @@ Result<RecordResult> RecordWriter::Create(const EntityDef& entity, RecordInput i
   CRM_RETURN_IF_ERROR(WriteLinkSets(entity, id, input).TakeStatus());
   CRM_RETURN_IF_ERROR(ApplyRulesAfterSave(context, id));
   CRM_ASSIGN_OR_RETURN(RecordResult created, ReadBack(entity, id));
-  CRM_RETURN_IF_ERROR(EmitEvent(entity, id, "create", created.record));
+  CRM_RETURN_IF_ERROR(EmitEvent(entity, id, webhook::EventType::kCreate, created.record));
   return created;
 }
 
@@ -589,7 +596,7 @@ Result<RecordResult> RecordWriter::Update(const EntityDef& entity, const std::st
       if (field == "modifiedAt" || field == "modifiedBy") continue;
       changed[key] = value;
     }
-    CRM_RETURN_IF_ERROR(EmitEvent(entity, id, "update", changed));
+    CRM_RETURN_IF_ERROR(EmitEvent(entity, id, webhook::EventType::kUpdate, changed));
   }
   return updated;
 }
@@ -627,7 +634,7 @@ Status RecordWriter::Delete(const EntityDef& entity, const std::string& id,
                                          assignments + " WHERE \"id\" = ? AND \"deleted\" = 0",
                                      params));
   if (changed == 0) return Status::NotFound("Record " + id + " not found.");
-  CRM_RETURN_IF_ERROR(EmitEvent(entity, id, "delete", json::object{{"id", id}}));
+  CRM_RETURN_IF_ERROR(EmitEvent(entity, id, webhook::EventType::kDelete, json::object{{"id", id}}));
   // A deleted record no longer counts as a duplicate or matches an address filter.
   const std::array<SqlValue, 2> owner = {entity.name, id};
   for (const char* table : {kEmailTable, kPhoneTable}) {

@@ -21,6 +21,7 @@
 #include "crm/service/record_reader.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/store/database.hpp"
+#include "crm/webhook/event_name.hpp"
 
 namespace crm::service {
 
@@ -34,6 +35,9 @@ class RecordWriter {
         conn_(conn),
         principal_(principal),
         now_(now) {}
+
+  // The write job's connection (checks that must run in the job's transaction).
+  store::Connection& connection() { return conn_; }
 
   // Creates a record from checked input; returns it as read back (full attribute set).
   Result<RecordResult> Create(const metadata::EntityDef& entity, RecordInput input,
@@ -71,9 +75,10 @@ class RecordWriter {
   // A many-to-many link: the join rows (and their relation columns) match `set`.
   Result<bool> WriteJoinRows(const metadata::LinkDef& link, const std::string& id,
                              const LinkSetInput& set);
-  // Appends a change event to the outbox, in the current transaction.
-  Status EmitEvent(const metadata::EntityDef& entity, const std::string& id, std::string_view type,
-                   const boost::json::object& payload);
+  // Appends a change event to the outbox and queues the deliveries of the webhooks subscribed to
+  // it, in the current transaction. Entities that are not business objects have no events.
+  Status EmitEvent(const metadata::EntityDef& entity, const std::string& id,
+                   webhook::EventType type, const boost::json::object& payload);
   Status CheckPreconditions(const metadata::EntityDef& entity, const std::string& id,
                             std::int64_t version, const boost::json::object& current,
                             const RecordInput& input, const WriteOptions& options);

@@ -87,6 +87,19 @@ class Database {
 
   // Finishes queued jobs, then refuses new ones with kUnavailable. Idempotent.
   virtual void Shutdown() = 0;
+
+  // Calls `observer` on the writer thread right after every successful commit, before the jobs'
+  // `done` callbacks (webhook delivery wakes on it instead of polling). Set it before the first
+  // write is submitted; it must be quick.
+  void SetCommitObserver(std::function<void()> observer) { commit_observer_ = std::move(observer); }
+
+ protected:
+  void NotifyCommitted() const {
+    if (commit_observer_) commit_observer_();
+  }
+
+ private:
+  std::function<void()> commit_observer_;
 };
 
 }  // namespace crm::store

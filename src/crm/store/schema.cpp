@@ -184,6 +184,23 @@ std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata, Di
                        " PRIMARY KEY, \"event\" TEXT NOT NULL, \"entity_type\" TEXT NOT NULL, "
                        "\"entity_id\" TEXT NOT NULL, \"user_id\" TEXT, \"payload\" TEXT NOT NULL, "
                        "\"created_at\" TEXT NOT NULL)");
+  const std::string delivery = kWebhookDeliveryTable;
+  statements.push_back("CREATE TABLE IF NOT EXISTS " + delivery + " (\"seq\" " +
+                       (dialect == Dialect::kPostgres ? "BIGSERIAL" : "INTEGER") +
+                       " PRIMARY KEY, \"id\" TEXT NOT NULL UNIQUE, \"webhook_id\" TEXT NOT NULL, "
+                       "\"event_seq\" BIGINT, \"event\" TEXT NOT NULL, \"payload\" TEXT, "
+                       "\"status\" TEXT NOT NULL, \"attempts\" INTEGER NOT NULL DEFAULT 0, "
+                       "\"next_attempt_at\" BIGINT NOT NULL, \"queued_at\" BIGINT NOT NULL, "
+                       "\"last_attempt_at\" BIGINT, \"delivered_at\" BIGINT, "
+                       "\"created_at\" BIGINT NOT NULL, \"last_status\" INTEGER, \"error\" TEXT)");
+  // The worker's questions: which webhooks have pending deliveries, and each one's oldest; the
+  // delivery log (newest first); the pruning of old delivered rows.
+  statements.push_back("CREATE INDEX IF NOT EXISTS \"" + delivery + "_pending\" ON " + delivery +
+                       " (\"webhook_id\", \"seq\") WHERE \"status\" = 'pending'");
+  statements.push_back("CREATE INDEX IF NOT EXISTS \"" + delivery + "_log\" ON " + delivery +
+                       " (\"webhook_id\", \"seq\")");
+  statements.push_back("CREATE INDEX IF NOT EXISTS \"" + delivery + "_delivered\" ON " + delivery +
+                       " (\"delivered_at\") WHERE \"status\" = 'delivered'");
   return statements;
 }
 

@@ -26,6 +26,15 @@ inline constexpr char kMetaTable[] = "crmd_meta";
 // read by webhook delivery. Columns: seq (increasing), event ("Contact.create"), entity_type,
 // entity_id, user_id, payload (JSON), created_at.
 inline constexpr char kEventTable[] = "crmd_event";
+// Webhook deliveries: one row per (webhook, event) written in the event's transaction, so a
+// committed change is delivered and a rolled-back one is not. Columns: seq (increasing: the order
+// of delivery per webhook), id (the delivery's id, stable across retries: the Standard Webhooks
+// message id), webhook_id, event_seq (crmd_event.seq; NULL for a test ping), event (the subscribed
+// name), payload (only for a ping), status (pending, delivered, failed), attempts, next_attempt_at,
+// queued_at (when it was queued or redelivered: retries give up counting from it), last_attempt_at,
+// delivered_at, created_at (unix milliseconds), last_status (HTTP status; 0 for a transport error),
+// error.
+inline constexpr char kWebhookDeliveryTable[] = "crmd_webhook_delivery";
 
 // The CREATE statements for the whole schema, in order (also used by tests and docs).
 std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata,

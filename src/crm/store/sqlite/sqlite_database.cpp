@@ -375,6 +375,8 @@ void SqliteDatabase::RunGroup(std::vector<PendingWrite>& group) {
     for (auto& result : results) {
       if (result.ok()) result = Status::Unavailable("the transaction could not be committed");
     }
+  } else {
+    NotifyCommitted();
   }
   for (std::size_t i = 0; i < group.size(); ++i) group[i].done(std::move(results[i]));
 }

@@ -1,0 +1,375 @@
+#include "crm/webhook/delivery_worker.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <random>
+#include <set>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "crm/common/thread_annotations.hpp"
+#include "crm/webhook/delivery_store.hpp"
+#include "crm/webhook/payload.hpp"
+
+#include <curl/curl.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+namespace crm::webhook {
+
+struct DeliveryWorker::State {
+  Mutex mutex;
+  CURLM* multi CRM_GUARDED_BY(mutex) = nullptr;
+  bool wake_requested CRM_GUARDED_BY(mutex) = false;
+  bool stopping CRM_GUARDED_BY(mutex) = false;
+  // Webhooks whose attempt was recorded (committed or not): they may send again.
+  std::vector<std::string> settled CRM_GUARDED_BY(mutex);
+
+  void Wake() CRM_EXCLUDES(mutex) {
+    MutexLock lock(mutex);
+    if (wake_requested) return;
+    wake_requested = true;
+    if (multi != nullptr) curl_multi_wakeup(multi);
+  }
+};
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::size_t kErrorBodyBytes = 200;
+constexpr milliseconds kPruneEvery{std::chrono::hours(1)};
+constexpr milliseconds kIdlePoll{std::chrono::hours(1)};
+constexpr milliseconds kAfterReadError{1000};
+
+// Headers a webhook's custom headers may not replace: the body's framing and our signatures.
+bool IsReservedHeader(std::string_view name) {
+  static constexpr std::string_view kReserved[] = {
+      "content-type",      "content-length",    "host",
+      "transfer-encoding", "connection",        "expect",
+      "signature",         "x-signature",       "x-espocrm-signature",
+      "webhook-id",        "webhook-timestamp", "webhook-signature"};
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::find(std::begin(kReserved), std::end(kReserved), lower) != std::end(kReserved);
+}
+
+// Printable ASCII only: the error text is shown in JSON and must stay valid UTF-8.
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (const char c : text.substr(0, kErrorBodyBytes)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : ' ';
+  }
+  return out;
+}
+
+// One request in flight.
+struct Transfer {
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string webhook_id;
+  std::string host;
+  std::string body;
+  std::vector<std::string> delivery_ids;
+  int attempts_before = 0;  // of the oldest delivery
+  TimePoint queued_at;
+  const AddressGuard* guard = nullptr;
+  bool refused = false;        // the guard refused the connection's address
+  std::string response_start;  // the first bytes of the answer, for the log
+  std::string retry_after;
+  char error[CURL_ERROR_SIZE] = {};
+
+  ~Transfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (headers != nullptr) curl_slist_free_all(headers);
+  }
+};
+
+// Every connection goes through here: the address is checked right before connecting, so what a
+// name resolves to at send time decides (DNS rebinding), not what it resolved to on save.
+curl_socket_t OpenSocket(void* data, curlsocktype, curl_sockaddr* address) {
+  auto* transfer = static_cast<Transfer*>(data);
+  if (!transfer->guard->AllowsAddress(transfer->host, &address->addr)) {
+    transfer->refused = true;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (transfer->response_start.size() < kErrorBodyBytes) {
+    transfer->response_start.append(
+        data, std::min(bytes, kErrorBodyBytes - transfer->response_start.size()));
+  }
+  return bytes;
+}
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const std::string_view line(data, size * count);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size()) {
+    std::string start(line.substr(0, kName.size()));
+    std::transform(start.begin(), start.end(), start.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (start == kName) {
+      std::string_view value = line.substr(kName.size());
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
+        value.remove_suffix(1);
+      }
+      transfer->retry_after = std::string(value);
+    }
+  }
+  return size * count;
+}
+
+std::int64_t UnixSeconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+DeliveryWorker::DeliveryWorker(store::Database& db,
+                               std::shared_ptr<const metadata::Metadata> metadata,
+                               AddressGuard guard, const Clock& clock, DeliveryOptions options)
+    : db_(db),
+      metadata_(std::move(metadata)),
+      guard_(std::move(guard)),
+      clock_(clock),
+      options_(std::move(options)),
+      state_(std::make_shared<State>()) {}
+
+DeliveryWorker::~DeliveryWorker() { Stop(); }
+
+void DeliveryWorker::Start() {
+  CURLM* multi = curl_multi_init();
+  {
+    MutexLock lock(state_->mutex);
+    state_->multi = multi;
+    state_->wake_requested = true;  // whatever a previous run left pending
+  }
+  thread_ = std::thread([this] { Run(); });
+}
+
+void DeliveryWorker::Wake() { state_->Wake(); }
+
+void DeliveryWorker::Stop() {
+  if (!thread_.joinable()) return;
+  {
+    MutexLock lock(state_->mutex);
+    state_->stopping = true;
+    if (state_->multi != nullptr) curl_multi_wakeup(state_->multi);
+  }
+  thread_.join();
+}
+
+void DeliveryWorker::Run() {
+  CURLM* multi = nullptr;
+  {
+    MutexLock lock(state_->mutex);
+    multi = state_->multi;
+  }
+  std::map<CURL*, std::unique_ptr<Transfer>> transfers;
+  std::set<std::string> busy;  // webhooks with a request in flight or an attempt being recorded
+  std::mt19937_64 random(std::random_device{}());
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  TimePoint next_scan = TimePoint::max();
+  TimePoint next_prune = clock_.Now();
+
+  // Sends the oldest due deliveries of every webhook that is not busy.
+  const auto scan = [&](TimePoint now) {
+    next_scan = now + kIdlePoll;
+    auto conn = db_.ReadConnection();
+    if (!conn.ok()) {
+      next_scan = now + kAfterReadError;
+      return;
+    }
+    auto webhooks = WebhooksWithPendingDeliveries(**conn);
+    if (!webhooks.ok()) {
+      spdlog::error("webhooks: reading pending deliveries failed: {}", webhooks.status().message());
+      next_scan = now + kAfterReadError;
+      return;
+    }
+    for (const auto& webhook_id : *webhooks) {
+      if (busy.count(webhook_id) != 0) continue;
+      if (transfers.size() >= options_.max_parallel) break;
+      auto batch = LoadPendingBatch(**conn, webhook_id, options_.espo_batch_size);
+      if (!batch.ok() || !batch->has_value()) continue;
+      PendingBatch& pending = **batch;
+      const PendingDelivery& head = pending.deliveries.front();
+      if (head.next_attempt_at > now) {
+        next_scan = std::min(next_scan, head.next_attempt_at);
+        continue;
+      }
+      std::size_t count = 1;
+      if (pending.target.espo_format) {
+        while (count < pending.deliveries.size() &&
+               pending.deliveries[count].next_attempt_at <= now) {
+          ++count;
+        }
+      }
+      const std::span<const PendingDelivery> sending(pending.deliveries.data(), count);
+      auto transfer = std::make_unique<Transfer>();
+      transfer->webhook_id = webhook_id;
+      transfer->guard = &guard_;
+      transfer->attempts_before = head.attempts;
+      transfer->queued_at = head.queued_at;
+      auto url = ParseWebhookUrl(pending.target.url);
+      if (url.ok()) transfer->host = url->host;
+      transfer->body = BuildBody(*metadata_, pending.target, sending);
+      for (const auto& delivery : sending) transfer->delivery_ids.push_back(delivery.id);
+
+      transfer->headers = curl_slist_append(transfer->headers, "Content-Type: application/json");
+      transfer->headers = curl_slist_append(transfer->headers, "Expect:");
+      for (const auto& [name, value] : pending.target.headers) {
+        if (IsReservedHeader(name)) continue;
+        transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
+      }
+      if (!pending.target.secret.empty()) {
+        for (const auto& [name, value] : SignatureHeaders(
+                 webhook_id, pending.target.secret, head.id, UnixSeconds(now), transfer->body)) {
+          transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
+        }
+      }
+      CURL* easy = curl_easy_init();
+      transfer->easy = easy;
+      curl_easy_setopt(easy, CURLOPT_URL, pending.target.url.c_str());
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer->body.data());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(transfer->body.size()));
+      curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+      curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
+      curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+      curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+      // A proxy from the environment would connect for us and bypass the address check.
+      curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+      curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                       static_cast<long>(options_.connect_timeout.count()));
+      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
+      curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+      curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer.get());
+      curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
+      curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+      curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+      curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
+      curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+      curl_multi_add_handle(multi, easy);
+      busy.insert(webhook_id);
+      transfers.emplace(easy, std::move(transfer));
+    }
+  };
+
+  // Turns a finished request into an AttemptResult and records it in a write job; the webhook
+  // stays busy until that job is done.
+  const auto finish = [&](CURL* easy, CURLcode code) {
+    auto found = transfers.find(easy);
+    if (found == transfers.end()) return;
+    std::unique_ptr<Transfer> transfer = std::move(found->second);
+    transfers.erase(found);
+    curl_multi_remove_handle(multi, easy);
+    const TimePoint now = clock_.Now();
+    long status = 0;
+    if (code == CURLE_OK) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    AttemptResult result;
+    result.delivery_ids = transfer->delivery_ids;
+    result.status = static_cast<int>(status);
+    result.at = now;
+    result.outcome = ClassifyAttempt(result.status);
+    if (transfer->refused) {
+      result.outcome = AttemptOutcome::kFailed;
+      result.error = "refused: the host '" + transfer->host +
+                     "' resolved to an address that is not public (not in "
+                     "--webhook-allowed-hosts)";
+    } else if (code != CURLE_OK) {
+      result.error = Printable(
+          std::string(curl_easy_strerror(code)) +
+          (transfer->error[0] != '\0' ? std::string(": ") + transfer->error : std::string()));
+    } else if (result.outcome != AttemptOutcome::kDelivered) {
+      result.error = Printable("HTTP " + std::to_string(status) + ": " + transfer->response_start);
+    }
+    if (result.outcome == AttemptOutcome::kRetry) {
+      std::optional<milliseconds> retry_after;
+      if (!transfer->retry_after.empty()) retry_after = ParseRetryAfter(transfer->retry_after, now);
+      result.next_attempt_at = NextAttemptAt(options_.retry, transfer->attempts_before + 1,
+                                             transfer->queued_at, now, retry_after, unit(random));
+      if (!result.next_attempt_at) {
+        result.error = "gave up after " + std::to_string(transfer->attempts_before + 1) +
+                       " attempts; last: " + result.error;
+      }
+    }
+    std::weak_ptr<State> state = state_;
+    const std::string webhook_id = transfer->webhook_id;
+    db_.SubmitWrite(
+        [webhook_id, result = std::move(result)](store::Connection& conn) {
+          return RecordAttempt(conn, webhook_id, result);
+        },
+        [state, webhook_id](Status recorded) {
+          if (!recorded.ok()) {
+            spdlog::error("webhooks: recording an attempt for {} failed: {}", webhook_id,
+                          recorded.message());
+          }
+          if (auto alive = state.lock()) {
+            {
+              MutexLock lock(alive->mutex);
+              alive->settled.push_back(webhook_id);
+            }
+            alive->Wake();
+          }
+        });
+  };
+
+  for (;;) {
+    bool woken = false;
+    std::vector<std::string> settled;
+    {
+      MutexLock lock(state_->mutex);
+      if (state_->stopping) break;
+      woken = state_->wake_requested;
+      state_->wake_requested = false;
+      settled.swap(state_->settled);
+    }
+    for (const auto& id : settled) busy.erase(id);
+    TimePoint now = clock_.Now();
+    if (now >= next_prune) {
+      next_prune = now + kPruneEvery;
+      const TimePoint before = now - options_.retention;
+      db_.SubmitWrite(
+          [before](store::Connection& conn) { return PruneDelivered(conn, before).TakeStatus(); },
+          [](Status status) {
+            if (!status.ok()) spdlog::error("webhooks: pruning failed: {}", status.message());
+          });
+    }
+    if (woken || now >= next_scan) scan(now);
+
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int queued = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+      if (message->msg == CURLMSG_DONE) finish(message->easy_handle, message->data.result);
+    }
+    now = clock_.Now();
+    const TimePoint wake_at = std::min(next_scan, next_prune);
+    const auto wait =
+        wake_at <= now ? milliseconds(0) : std::chrono::duration_cast<milliseconds>(wake_at - now);
+    // curl_multi_poll returns early for socket activity, libcurl's own timers and Wake().
+    curl_multi_poll(multi, nullptr, 0,
+                    static_cast<int>(std::min<std::int64_t>(wait.count() + 1, 60'000)), nullptr);
+  }
+
+  for (auto& [easy, transfer] : transfers) curl_multi_remove_handle(multi, easy);
+  transfers.clear();
+  {
+    MutexLock lock(state_->mutex);
+    state_->multi = nullptr;
+  }
+  curl_multi_cleanup(multi);
+}
+
+}  // namespace crm::webhook
