@@ -24,8 +24,13 @@ struct DeliveryWorker::State {
   CURLM* multi CRM_GUARDED_BY(mutex) = nullptr;
   bool wake_requested CRM_GUARDED_BY(mutex) = false;
   bool stopping CRM_GUARDED_BY(mutex) = false;
-  // Webhooks whose attempt was recorded (committed or not): they may send again.
-  std::vector<std::string> settled CRM_GUARDED_BY(mutex);
+  // Attempts whose record was written (committed or not).
+  struct Settled {
+    std::string webhook_id;
+    std::vector<std::string> delivery_ids;
+    bool held_webhook = false;  // the webhook waited for this record (busy until now)
+  };
+  std::vector<Settled> settled CRM_GUARDED_BY(mutex);
 
   void Wake() CRM_EXCLUDES(mutex) {
     MutexLock lock(mutex);
@@ -175,10 +180,17 @@ void DeliveryWorker::Run() {
     multi = state_->multi;
   }
   std::map<CURL*, std::unique_ptr<Transfer>> transfers;
-  std::set<std::string> busy;  // webhooks with a request in flight or an attempt being recorded
+  // Webhooks with a request in flight, or whose last attempt waits to be recorded before the next
+  // may go (a retry: its time comes from the record; 410: the webhook is being deactivated).
+  std::set<std::string> busy;
+  // Deliveries answered for good (delivered or refused) whose record is not written yet: the next
+  // ones may go meanwhile, so a webhook's throughput is not bound to the commit latency, but these
+  // must not be sent again. A crash before the record commits resends them (at least once).
+  std::map<std::string, std::set<std::string>> unrecorded;
   std::mt19937_64 random(std::random_device{}());
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   TimePoint next_scan = TimePoint::max();
+  bool scan_soon = false;  // a webhook was released by an answer: look for its next delivery
   TimePoint next_prune = clock_.Now();
 
   // Sends the oldest due deliveries of every webhook that is not busy.
@@ -198,9 +210,17 @@ void DeliveryWorker::Run() {
     for (const auto& webhook_id : *webhooks) {
       if (busy.count(webhook_id) != 0) continue;
       if (transfers.size() >= options_.max_parallel) break;
-      auto batch = LoadPendingBatch(**conn, webhook_id, options_.espo_batch_size);
+      const auto skip = unrecorded.find(webhook_id);
+      const std::size_t skipped = skip == unrecorded.end() ? 0 : skip->second.size();
+      auto batch = LoadPendingBatch(**conn, webhook_id, options_.espo_batch_size + skipped);
       if (!batch.ok() || !batch->has_value()) continue;
       PendingBatch& pending = **batch;
+      if (skipped != 0) {
+        std::erase_if(pending.deliveries, [&](const PendingDelivery& delivery) {
+          return skip->second.count(delivery.id) != 0;
+        });
+        if (pending.deliveries.empty()) continue;
+      }
       const PendingDelivery& head = pending.deliveries.front();
       if (head.next_attempt_at > now) {
         next_scan = std::min(next_scan, head.next_attempt_at);
@@ -306,11 +326,18 @@ void DeliveryWorker::Run() {
     }
     std::weak_ptr<State> state = state_;
     const std::string webhook_id = transfer->webhook_id;
+    const bool final = result.outcome == AttemptOutcome::kDelivered ||
+                       result.outcome == AttemptOutcome::kFailed ||
+                       (result.outcome == AttemptOutcome::kRetry && !result.next_attempt_at);
+    if (final) {
+      unrecorded[webhook_id].insert(transfer->delivery_ids.begin(), transfer->delivery_ids.end());
+      busy.erase(webhook_id);
+    }
     db_.SubmitWrite(
         [webhook_id, result = std::move(result)](store::Connection& conn) {
           return RecordAttempt(conn, webhook_id, result);
         },
-        [state, webhook_id](Status recorded) {
+        [state, webhook_id, ids = transfer->delivery_ids, final](Status recorded) {
           if (!recorded.ok()) {
             spdlog::error("webhooks: recording an attempt for {} failed: {}", webhook_id,
                           recorded.message());
@@ -318,24 +345,32 @@ void DeliveryWorker::Run() {
           if (auto alive = state.lock()) {
             {
               MutexLock lock(alive->mutex);
-              alive->settled.push_back(webhook_id);
+              alive->settled.push_back({webhook_id, ids, !final});
             }
             alive->Wake();
           }
         });
+    if (final) scan_soon = true;
   };
 
   for (;;) {
-    bool woken = false;
-    std::vector<std::string> settled;
+    bool woken = scan_soon;
+    scan_soon = false;
+    std::vector<State::Settled> settled;
     {
       MutexLock lock(state_->mutex);
       if (state_->stopping) break;
-      woken = state_->wake_requested;
+      woken = woken || state_->wake_requested;
       state_->wake_requested = false;
       settled.swap(state_->settled);
     }
-    for (const auto& id : settled) busy.erase(id);
+    for (const auto& done : settled) {
+      if (done.held_webhook) busy.erase(done.webhook_id);
+      auto found = unrecorded.find(done.webhook_id);
+      if (found == unrecorded.end()) continue;
+      for (const auto& id : done.delivery_ids) found->second.erase(id);
+      if (found->second.empty()) unrecorded.erase(found);
+    }
     TimePoint now = clock_.Now();
     if (now >= next_prune) {
       next_prune = now + kPruneEvery;
@@ -359,8 +394,10 @@ void DeliveryWorker::Run() {
     const auto wait =
         wake_at <= now ? milliseconds(0) : std::chrono::duration_cast<milliseconds>(wake_at - now);
     // curl_multi_poll returns early for socket activity, libcurl's own timers and Wake().
-    curl_multi_poll(multi, nullptr, 0,
-                    static_cast<int>(std::min<std::int64_t>(wait.count() + 1, 60'000)), nullptr);
+    if (!scan_soon) {
+      curl_multi_poll(multi, nullptr, 0,
+                      static_cast<int>(std::min<std::int64_t>(wait.count() + 1, 60'000)), nullptr);
+    }
   }
 
   for (auto& [easy, transfer] : transfers) curl_multi_remove_handle(multi, easy);
