@@ -640,6 +640,27 @@ other_figures() {
   done
 }
 
+# Webhook delivery under write load: crmd_webhook_bench starts its own crmd (fresh data directory)
+# and receiver, so the figure does not depend on the data-set size.
+webhook_figures() {
+  local bench=$BUILD_DIR/crmd_webhook_bench out
+  if [[ ! -x $bench ]]; then
+    echo "crmd_webhook_bench was not built (CRM_BUILD_TESTS off): no webhook figures."
+    return
+  fi
+  if ! out=$("$bench" --crmd "$CRMD" --duration "$DURATION" --clients 8 2>"$WORK/webhook_bench.err"); then
+    log "crmd_webhook_bench failed: $(tail -n3 "$WORK/webhook_bench.err")"
+    errors=$((errors + 1))
+  fi
+  w() { awk -v k="$1" '$1 == k { print $2 }' <<<"$out"; }
+  echo "| webhook delivery, 8 writers creating contacts for ${DURATION} s | acknowledgement to receipt p50 | p99 | writes/s | deliveries/s during the load | last delivery after the last write | lost |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  printf '| seed format, one receiver on loopback | %s ms | %s ms | %s | %s | %s ms | %s |\n' \
+    "$(ms "$(w webhook_latency_p50_us)")" "$(ms "$(w webhook_latency_p99_us)")" \
+    "$(w webhook_writes_per_s)" "$(w webhook_deliveries_per_s)" "$(w webhook_drain_ms)" \
+    "$(w webhook_lost)"
+}
+
 machine() {
   local cpu mem
   cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
@@ -679,6 +700,8 @@ REPORT=$WORK/report.md
   echo "A row with 0 requests had none answered within its run (wrk counts answered requests only)."
   echo
   other_figures
+  echo
+  webhook_figures
 } >"$REPORT"
 echo
 cat "$REPORT"
