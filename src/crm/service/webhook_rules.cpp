@@ -1,8 +1,10 @@
 #include "crm/service/webhook_rules.hpp"
 
+#include <array>
 #include <string>
 
 #include "crm/auth/crypto.hpp"
+#include "crm/query/sql.hpp"
 #include "crm/webhook/event_name.hpp"
 #include "crm/webhook/signing.hpp"
 
@@ -12,6 +14,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMaxHeaders = 20;
+constexpr std::int64_t kMaxWebhooksPerUser = 50;
 constexpr std::size_t kMaxHeaderValue = 1000;
 
 // RFC 9110 token characters.
@@ -81,6 +84,21 @@ Status CheckWebhookInput(const metadata::Metadata& metadata, const webhook::Addr
 
 Status ApplyWebhookRules(RuleContext& c) {
   const bool admin = c.principal.is_admin();
+  if (c.mode == WriteMode::kCreate && !admin) {
+    // EspoCRM's webhookMaxCountPerUser: an API key cannot fan every change out without bound.
+    std::int64_t count = 0;
+    const std::array<query::SqlValue, 1> owner = {c.principal.id};
+    CRM_RETURN_IF_ERROR(c.conn.Query("SELECT COUNT(*) FROM " +
+                                         query::QuoteIdentifier(c.entity.table) +
+                                         " WHERE \"user_id\" = ? AND \"deleted\" = 0",
+                                     owner, [&](const store::Row& row) {
+                                       count = row.Int(0);
+                                       return false;
+                                     }));
+    if (count >= kMaxWebhooksPerUser) {
+      return Status::PermissionDenied("Webhook number per user exceeded the limit.");
+    }
+  }
   if (c.mode == WriteMode::kCreate) {
     const auto* event = c.input.Find(c.entity, "event");
     if (event == nullptr || !event->is_string())
@@ -102,6 +120,18 @@ Status ApplyWebhookRules(RuleContext& c) {
     c.input.Set(c.entity, "userId", json::string(c.principal.id));
   }
   const auto* user = c.input.Find(c.entity, "userId");
+  if (admin && user != nullptr && user->is_string()) {
+    // The owner's rights decide what its webhooks carry; EspoCRM gives webhooks to API users only.
+    bool api_user = false;
+    const std::array<query::SqlValue, 1> id = {std::string(user->get_string())};
+    CRM_RETURN_IF_ERROR(c.conn.Query(
+        "SELECT 1 FROM \"user\" WHERE \"id\" = ? AND \"type\" = 'api' AND \"deleted\" = 0", id,
+        [&](const store::Row&) {
+          api_user = true;
+          return false;
+        }));
+    if (!api_user) return Status::PermissionDenied("User must be an API User.");
+  }
   const bool has_user = user != nullptr ? !user->is_null()
                                         : c.current != nullptr && c.current->contains("userId") &&
                                               !c.current->at("userId").is_null();

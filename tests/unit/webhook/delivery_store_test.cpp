@@ -193,6 +193,31 @@ TEST_F(DeliveryStoreTest, AnApiUserOwnsItsWebhooksAndSeesNoOthers) {
   EXPECT_THAT(records_->List(regular, entity, {}, {}), StatusIs(StatusCode::kPermissionDenied));
 }
 
+TEST_F(DeliveryStoreTest, WebhooksBelongToApiUsersAtMostFiftyEach) {
+  const json::object api_user =
+      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey"})");
+  const json::object person = Create("User", R"({"userName": "person", "lastName": "P"})");
+  const auto& entity = metadata_->Entity("Webhook");
+  const auto create = [&](const json::object& body, const auth::Principal& principal) {
+    std::promise<Result<service::RecordResult>> done;
+    records_->Create(principal, entity, body, {}, [&](auto r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  json::object body{{"event", "Contact.create"}, {"url", "http://x.test/h"}};
+  body["userId"] = person.at("id");
+  EXPECT_THAT(create(body, admin_), StatusIs(StatusCode::kPermissionDenied));
+  body["userId"] = api_user.at("id");
+  EXPECT_THAT(create(body, admin_), IsOk());
+  const auth::Principal owner{std::string(api_user.at("id").as_string()), "hooks", "hooks",
+                              auth::UserType::kApi};
+  body.erase("userId");
+  for (int i = 1; i < 50; ++i) ASSERT_THAT(create(body, owner), IsOk()) << i;
+  auto refused = create(body, owner);
+  EXPECT_THAT(refused, StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(refused.status().message(), HasSubstr("exceeded the limit"));
+  EXPECT_THAT(create(body, admin_), IsOk());  // admins have no limit
+}
+
 TEST_F(DeliveryStoreTest, AttemptsAreRecordedRetriedAndLogged) {
   const std::string hook = Webhook("Contact.create");
   Create("Contact", R"({"lastName": "One"})");
