@@ -201,6 +201,11 @@ std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata, Di
                        " (\"webhook_id\", \"seq\")");
   statements.push_back("CREATE INDEX IF NOT EXISTS \"" + delivery + "_delivered\" ON " + delivery +
                        " (\"delivered_at\") WHERE \"status\" = 'delivered'");
+  // Pruning old events keeps those a delivery still refers to.
+  statements.push_back("CREATE INDEX IF NOT EXISTS \"" + delivery + "_event\" ON " + delivery +
+                       " (\"event_seq\")");
+  statements.push_back(std::string("CREATE INDEX IF NOT EXISTS \"") + kEventTable +
+                       "_created\" ON " + kEventTable + " (\"created_at\")");
   return statements;
 }
 

@@ -137,6 +137,62 @@ std::int64_t UnixSeconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
+// One request for the first `count` deliveries of `pending`, ready to add to the multi handle.
+std::unique_ptr<Transfer> NewTransfer(const metadata::Metadata& metadata, const AddressGuard& guard,
+                                      const DeliveryOptions& options, const PendingBatch& pending,
+                                      std::size_t count, TimePoint now) {
+  const std::string& webhook_id = pending.target.id;
+  const PendingDelivery& head = pending.deliveries.front();
+  const std::span<const PendingDelivery> sending(pending.deliveries.data(), count);
+  auto transfer = std::make_unique<Transfer>();
+  transfer->webhook_id = webhook_id;
+  transfer->guard = &guard;
+  transfer->attempts_before = head.attempts;
+  transfer->queued_at = head.queued_at;
+  auto url = ParseWebhookUrl(pending.target.url);
+  if (url.ok()) transfer->host = url->host;
+  transfer->body = BuildBody(metadata, pending.target, sending);
+  for (const auto& delivery : sending) transfer->delivery_ids.push_back(delivery.id);
+
+  transfer->headers = curl_slist_append(transfer->headers, "Content-Type: application/json");
+  transfer->headers = curl_slist_append(transfer->headers, "Expect:");
+  for (const auto& [name, value] : pending.target.headers) {
+    if (IsReservedHeader(name)) continue;
+    transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
+  }
+  if (!pending.target.secret.empty()) {
+    for (const auto& [name, value] : SignatureHeaders(webhook_id, pending.target.secret, head.id,
+                                                      UnixSeconds(now), transfer->body)) {
+      transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
+    }
+  }
+  CURL* easy = curl_easy_init();
+  transfer->easy = easy;
+  curl_easy_setopt(easy, CURLOPT_URL, pending.target.url.c_str());
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer->body.data());
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(transfer->body.size()));
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
+  curl_easy_setopt(easy, CURLOPT_USERAGENT, options.user_agent.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  // A proxy from the environment would connect for us and bypass the address check.
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options.connect_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer.get());
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+  return transfer;
+}
+
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(store::Database& db,
@@ -233,61 +289,17 @@ void DeliveryWorker::Run() {
           ++count;
         }
       }
-      const std::span<const PendingDelivery> sending(pending.deliveries.data(), count);
-      auto transfer = std::make_unique<Transfer>();
-      transfer->webhook_id = webhook_id;
-      transfer->guard = &guard_;
-      transfer->attempts_before = head.attempts;
-      transfer->queued_at = head.queued_at;
-      auto url = ParseWebhookUrl(pending.target.url);
-      if (url.ok()) transfer->host = url->host;
-      transfer->body = BuildBody(*metadata_, pending.target, sending);
-      for (const auto& delivery : sending) transfer->delivery_ids.push_back(delivery.id);
-
-      transfer->headers = curl_slist_append(transfer->headers, "Content-Type: application/json");
-      transfer->headers = curl_slist_append(transfer->headers, "Expect:");
-      for (const auto& [name, value] : pending.target.headers) {
-        if (IsReservedHeader(name)) continue;
-        transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
-      }
-      if (!pending.target.secret.empty()) {
-        for (const auto& [name, value] : SignatureHeaders(
-                 webhook_id, pending.target.secret, head.id, UnixSeconds(now), transfer->body)) {
-          transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
-        }
-      }
-      CURL* easy = curl_easy_init();
-      transfer->easy = easy;
-      curl_easy_setopt(easy, CURLOPT_URL, pending.target.url.c_str());
-      curl_easy_setopt(easy, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, transfer->body.data());
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(transfer->body.size()));
-      curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
-      curl_easy_setopt(easy, CURLOPT_USERAGENT, options_.user_agent.c_str());
-      curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-      curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-      // A proxy from the environment would connect for us and bypass the address check.
-      curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
-      curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-      curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                       static_cast<long>(options_.connect_timeout.count()));
-      curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count()));
-      curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &OpenSocket);
-      curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, transfer.get());
-      curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
-      curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
-      curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
-      curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
-      curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+      auto transfer = NewTransfer(*metadata_, guard_, options_, pending, count, now);
+      CURL* easy = transfer->easy;
       curl_multi_add_handle(multi, easy);
       busy.insert(webhook_id);
       transfers.emplace(easy, std::move(transfer));
     }
   };
 
-  // Turns a finished request into an AttemptResult and records it in a write job; the webhook
-  // stays busy until that job is done.
+  // Turns a finished request into an AttemptResult and records it in a write job. A final answer
+  // frees the webhook at once (its deliveries wait in `unrecorded`); a retry or a 410 keeps it busy
+  // until the record is written.
   const auto finish = [&](CURL* easy, CURLcode code) {
     auto found = transfers.find(easy);
     if (found == transfers.end()) return;
