@@ -42,11 +42,15 @@ HeaderList ParseHeaders(std::string_view text) {
 }  // namespace
 
 Result<std::vector<std::string>> WebhooksWithPendingDeliveries(store::Connection& conn) {
+  // One probe of the pending index per webhook: the cost follows the number of webhooks, not the
+  // backlog a dead receiver leaves behind.
   std::vector<std::string> ids;
   CRM_RETURN_IF_ERROR(conn.Query(
-      "SELECT DISTINCT d.\"webhook_id\" FROM " + kDeliveries + " d JOIN " + kWebhookTable +
-          " w ON w.\"id\" = d.\"webhook_id\" WHERE d.\"status\" = 'pending' AND "
-          "w.\"is_active\" = 1 AND w.\"deleted\" = 0",
+      std::string("SELECT w.\"id\" FROM ") + kWebhookTable +
+          " w WHERE w.\"is_active\" = 1 AND w.\"deleted\" = 0 AND EXISTS (SELECT 1 FROM " +
+          kDeliveries +
+          " d WHERE d.\"webhook_id\" = w.\"id\" AND d.\"status\" = 'pending') "
+          "ORDER BY w.\"created_at\", w.\"id\"",
       {}, [&](const store::Row& row) {
         ids.emplace_back(row.Text(0));
         return true;
