@@ -261,10 +261,15 @@ TEST_F(WebhookDeliveryTest, PrivateAddressRefusedOnSaveAndAtSendTime) {
     EXPECT_TRUE(IsApiError(r, 400)) << url;
     EXPECT_THAT(r.body, HasSubstr("not a public address")) << url;
   }
-  // A public address is accepted (inactive: nothing is sent to it).
-  CreateWebhook(
+  // A public address is accepted (inactive: nothing is sent to it), and cannot be changed to a
+  // private one.
+  const json::object hook = CreateWebhook(
       admin,
       {{"event", "Contact.create"}, {"url", "http://93.184.215.14/hook"}, {"isActive", false}});
+  const HttpResponse moved =
+      admin.Put("/Webhook/" + StringAt(hook, "id"), json::object{{"url", "http://10.0.0.1/hook"}});
+  EXPECT_TRUE(IsApiError(moved, 400));
+  EXPECT_THAT(moved.body, HasSubstr("not a public address"));
 
   // Saved by a process that allowed 127.0.0.1 (the CLI), sent by a server that does not: the
   // address is checked again for the connection, and the delivery fails without reaching it.

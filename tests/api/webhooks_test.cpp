@@ -249,6 +249,67 @@ TEST_F(WebhooksTest, StandardWebhooksLibraryVerifiesDeliveries) {
   }
 }
 
+TEST_F(WebhooksTest, EveryKindOfChangeIsDelivered) {
+  Hook("Contact.create", "/contact-create");
+  Hook("Contact.update", "/contact-update");
+  Hook("Contact.delete", "/contact-delete");
+  Hook("Lead.update", "/lead-update");
+  Hook("Account.create", "/account-create");
+  ApiClient api = Api();
+  const std::string id = CreateContact(api, "Every", "Change");
+
+  // An update carries the id and what changed, not the rest of the record.
+  ASSERT_HTTP_STATUS(api.Put("/Contact/" + id, json::object{{"title", "Changed"}}), 200);
+  ASSERT_HTTP_STATUS(api.Put("/Contact/action/massUpdate",
+                             json::object{{"ids", json::array{json::value(id)}},
+                                          {"data", json::object{{"description", "by mass"}}}}),
+                     200);
+  const auto updates = receiver_->WaitFor("/contact-update", 2);
+  ASSERT_EQ(updates.size(), 2u);
+  const json::value first = ParseJson(updates[0].body);
+  EXPECT_EQ(StringAt(first, "event"), "Contact.update");
+  EXPECT_EQ(StringAt(first.at("data"), "id"), id);
+  EXPECT_EQ(StringAt(first.at("data"), "title"), "Changed");
+  EXPECT_FALSE(AsObject(first.at("data")).contains("lastName")) << updates[0].body;
+  EXPECT_EQ(StringAt(ParseJson(updates[1].body).at("data"), "description"), "by mass");
+
+  // A lead conversion: the records it creates and the lead's update, from one transaction.
+  const HttpResponse lead =
+      api.Post("/Lead", json::object{{"firstName", "Leo"}, {"lastName", "Lead"}});
+  ASSERT_HTTP_STATUS(lead, 200);
+  const HttpResponse converted = api.Post(
+      "/Lead/action/convert",
+      json::object{{"id", StringAt(lead.Json(), "id")},
+                   {"records", json::object{{"Account", json::object{{"name", "LeadCo"}}},
+                                            {"Contact", json::object{{"firstName", "Leo"},
+                                                                     {"lastName", "Lead"}}}}}});
+  ASSERT_HTTP_STATUS(converted, 200);
+  const std::string contact_id = StringAt(converted.Json(), "createdContactId");
+  const auto accounts = receiver_->WaitFor("/account-create", 1);
+  ASSERT_EQ(accounts.size(), 1u);
+  EXPECT_EQ(StringAt(ParseJson(accounts[0].body).at("data"), "id"),
+            StringAt(converted.Json(), "createdAccountId"));
+  const auto leads = receiver_->WaitFor("/lead-update", 1);
+  ASSERT_EQ(leads.size(), 1u);
+  EXPECT_EQ(StringAt(ParseJson(leads[0].body).at("data"), "status"), "Converted");
+  const auto creates = receiver_->WaitFor("/contact-create", 2);
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_EQ(StringAt(ParseJson(creates[1].body).at("data"), "id"), contact_id);
+
+  // A delete carries only the id.
+  ASSERT_HTTP_STATUS(api.Delete("/Contact/" + id), 200);
+  ASSERT_HTTP_STATUS(
+      api.Raw("DELETE", "/Contact/action/massDelete",
+              json::serialize(json::object{{"ids", json::array{json::value(contact_id)}}}),
+              {{"Content-Type", "application/json"}}),
+      200);
+  const auto deletes = receiver_->WaitFor("/contact-delete", 2);
+  ASSERT_EQ(deletes.size(), 2u);
+  EXPECT_EQ(ParseJson(deletes[0].body).at("data"), (json::value(json::object{{"id", id}})));
+  EXPECT_EQ(ParseJson(deletes[1].body).at("data"), (json::value(json::object{{"id", contact_id}})));
+  EXPECT_EQ(StringAt(ParseJson(deletes[1].body), "event"), "Contact.delete");
+}
+
 TEST_F(WebhooksTest, BadSubscriptionsAre400SayingWhy) {
   ApiClient admin = Admin();
   const std::string url = receiver_->Url("/hook");
@@ -366,6 +427,25 @@ TEST_F(WebhooksTest, SkipOwnSkipsTheOwnersChanges) {
   EXPECT_EQ(receiver_->WaitFor("/admin", 2).size(), 2u);
 }
 
+TEST_F(WebhooksTest, ApiUsersWebhookCarriesOnlyWhatItMayRead) {
+  ApiClient api = Api();
+  CreateWebhook(api, {{"event", "User.create"}, {"url", receiver_->Url("/users")}});
+  ApiClient admin = Admin();
+  const HttpResponse user = admin.Post("/User", json::object{{"userName", "integration-2"},
+                                                             {"lastName", "Integration"},
+                                                             {"type", "api"},
+                                                             {"authMethod", "ApiKey"}});
+  ASSERT_HTTP_STATUS(user, 200);
+  ASSERT_FALSE(StringAt(user.Json(), "apiKey").empty()) << "the admin reads the new key";
+  const auto requests = receiver_->WaitFor("/users", 1);
+  ASSERT_EQ(requests.size(), 1u);
+  const json::value data = ParseJson(requests[0].body).at("data");
+  EXPECT_EQ(StringAt(data, "userName"), "integration-2");
+  EXPECT_FALSE(AsObject(data).contains("apiKey")) << requests[0].body;
+  EXPECT_FALSE(AsObject(data).contains("secretKey")) << requests[0].body;
+  EXPECT_EQ(requests[0].body.find(StringAt(user.Json(), "apiKey")), std::string::npos);
+}
+
 TEST_F(WebhooksTest, ApiUserSeesOnlyItsOwnWebhooks) {
   ApiClient api = Api();
   ApiClient admin = Admin();
@@ -413,7 +493,10 @@ TEST_F(WebhooksTest, TestPingIsSignedAndLogged) {
   const auto requests = receiver_->WaitFor("/ping", 1);
   ASSERT_EQ(requests.size(), 1u);
   const ReceivedRequest& request = requests[0];
-  EXPECT_EQ(StringAt(ParseJson(request.body), "event"), "ping");
+  const json::value ping = ParseJson(request.body);
+  EXPECT_EQ(StringAt(ping, "event"), "ping");
+  // The seed format's userId: who asked for the ping.
+  EXPECT_EQ(StringAt(ping, "userId"), env_->admin_id) << request.body;
   EXPECT_EQ(request.Header("webhook-id"), delivery_id);
   EXPECT_EQ(request.Header("x-espocrm-signature"),
             HmacSha256HexOf(StringAt(hook, "secretKey"), request.body));
