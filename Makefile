@@ -53,7 +53,7 @@ run: build
 	$(BUILD_DIR)/crmd serve --listen $(LISTEN) --data $(DATA)
 
 node-deps:
-	@cd tests/clients && { [ -d node_modules/axios ] && [ -d node_modules/@apidevtools/swagger-parser ] || npm ci --no-audit --no-fund --loglevel=error; }
+	@cd tests/clients && { [ -d node_modules/axios ] && [ -d node_modules/@apidevtools/swagger-parser ] && [ -d node_modules/standardwebhooks ] || npm ci --no-audit --no-fund --loglevel=error; }
 
 test: deps-test node-deps
 	$(CONFIGURE)

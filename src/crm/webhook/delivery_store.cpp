@@ -87,7 +87,9 @@ Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
                                           static_cast<std::int64_t>(limit)};
   CRM_RETURN_IF_ERROR(conn.Query(
       "SELECT d.\"seq\", d.\"id\", d.\"event\", e.\"entity_type\", "
-      "COALESCE(e.\"payload\", d.\"payload\"), COALESCE(e.\"user_id\", ''), e.\"created_at\", "
+      "COALESCE(e.\"payload\", d.\"payload\"), "
+      // A ping has no change event; its payload names who asked for it.
+      "COALESCE(e.\"user_id\", json_extract(d.\"payload\", '$.userId'), ''), e.\"created_at\", "
       "d.\"attempts\", d.\"next_attempt_at\", d.\"queued_at\", d.\"created_at\" FROM " +
           kDeliveries + " d LEFT JOIN " + store::kEventTable +
           " e ON e.\"seq\" = d.\"event_seq\" WHERE d.\"webhook_id\" = ? AND d.\"status\" = "
