@@ -7,6 +7,9 @@
 #
 # Usage: bench/compare.sh --baseline OLD_CRMD [--candidate NEW_CRMD] [--contacts N] [--rounds R]
 #                         [--duration SECONDS] [--workload SCRIPT.lua] [--build-dir DIR]
+#                         [--baseline-args "ARGS"] [--candidate-args "ARGS"]
+# The --*-args are added to that side's `crmd serve`, so one binary can be compared with itself
+# under two settings (rate limits off against on, for example).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +20,8 @@ CONTACTS=100000
 ROUNDS=5
 DURATION=5
 WORKLOAD=get_by_id.lua
+BASELINE_ARGS=""
+CANDIDATE_ARGS=""
 CONNECTIONS=64
 DATA_ROOT=${BENCH_DATA_ROOT:-/var/tmp/crmd-bench-data}
 
@@ -29,6 +34,8 @@ while (($#)); do
     --duration) DURATION=$2; shift 2 ;;
     --workload) WORKLOAD=$2; shift 2 ;;
     --build-dir) BUILD_DIR=$2; shift 2 ;;
+    --baseline-args) BASELINE_ARGS=$2; shift 2 ;;
+    --candidate-args) CANDIDATE_ARGS=$2; shift 2 ;;
     *) echo "compare.sh: unknown option $1 (see the header of this file)" >&2; exit 2 ;;
   esac
 done
@@ -51,13 +58,14 @@ if [[ ! -f $DATA/.complete ]]; then
   touch "$DATA/.complete"
 fi
 
-# start NAME BINARY: serves a copy of the data set; sets URL_<NAME>.
+# start NAME BINARY ARGS: serves a copy of the data set; sets URL_<NAME>.
 start() {
-  local name=$1 binary=$2 line url=""
+  local name=$1 binary=$2 line url="" extra=()
+  read -r -a extra <<<"$3"
   mkdir -p "$WORK/$name"
   cp "$DATA"/crmd.db* "$WORK/$name/"
   mkfifo "$WORK/$name.fifo"
-  "$binary" serve --listen 127.0.0.1:0 --data "$WORK/$name" --no-access-log \
+  "$binary" serve --listen 127.0.0.1:0 --data "$WORK/$name" --no-access-log "${extra[@]}" \
     >"$WORK/$name.fifo" 2>"$WORK/$name.log" &
   PIDS+=($!)
   exec {fd}<"$WORK/$name.fifo"
@@ -73,8 +81,8 @@ start() {
   printf -v "URL_$name" '%s' "$url"
 }
 
-start baseline "$BASELINE"
-start candidate "$CANDIDATE"
+start baseline "$BASELINE" "$BASELINE_ARGS"
+start candidate "$CANDIDATE" "$CANDIDATE_ARGS"
 
 # run NAME SECONDS: one wrk run against NAME; appends its result line to $WORK/NAME.txt.
 run() {

@@ -96,13 +96,12 @@ command -v wrk >/dev/null || die "wrk is not installed"
 command -v curl >/dev/null || die "curl is not installed"
 [[ -n $NGINX ]] || die "nginx is not installed"
 
-# Rate limits must be off: pass the switch when this crmd has one.
+# Rate limits must be off (the load would use up any budget within a second): pass the switch
+# when this crmd has one (older binaries do not).
 CRMD_ARGS=()
 serve_help=$("$CRMD" serve --help 2>&1 || true)
-if grep -q -- '--no-rate-limit' <<<"$serve_help"; then
-  CRMD_ARGS+=(--no-rate-limit)
-elif grep -qi -- 'rate-limit' <<<"$serve_help"; then
-  log "WARNING: crmd has a rate-limit option this script does not know how to turn off"
+if grep -q -- '--rate-limit' <<<"$serve_help"; then
+  CRMD_ARGS+=(--rate-limit off)
 fi
 # Extra arguments for `crmd serve`, e.g. BENCH_CRMD_ARGS="--threads 2".
 if [[ -n ${BENCH_CRMD_ARGS:-} ]]; then

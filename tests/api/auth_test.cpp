@@ -30,7 +30,8 @@ AuthSuiteState* state = nullptr;
 void SetUpAuthSuite() {
   if (state != nullptr) return;
   state = new AuthSuiteState();
-  state->env = StartServerEnv();
+  // These tests send wrong credentials on purpose, far more than the 10 a minute an address may.
+  state->env = StartServerEnv({"--rate-limit", "auth-failures=100000/m"});
   ASSERT_NE(state->env, nullptr);
   ApiClient admin = state->env->Admin();
   const auto create = [&](const std::string& entity, const json::object& body) {

@@ -11,10 +11,21 @@
 namespace crm::api {
 namespace {
 
+std::unique_ptr<const AuthFailureGuard> MakeAuthGuard(ratelimit::RateLimiter* limiter,
+                                                      const ApiOptions& options) {
+  if (limiter == nullptr || !options.rate_limits.enabled) return nullptr;
+  return std::make_unique<AuthFailureGuard>(*limiter, options.rate_limits.auth_failures);
+}
+
 std::vector<std::unique_ptr<Middleware>> BuildChain(auth::Authenticator& authenticator,
-                                                    const ApiOptions& options) {
+                                                    const ApiOptions& options,
+                                                    ratelimit::RateLimiter* limiter,
+                                                    const AuthFailureGuard* guard) {
   std::vector<std::unique_ptr<Middleware>> steps;
-  steps.push_back(std::make_unique<AuthenticateStep>(authenticator, options.base_path));
+  steps.push_back(std::make_unique<AuthenticateStep>(authenticator, options.base_path, guard));
+  if (limiter != nullptr && options.rate_limits.enabled) {
+    steps.push_back(std::make_unique<RateLimitStep>(*limiter, options.rate_limits));
+  }
   steps.push_back(std::make_unique<AccessCheckStep>());
   return steps;
 }
@@ -22,7 +33,7 @@ std::vector<std::unique_ptr<Middleware>> BuildChain(auth::Authenticator& authent
 }  // namespace
 
 ApiHandler::ApiHandler(service::RecordService& records, auth::Authenticator& authenticator,
-                       ApiOptions options)
+                       ApiOptions options, ratelimit::RateLimiter* limiter)
     : records_(records),
       relations_(records),
       converter_(records),
@@ -34,9 +45,11 @@ ApiHandler::ApiHandler(service::RecordService& records, auth::Authenticator& aut
           BuildOpenApi(routes_, records_.metadata(), options_.base_path, options_.version))),
       context_{records_,  relations_,    converter_, mass_,
                webhooks_, authenticator, options_,   openapi_json_},
-      chain_(BuildChain(authenticator, options_), [this](const ExchangePtr& exchange) {
-        exchange->route()->handler(context_, exchange);
-      }) {}
+      auth_guard_(MakeAuthGuard(limiter, options_)),
+      chain_(
+          BuildChain(authenticator, options_, limiter, auth_guard_.get()),
+          [this](const ExchangePtr& exchange) { exchange->route()->handler(context_, exchange); }) {
+}
 
 void ApiHandler::Handle(const http::Request& request, http::Responder responder) {
   const std::string_view path = request.path();

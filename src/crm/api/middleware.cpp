@@ -1,6 +1,7 @@
 #include "crm/api/middleware.hpp"
 
 #include "crm/api/http_status.hpp"
+#include "crm/api/rate_limit_step.hpp"
 #include "crm/api/request_decoding.hpp"
 #include "crm/api/route_table.hpp"
 
@@ -29,12 +30,18 @@ void AuthenticateStep::Process(const ExchangePtr& exchange, Next next) const {
   credentials.authorization = request.Header("Authorization");
   credentials.espo_authorization = request.Header("Espo-Authorization");
   credentials.espo_by_token = Truthy(request.Header("Espo-Authorization-By-Token"));
+  const bool no_credentials =
+      credentials.api_key.empty() && credentials.hmac_authorization.empty() &&
+      credentials.authorization.empty() && credentials.espo_authorization.empty();
+  if (guard_ != nullptr && !no_credentials) {
+    if (auto refusal = guard_->Refusal(request.remote_address())) {
+      return exchange->Reply(std::move(*refusal));
+    }
+  }
   auto authenticated = authenticator_.Authenticate(credentials);
   if (!authenticated.ok()) {
+    if (guard_ != nullptr && !no_credentials) guard_->RecordFailure(request.remote_address());
     http::Response response = ErrorResponse(authenticated.status());
-    const bool no_credentials =
-        credentials.api_key.empty() && credentials.hmac_authorization.empty() &&
-        credentials.authorization.empty() && credentials.espo_authorization.empty();
     // As EspoCRM: browsers get a Basic challenge unless the page asked not to (XHR).
     if (authenticated.status().code() == StatusCode::kUnauthenticated && no_credentials &&
         request.Header("X-Requested-With").empty()) {

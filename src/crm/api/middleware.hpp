@@ -4,8 +4,7 @@
 // another thread (a step may wait for the database). Routes say what the steps need to know (who
 // may call them, their rate-limit category) as data in the route table; no handler repeats a step.
 //
-// The rate-limit step plugs in between authentication and the access check when the rate limiter
-// exists (docs/architecture.md); today's chain is authenticate -> access check -> handler.
+// The rate-limit step (api/rate_limit_step.hpp) is left out when rate limits are off.
 //
 // Thread-safety: the chain and its steps are immutable after construction; Run may be called
 // concurrently for different exchanges.
@@ -61,18 +60,23 @@ class MiddlewareChain {
   const Dispatch dispatch_;
 };
 
+class AuthFailureGuard;
+
 // Finds the caller from the request's credentials (every scheme of docs/api.md) and records it on
 // the exchange; 401 (with a Basic challenge for browsers) when they are missing or wrong. Public
-// routes pass without credentials.
+// routes pass without credentials. With a `guard`, credentials from an address that failed too
+// often lately are refused (429) unchecked, and each failure is counted.
 class AuthenticateStep final : public Middleware {
  public:
-  AuthenticateStep(auth::Authenticator& authenticator, std::string api_base)
-      : authenticator_(authenticator), api_base_(std::move(api_base)) {}
+  AuthenticateStep(auth::Authenticator& authenticator, std::string api_base,
+                   const AuthFailureGuard* guard = nullptr)
+      : authenticator_(authenticator), api_base_(std::move(api_base)), guard_(guard) {}
   void Process(const ExchangePtr& exchange, Next next) const override;
 
  private:
   auth::Authenticator& authenticator_;
   const std::string api_base_;
+  const AuthFailureGuard* const guard_;
 };
 
 // Refuses a route to callers its Access does not admit (403). Entity-level rights are the record

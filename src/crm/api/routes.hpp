@@ -12,6 +12,7 @@
 
 #include "crm/api/route_table.hpp"
 #include "crm/auth/authenticator.hpp"
+#include "crm/ratelimit/quota.hpp"
 #include "crm/service/lead_converter.hpp"
 #include "crm/service/mass_actions.hpp"
 #include "crm/service/record_service.hpp"
@@ -23,6 +24,8 @@ namespace crm::api {
 struct ApiOptions {
   std::string base_path = "/api/v1";
   std::string version = "0.1.0";
+  // Applied when the handler is given a rate limiter (crmd serve --rate-limit).
+  ratelimit::RateLimitConfig rate_limits = {};
 };
 
 struct ApiContext {

@@ -4,6 +4,7 @@
 
 #include "crm/auth/crypto.hpp"
 #include "crm/common/strings.hpp"
+#include "crm/store/schema.hpp"
 
 namespace crm::auth {
 namespace {
@@ -69,15 +70,18 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     if (it != users_by_key_.end() && it->second.expires > now) return it->second.user;
   }
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
-  static constexpr std::string_view kSelect =
-      "SELECT \"id\", \"user_name\", \"type\", \"auth_method\", \"secret_key\", \"password\", "
-      "\"is_active\", "
-      "NULLIF(TRIM(COALESCE(\"first_name\", '') || ' ' || COALESCE(\"last_name\", '')), '') "
-      "FROM \"user\" WHERE ";
+  // The user's own request budget comes from crmd's table beside the User entity.
+  static const std::string kSelect =
+      "SELECT u.\"id\", u.\"user_name\", u.\"type\", u.\"auth_method\", u.\"secret_key\", "
+      "u.\"password\", u.\"is_active\", "
+      "NULLIF(TRIM(COALESCE(u.\"first_name\", '') || ' ' || COALESCE(u.\"last_name\", '')), ''), "
+      "r.\"user_id\" IS NOT NULL, r.\"requests\", r.\"window_seconds\" "
+      "FROM \"user\" u LEFT JOIN \"" +
+      std::string(store::kUserRateLimitTable) + "\" r ON r.\"user_id\" = u.\"id\" WHERE ";
   static const std::string kByApiKeyHash =
-      std::string(kSelect) + "\"api_key_hash\" = ? AND \"deleted\" = 0 LIMIT 1";
+      kSelect + "u.\"api_key_hash\" = ? AND u.\"deleted\" = 0 LIMIT 1";
   static const std::string kByUserName =
-      std::string(kSelect) + "\"user_name\" = ? AND \"deleted\" = 0 LIMIT 1";
+      kSelect + "u.\"user_name\" = ? AND u.\"deleted\" = 0 LIMIT 1";
   const std::string& sql = key == UserKey::kApiKeyHash ? kByApiKeyHash : kByUserName;
   const std::array<query::SqlValue, 1> params = {std::string(value)};
   UserRow user;
@@ -92,6 +96,12 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     user.password_hash = row.Text(5);
     user.active = row.Int(6) != 0;
     user.principal.name = row.IsNull(7) ? user.principal.user_name : std::string(row.Text(7));
+    if (row.Int(8) != 0) {
+      UserRateLimit& limit = user.principal.rate_limit;
+      limit.kind = row.IsNull(9) ? UserRateLimit::Kind::kUnlimited : UserRateLimit::Kind::kQuota;
+      limit.requests = row.IsNull(9) ? 0 : row.Int(9);
+      limit.window_seconds = row.Int(10);
+    }
     return false;
   }));
   if (!found) return NotAuthenticated();

@@ -1,21 +1,35 @@
 // Principal: the authenticated user a request acts as, as far as the service layer needs to know it
-// (who wrote a record, whether admin-only operations are allowed, whose records onlyMy selects).
+// (who wrote a record, whether admin-only operations are allowed, whose records onlyMy selects),
+// and the request budget set for this user, which the API's rate-limit step applies.
 //
 // Thread-safety: a value.
 #ifndef CRM_AUTH_PRINCIPAL_HPP_
 #define CRM_AUTH_PRINCIPAL_HPP_
 
+#include <cstdint>
 #include <string>
 
 namespace crm::auth {
 
 enum class UserType { kRegular, kAdmin, kApi, kSystem };
 
+// A user's own request budget (`crmd api-user create --rate-limit`), kept in crmd's table
+// store::kUserRateLimitTable beside the User record: kServer when none is set (the server's
+// default budget applies), kUnlimited for none at all, or `requests` per `window_seconds` in place
+// of the server's default budget.
+struct UserRateLimit {
+  enum class Kind { kServer, kUnlimited, kQuota };
+  Kind kind = Kind::kServer;
+  std::int64_t requests = 0;
+  std::int64_t window_seconds = 0;
+};
+
 struct Principal {
   std::string id;
   std::string user_name;
   std::string name;  // display name, for createdByName/modifiedByName
   UserType type = UserType::kRegular;
+  UserRateLimit rate_limit = {};
 
   bool is_admin() const { return type == UserType::kAdmin || type == UserType::kSystem; }
   // The identity used for work the server does on its own behalf (schema set-up, CLI commands).

@@ -17,6 +17,8 @@
 #include "crm/common/json.hpp"
 #include "crm/http/server.hpp"
 #include "crm/metadata/metadata.hpp"
+#include "crm/ratelimit/memory_rate_limiter.hpp"
+#include "crm/ratelimit/quota.hpp"
 #include "crm/server/front_handler.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
@@ -52,6 +54,7 @@ struct ServeOptions {
   bool access_log = true;
   int mmap_mib = 0;
   WebhookOptions webhooks;
+  std::string rate_limit = "default=1000/h,bulk=100/h,search=500/h,auth-failures=10/m";
 };
 
 // Everything a command needs from the data directory: metadata, and the migrated database.
@@ -112,6 +115,11 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
     std::cerr << "crmd: " << listen.status().message() << "\n";
     return 2;
   }
+  auto rate_limits = ratelimit::ParseRateLimitConfig(options.rate_limit);
+  if (!rate_limits.ok()) {
+    std::cerr << "crmd: --rate-limit: " << rate_limits.status().message() << "\n";
+    return 2;
+  }
   // Signals are taken by one thread with sigwait; every other thread (created below) inherits the
   // mask.
   sigset_t signals;
@@ -145,7 +153,9 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   env->db->SetCommitObserver([&deliveries] { deliveries.Wake(); });
   deliveries.Start();
   auth::Authenticator authenticator(*env->db, SystemClock::Instance());
-  api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion});
+  ratelimit::MemoryRateLimiter limiter(SystemClock::Instance());
+  api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion, *rate_limits},
+                      &limiter);
   web::StaticSite site(web::EmbeddedAssets(),
                        [] { return api::ErrorResponse(Status::NotFound("No such page.")); });
   FrontHandler handler(kApiBase, api, site);
@@ -193,11 +203,32 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   return 0;
 }
 
+// "" (the server's budget), "unlimited" or N/UNIT, as `--rate-limit` of the user commands takes.
+Result<auth::UserRateLimit> ParseUserRateLimit(const std::string& text) {
+  auth::UserRateLimit limit;
+  if (text.empty()) return limit;
+  if (text == "unlimited") {
+    limit.kind = auth::UserRateLimit::Kind::kUnlimited;
+    return limit;
+  }
+  CRM_ASSIGN_OR_RETURN(const ratelimit::Quota quota, ratelimit::ParseQuota(text));
+  limit.kind = auth::UserRateLimit::Kind::kQuota;
+  limit.requests = quota.limit;
+  limit.window_seconds = quota.window.count();
+  return limit;
+}
+
 int CreateApiUser(const StoreOptions& store_options, const std::string& name,
-                  const std::string& auth_mode) {
+                  const std::string& auth_mode, const std::string& rate_limit) {
+  auto limit = ParseUserRateLimit(rate_limit);
+  if (!limit.ok()) {
+    std::cerr << "crmd: --rate-limit: " << limit.status().message() << "\n";
+    return 2;
+  }
   auto env = OpenEnvironment(store_options);
   if (!env.ok()) return Fail(env.status());
   service::NewUser user;
+  user.rate_limit = *limit;
   user.user_name = name;
   user.type = "api";
   user.auth_method = auth_mode == "hmac" ? "Hmac" : "ApiKey";
@@ -212,10 +243,15 @@ int CreateApiUser(const StoreOptions& store_options, const std::string& name,
 }
 
 int CreateUser(const StoreOptions& store_options, const std::string& user_name,
-               const std::string& password, bool admin) {
+               const std::string& password, bool admin, const std::string& rate_limit) {
+  auto limit = ParseUserRateLimit(rate_limit);
+  if (!limit.ok()) {
+    std::cerr << "crmd: --rate-limit: " << limit.status().message() << "\n";
+    return 2;
+  }
   auto env = OpenEnvironment(store_options);
   if (!env.ok()) return Fail(env.status());
-  service::NewUser user{user_name, password, admin ? "admin" : "regular", "", ""};
+  service::NewUser user{user_name, password, admin ? "admin" : "regular", "", "", *limit};
   auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user);
   if (!created.ok()) return Fail(created.status());
   std::cout << SerializeJson(
@@ -273,6 +309,12 @@ int RunCli(int argc, char** argv) {
       ->envname("CRMD_MMAP_MIB")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
+  serve
+      ->add_option("--rate-limit", serve_options.rate_limit,
+                   "Request budgets, POLICY=N/UNIT,... (policies default, bulk, search, "
+                   "auth-failures; units s, m, h, d), or off")
+      ->envname("CRMD_RATE_LIMIT")
+      ->capture_default_str();
   AddStoreOptions(*serve, store_options);
   AddWebhookServeOptions(*serve, serve_options.webhooks);
 
@@ -285,6 +327,11 @@ int RunCli(int argc, char** argv) {
   api_user_create->add_option("--auth", auth_mode, "api-key or hmac")
       ->check(CLI::IsMember({"api-key", "hmac"}))
       ->capture_default_str();
+  std::string user_rate_limit;
+  constexpr char kUserRateLimitHelp[] =
+      "This user's request budget in place of the server's default one: N/UNIT (s, m, h, d) or "
+      "unlimited";
+  api_user_create->add_option("--rate-limit", user_rate_limit, kUserRateLimitHelp);
   AddStoreOptions(*api_user_create, store_options);
 
   auto* user = app.add_subcommand("user", "Manage users")->require_subcommand(1);
@@ -295,6 +342,7 @@ int RunCli(int argc, char** argv) {
   user_create->add_option("--username", user_name, "User name")->required();
   user_create->add_option("--password", password, "Password")->required();
   user_create->add_flag("--admin", admin, "Make the user an administrator");
+  user_create->add_option("--rate-limit", user_rate_limit, kUserRateLimitHelp);
   AddStoreOptions(*user_create, store_options);
 
   WebhookCommand webhook_command;
@@ -325,8 +373,12 @@ int RunCli(int argc, char** argv) {
   }
   if (openapi->parsed()) return PrintOpenApi(store_options);
   if (serve->parsed()) return Serve(store_options, serve_options, argv[0]);
-  if (api_user_create->parsed()) return CreateApiUser(store_options, api_user_name, auth_mode);
-  if (user_create->parsed()) return CreateUser(store_options, user_name, password, admin);
+  if (api_user_create->parsed()) {
+    return CreateApiUser(store_options, api_user_name, auth_mode, user_rate_limit);
+  }
+  if (user_create->parsed()) {
+    return CreateUser(store_options, user_name, password, admin, user_rate_limit);
+  }
   if (webhook_command.chosen()) {
     auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());

@@ -6,6 +6,7 @@
 #include "crm/auth/principal.hpp"
 #include "crm/service/record_input.hpp"
 #include "crm/service/record_writer.hpp"
+#include "crm/store/schema.hpp"
 
 namespace crm::service {
 
@@ -43,6 +44,17 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
       CRM_RETURN_IF_ERROR(
           conn.Execute("UPDATE \"user\" SET \"password\" = ? WHERE \"id\" = ?", params)
               .TakeStatus());
+    }
+    if (user.rate_limit.kind != auth::UserRateLimit::Kind::kServer) {
+      const bool unlimited = user.rate_limit.kind == auth::UserRateLimit::Kind::kUnlimited;
+      const std::array<query::SqlValue, 3> params = {
+          created.id, unlimited ? query::SqlValue() : query::SqlValue(user.rate_limit.requests),
+          user.rate_limit.window_seconds};
+      CRM_RETURN_IF_ERROR(conn.Execute(std::string("INSERT INTO \"") + store::kUserRateLimitTable +
+                                           "\" (\"user_id\", \"requests\", \"window_seconds\") "
+                                           "VALUES (?, ?, ?)",
+                                       params)
+                              .TakeStatus());
     }
     return {};
   }));

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "crm/auth/principal.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
@@ -18,10 +19,11 @@ namespace crm::service {
 
 struct NewUser {
   std::string user_name;
-  std::string password;          // users with a password (not API users)
-  std::string type = "regular";  // regular, admin or api
-  std::string auth_method;       // API users: ApiKey or Hmac
-  std::string last_name;         // display name; defaults to the user name
+  std::string password;                 // users with a password (not API users)
+  std::string type = "regular";         // regular, admin or api
+  std::string auth_method;              // API users: ApiKey or Hmac
+  std::string last_name;                // display name; defaults to the user name
+  auth::UserRateLimit rate_limit = {};  // the user's own request budget, if any
 };
 
 struct CreatedUser {

@@ -179,6 +179,10 @@ std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata, Di
                        "\"created_at\" TEXT NOT NULL, \"last_access_at\" TEXT NOT NULL)" +
                        table_suffix);
   statements.push_back(CreateIndex(kAuthTokenTable, "user_id", {"user_id"}, false, false));
+  statements.push_back(std::string("CREATE TABLE IF NOT EXISTS ") + kUserRateLimitTable +
+                       " (\"user_id\" TEXT NOT NULL PRIMARY KEY, \"requests\" INTEGER, "
+                       "\"window_seconds\" INTEGER NOT NULL)" +
+                       table_suffix);
   statements.push_back(std::string("CREATE TABLE IF NOT EXISTS ") + kEventTable + " (\"seq\" " +
                        (dialect == Dialect::kPostgres ? "BIGSERIAL" : "INTEGER") +
                        " PRIMARY KEY, \"event\" TEXT NOT NULL, \"entity_type\" TEXT NOT NULL, "

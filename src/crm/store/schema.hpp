@@ -22,6 +22,9 @@ inline constexpr char kEmailTable[] = "entity_email_address";
 inline constexpr char kPhoneTable[] = "entity_phone_number";
 inline constexpr char kAuthTokenTable[] = "auth_token";
 inline constexpr char kMetaTable[] = "crmd_meta";
+// Per-user request budgets (crmd api-user create --rate-limit), outside the User entity so that
+// EspoCRM's User record keeps its shape: user_id, requests (NULL: unlimited), window_seconds.
+inline constexpr char kUserRateLimitTable[] = "crmd_user_rate_limit";
 // The transactional outbox: one row per record change, written in the change's own transaction,
 // read by webhook delivery. Columns: seq (increasing), event ("Contact.create"), entity_type,
 // entity_id, user_id, payload (JSON), created_at.
