@@ -107,8 +107,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   setenv("CRMD_BINARY", crmd.c_str(), 1);
 
-  auto server =
-      crm::testing::TestServer::Start({"--no-access-log", "--webhook-allowed-hosts", "127.0.0.1"});
+  auto server = crm::testing::TestServer::Start(
+      {"--no-access-log", "--rate-limit", "off", "--webhook-allowed-hosts", "127.0.0.1"});
   if (!server) return 1;
   const auto credentials = server->CreateApiUser("bench");
   Receiver receiver;
