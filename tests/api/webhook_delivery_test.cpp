@@ -52,8 +52,10 @@ class WebhookDeliveryTest : public ::testing::Test {
     receiver_ = WebhookReceiver::Start();
     ASSERT_NE(receiver_, nullptr);
   }
-  void StartServer(bool allow_loopback = true) {
-    env_ = StartServerEnv(WebhookServeArgs(allow_loopback));
+  void StartServer(bool allow_loopback = true, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = WebhookServeArgs(allow_loopback);
+    args.insert(args.end(), extra.begin(), extra.end());
+    env_ = StartServerEnv(args);
     ASSERT_NE(env_, nullptr);
   }
 
@@ -216,6 +218,28 @@ TEST_F(WebhookDeliveryTest, ResumesAfterKill9WithNothingLost) {
   const std::vector<ReceivedRequest> resumed(requests.begin() + 1, requests.end());
   EXPECT_THAT(DataOf(resumed, "id"), ElementsAreArray(acknowledged));
   EXPECT_EQ(resumed[0].Header("webhook-id"), before[0].Header("webhook-id"));
+}
+
+TEST_F(WebhookDeliveryTest, DeliveredRowsArePrunedAfterTheRetention) {
+  StartServer(true, {"--webhook-retention", "1ms"});
+  const std::string delivered = StringAt(Hook("Contact.create", "/kept-short"), "id");
+  const std::string failed = StringAt(Hook("Contact.create", "/refusing"), "id");
+  receiver_->Script("/refusing", {}, Reply::Status(400));
+  ApiClient api = Api();
+  CreateContact(api, "Short", "Lived");
+  {
+    ApiClient admin = Admin();
+    WaitForOnlyDelivery(admin, delivered, "delivered");
+    WaitForOnlyDelivery(admin, failed, "failed");
+  }
+  // Pruning runs when the worker starts, then hourly.
+  env_->server->KillAndRestart();
+  ASSERT_FALSE(HasFatalFailure());
+  ApiClient admin = Admin();
+  WaitForLog(admin, delivered,
+             [](const json::object& log) { return log.at("total") == json::value(0); });
+  // A failed delivery stays in the log, to be looked at and redelivered.
+  EXPECT_EQ(DeliveryLog(admin, failed).at("total"), json::value(1));
 }
 
 TEST_F(WebhookDeliveryTest, SilentReceiverDoesNotDelayAnotherWebhook) {

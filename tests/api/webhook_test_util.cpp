@@ -40,7 +40,7 @@ json::object WaitForLog(ApiClient& client, const std::string& webhook_id,
                     << " ms: " << json::serialize(log);
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
     log = DeliveryLog(client, webhook_id);
   }
   return log;
