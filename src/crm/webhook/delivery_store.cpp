@@ -171,6 +171,11 @@ Result<std::int64_t> PruneDelivered(store::Connection& conn, TimePoint before) {
                        conn.Execute("DELETE FROM " + kDeliveries +
                                         " WHERE \"status\" = 'delivered' AND \"delivered_at\" < ?",
                                     cutoff));
+  // A deleted webhook's deliveries can neither be sent nor read any more.
+  CRM_ASSIGN_OR_RETURN(
+      const std::int64_t orphans,
+      conn.Execute("DELETE FROM " + kDeliveries + " WHERE \"webhook_id\" IN (SELECT \"id\" FROM " +
+                   std::string(kWebhookTable) + " WHERE \"deleted\" = 1)"));
   const std::array<SqlValue, 1> older = {FormatDateTime(before)};
   CRM_RETURN_IF_ERROR(
       conn.Execute(std::string("DELETE FROM ") + store::kEventTable +
@@ -178,7 +183,7 @@ Result<std::int64_t> PruneDelivered(store::Connection& conn, TimePoint before) {
                        " d WHERE d.\"event_seq\" = " + store::kEventTable + ".\"seq\")",
                    older)
           .TakeStatus());
-  return removed;
+  return removed + orphans;
 }
 
 Result<json::object> ListDeliveries(store::Connection& conn, std::string_view webhook_id,

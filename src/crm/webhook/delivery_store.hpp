@@ -74,8 +74,9 @@ struct AttemptResult {
 Status RecordAttempt(store::Connection& conn, std::string_view webhook_id,
                      const AttemptResult& result);
 
-// Deletes delivered rows delivered before `before`, and change events older than that no delivery
-// still waits for. Returns the number of deliveries removed.
+// Deletes delivered rows delivered before `before`, every delivery of a deleted webhook, and
+// change events older than `before` that no delivery refers to. Returns the number of deliveries
+// removed.
 Result<std::int64_t> PruneDelivered(store::Connection& conn, TimePoint before);
 
 // The delivery log of a webhook, newest first: {"total", "list"} with each delivery's id, event,

@@ -336,6 +336,22 @@ TEST_F(DeliveryStoreTest, PruningDropsOldDeliveredRowsAndTheirEvents) {
   EXPECT_THAT((*batch)->deliveries[0].payload, HasSubstr("Two"));
 }
 
+TEST_F(DeliveryStoreTest, PruningDropsTheDeliveriesOfADeletedWebhook) {
+  const std::string kept = Webhook("Contact.create");
+  const std::string deleted = Webhook("Contact.create");
+  Create("Contact", R"({"lastName": "One"})");
+  std::promise<Result<bool>> done;
+  records_->Delete(admin_, metadata_->Entity("Webhook"), deleted, {},
+                   [&](auto r) { done.set_value(std::move(r)); });
+  ASSERT_THAT(done.get_future().get(), IsOk());
+  ASSERT_THAT(db_->WriteAndWait([&](store::Connection& c) {
+    return PruneDelivered(c, clock_.Now()).TakeStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(ListDeliveries(Reader(), deleted, 0, 20)->at("total"), 0);
+  EXPECT_THAT(PendingEvents(kept), ElementsAre("Contact.create"));
+}
+
 TEST_F(DeliveryStoreTest, APingIsQueuedLikeAnEvent) {
   const std::string hook = Webhook("Contact.create");
   Result<std::string> id = Status::Internal("not run");
