@@ -18,6 +18,7 @@
 #define CRM_API_RATE_LIMIT_STEP_HPP_
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "crm/api/middleware.hpp"
@@ -29,13 +30,16 @@ namespace crm::api {
 
 class RateLimitStep final : public Middleware {
  public:
-  RateLimitStep(ratelimit::RateLimiter& limiter, const ratelimit::RateLimitConfig& config)
-      : limiter_(limiter), config_(config) {}
+  RateLimitStep(ratelimit::RateLimiter& limiter, const ratelimit::RateLimitConfig& config);
   void Process(const ExchangePtr& exchange, Next next) const override;
 
  private:
   ratelimit::RateLimiter& limiter_;
   const ratelimit::RateLimitConfig config_;
+  // RateLimit-Policy for the server's budgets, which are the same on every request.
+  std::string standard_policy_;
+  std::string search_policy_;
+  std::string bulk_policy_;
 };
 
 class AuthFailureGuard {
