@@ -11,6 +11,7 @@
 #include "crm/api/http_status.hpp"
 #include "crm/api/query_string.hpp"
 #include "crm/api/route_table.hpp"
+#include "crm/common/strings.hpp"
 
 namespace crm::api {
 namespace {
@@ -197,9 +198,23 @@ void RateLimitStep::Process(const ExchangePtr& exchange, Next next) const {
                                            " seconds."));
 }
 
-std::optional<http::Response> AuthFailureGuard::Refusal(std::string_view address) const {
+std::string_view AuthFailureGuard::ClientAddress(const http::Request& request) const {
+  const std::string_view peer = request.remote_address();
+  if (trusted_proxies_.empty() ||
+      std::find(trusted_proxies_.begin(), trusted_proxies_.end(), peer) == trusted_proxies_.end()) {
+    return peer;
+  }
+  // Earlier entries are whatever the client sent; only the proxy's own is to be trusted.
+  const std::string_view forwarded = request.Header("X-Forwarded-For");
+  const auto comma = forwarded.rfind(',');
+  const std::string_view last =
+      TrimAscii(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+  return last.empty() ? peer : last;
+}
+
+std::optional<http::Response> AuthFailureGuard::Refusal(const http::Request& request) const {
   const std::array<Budget, 1> budget = {Budget{kAuthFailuresPolicy, quota_}};
-  const Decision decision = limiter_.Peek(AddressKey(address).view(), budget);
+  const Decision decision = limiter_.Peek(AddressKey(ClientAddress(request)).view(), budget);
   if (decision.allowed) return std::nullopt;
   http::Response response = ErrorResponse(Status::ResourceExhausted(
       "Too many failed authentication attempts from this address (at most " +
@@ -210,10 +225,10 @@ std::optional<http::Response> AuthFailureGuard::Refusal(std::string_view address
   return response;
 }
 
-void AuthFailureGuard::RecordFailure(std::string_view address) const {
+void AuthFailureGuard::RecordFailure(const http::Request& request) const {
   const std::array<Budget, 1> budget = {Budget{kAuthFailuresPolicy, quota_}};
   // Acquire counts only while there is room, which is enough: a full budget refuses already.
-  limiter_.Acquire(AddressKey(address).view(), budget);
+  limiter_.Acquire(AddressKey(ClientAddress(request)).view(), budget);
 }
 
 }  // namespace crm::api
