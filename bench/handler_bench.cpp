@@ -1,7 +1,8 @@
 // Micro-benchmarks of whole requests through api::ApiHandler in process, without sockets: path
 // decoding, authentication, routing, the read, and JSON encoding, for the load test's read
-// workloads (GET by id, a filtered list page, an account's related contacts). The gap between
-// these and the load test's figures is the HTTP server's share.
+// workloads (GET by id, a filtered list page, an account's related contacts), and GET by id with
+// rate limits on (a budget too large to run out), whose gap to GET by id is the limiter's cost.
+// The gap between these and the load test's figures is the HTTP server's share.
 #include <memory>
 #include <string>
 
@@ -9,15 +10,21 @@
 
 #include "crm/api/api_handler.hpp"
 #include "crm/common/time.hpp"
+#include "crm/ratelimit/memory_rate_limiter.hpp"
 
 #include "bench_fixture.hpp"
 
 namespace crm::bench {
 namespace {
 
-void Handle(benchmark::State& state, const std::vector<std::string>& targets) {
+// `limiter`: rate limits on, with budgets no benchmark uses up.
+void Handle(benchmark::State& state, const std::vector<std::string>& targets,
+            ratelimit::RateLimiter* limiter = nullptr) {
   BenchFixture& fixture = BenchFixture::Get();
-  api::ApiHandler handler(fixture.records(), fixture.authenticator(), api::ApiOptions{});
+  api::ApiOptions options;
+  options.rate_limits.standard = {1'000'000'000, std::chrono::hours(1)};
+  options.rate_limits.search = {1'000'000'000, std::chrono::hours(1)};
+  api::ApiHandler handler(fixture.records(), fixture.authenticator(), options, limiter);
   std::vector<FakeRequest> requests;
   for (const auto& target : targets) {
     requests.emplace_back(http::Method::kGet, target,
@@ -48,6 +55,15 @@ void BM_HandleGetContact(benchmark::State& state) {
   Handle(state, targets);
 }
 BENCHMARK(BM_HandleGetContact);
+
+void BM_HandleGetContactRateLimited(benchmark::State& state) {
+  std::vector<std::string> targets;
+  for (const auto& id : BenchFixture::Get().contact_ids())
+    targets.push_back("/api/v1/Contact/" + id);
+  ratelimit::MemoryRateLimiter limiter(SystemClock::Instance());
+  Handle(state, targets, &limiter);
+}
+BENCHMARK(BM_HandleGetContactRateLimited);
 
 void BM_HandleListContacts20(benchmark::State& state) {
   Handle(state, {"/api/v1/Contact?maxSize=20&where%5B0%5D%5Btype%5D=equals"

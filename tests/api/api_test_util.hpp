@@ -104,7 +104,10 @@ struct ServerEnv {
   // The admin through Basic auth: for set-up and clean-up.
   ApiClient Admin() const { return Client(AuthMode::kBasicAdmin); }
 };
-// Starts crmd and creates the users; returns nullptr (after a test failure) when that fails.
+// Starts crmd and creates the users; returns nullptr (after a test failure) when that fails. The
+// server keeps crmd's real rate limits (1000 requests an hour per user, 10 failed authentications
+// a minute per address, all from 127.0.0.1): a suite that sends more passes `--rate-limit` in
+// `extra_args` (auth_test raises auth-failures; "--rate-limit", "off" for load).
 std::unique_ptr<ServerEnv> StartServerEnv(const std::vector<std::string>& extra_args = {});
 
 // A test suite whose tests share one running server: started before the suite's first test, stopped

@@ -85,6 +85,23 @@ TEST_F(OpenApiTest, CoversEveryRouteForEveryEntity) {
   }
 }
 
+TEST_F(OpenApiTest, AuthenticatedOperationsDescribeTheirRateLimits) {
+  const json::object document = AsObject(Api().Get("/OpenApi").Json());
+  const json::object paths = AsObject(document.at("paths"));
+  const json::object responses =
+      AsObject(AsObject(AsObject(AsObject(paths.at("/Contact/{id}")).at("get")).at("responses")));
+  EXPECT_TRUE(responses.contains("429"));
+  const json::object headers = AsObject(AsObject(responses.at("200")).at("headers"));
+  for (const char* name : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+                           "RateLimit-Policy", "RateLimit"}) {
+    EXPECT_TRUE(headers.contains(name)) << name;
+  }
+  // The public root has no budget.
+  const json::object root = AsObject(AsObject(AsObject(paths.at("/")).at("get")).at("responses"));
+  EXPECT_FALSE(root.contains("429"));
+  EXPECT_FALSE(AsObject(root.at("200")).contains("headers"));
+}
+
 TEST_F(OpenApiTest, SchemasFollowTheMetadata) {
   const json::object document = AsObject(Api().Get("/OpenApi").Json());
   const json::object schemas = AsObject(AsObject(document.at("components")).at("schemas"));

@@ -3,7 +3,8 @@
 // RateLimit-Policy / RateLimit fields on successes and on errors after authentication, the 429
 // with the contract's body and Retry-After, search and bulk budgets on top of the default one, a
 // user's own budget (N/UNIT and unlimited, for API keys and Basic), --rate-limit off, and failed
-// authentication limited per client address.
+// authentication limited per client address (the peer's, or behind --trusted-proxy the forwarded
+// one).
 #include <chrono>
 #include <string>
 
@@ -220,8 +221,32 @@ TEST(RateLimitAuthFailureTest, FailedAuthenticationIsLimitedPerAddress) {
   // While blocked, even the right key is not checked, so a guess that would succeed looks the
   // same as one that would not.
   EXPECT_TRUE(IsApiError(env->Client(AuthMode::kApiKey).Get("/Contact?maxSize=1"), 429));
+  // A client cannot escape by naming another address: without --trusted-proxy, X-Forwarded-For
+  // is not read.
+  EXPECT_TRUE(IsApiError(
+      http.Get("/api/v1/Contact", {{"X-Api-Key", "guess"}, {"X-Forwarded-For", "10.9.9.9"}}), 429));
   // Public routes need no credentials and stay open.
   EXPECT_HTTP_STATUS(http.Get("/api/v1/"), 200);
+}
+
+// Behind a trusted reverse proxy the failures count for the client the proxy names, so one
+// client's guessing does not lock out the others.
+TEST(RateLimitAuthFailureTest, BehindATrustedProxyTheForwardedClientIsCounted) {
+  std::vector<std::string> args = kSmallLimits;
+  args.insert(args.end(), {"--trusted-proxy", "127.0.0.1"});
+  auto env = StartServerEnv(args);
+  ASSERT_NE(env, nullptr);
+  HttpClient http(env->server->base_url());
+  // The client may send its own X-Forwarded-For; the proxy appends the address it saw, and only
+  // that last entry is believed.
+  const Headers guesser = {{"X-Api-Key", "guess"}, {"X-Forwarded-For", "10.0.0.2, 10.0.0.1"}};
+  for (int i = 0; i < 4; ++i) EXPECT_HTTP_STATUS(http.Get("/api/v1/Contact", guesser), 401);
+  EXPECT_TRUE(IsApiError(http.Get("/api/v1/Contact", guesser), 429));
+  Headers other = AuthHeaders(env->For(AuthMode::kApiKey), "GET", "/Contact");
+  other.emplace_back("X-Forwarded-For", "10.0.0.2");
+  EXPECT_HTTP_STATUS(http.Get("/api/v1/Contact?maxSize=1", other), 200);
+  // The proxy's own requests (no X-Forwarded-For) are its own address's.
+  EXPECT_HTTP_STATUS(env->Client(AuthMode::kApiKey).Get("/Contact?maxSize=1"), 200);
 }
 
 TEST(RateLimitOffTest, OffMeansNoLimitsAndNoFields) {

@@ -14,7 +14,8 @@ namespace {
 std::unique_ptr<const AuthFailureGuard> MakeAuthGuard(ratelimit::RateLimiter* limiter,
                                                       const ApiOptions& options) {
   if (limiter == nullptr || !options.rate_limits.enabled) return nullptr;
-  return std::make_unique<AuthFailureGuard>(*limiter, options.rate_limits.auth_failures);
+  return std::make_unique<AuthFailureGuard>(*limiter, options.rate_limits.auth_failures,
+                                            options.trusted_proxies);
 }
 
 std::vector<std::unique_ptr<Middleware>> BuildChain(auth::Authenticator& authenticator,

@@ -55,6 +55,8 @@ class Exchange {
 
   // A header for the answer, whichever step gives it (rate-limit state, for example).
   void AddResponseHeader(std::string name, std::string value) {
+    // Room for the rate-limit step's five at once.
+    if (extra_headers_.empty()) extra_headers_.reserve(6);
     extra_headers_.emplace_back(std::move(name), std::move(value));
   }
 

@@ -34,13 +34,13 @@ void AuthenticateStep::Process(const ExchangePtr& exchange, Next next) const {
       credentials.api_key.empty() && credentials.hmac_authorization.empty() &&
       credentials.authorization.empty() && credentials.espo_authorization.empty();
   if (guard_ != nullptr && !no_credentials) {
-    if (auto refusal = guard_->Refusal(request.remote_address())) {
+    if (auto refusal = guard_->Refusal(request)) {
       return exchange->Reply(std::move(*refusal));
     }
   }
   auto authenticated = authenticator_.Authenticate(credentials);
   if (!authenticated.ok()) {
-    if (guard_ != nullptr && !no_credentials) guard_->RecordFailure(request.remote_address());
+    if (guard_ != nullptr && !no_credentials) guard_->RecordFailure(request);
     http::Response response = ErrorResponse(authenticated.status());
     // As EspoCRM: browsers get a Basic challenge unless the page asked not to (XHR).
     if (authenticated.status().code() == StatusCode::kUnauthenticated && no_credentials &&

@@ -247,12 +247,42 @@ json::object Operation(const Route& route, const std::string& path, const Entity
     operation["requestBody"] = json::object{
         {"required", true}, {"content", JsonContent(json::object{{"type", "object"}})}};
   }
-  operation["responses"] = json::object{
-      {"200", json::object{{"description", "Success."},
-                           {"content", JsonContent(AnswerSchema(route.answer, entity))}}},
-      {"4XX", json::object{{"$ref", "#/components/responses/Error"}}}};
+  json::object success{{"description", "Success."},
+                       {"content", JsonContent(AnswerSchema(route.answer, entity))}};
+  json::object responses;
+  if (route.access != Access::kPublic) {
+    // The rate-limit step's fields (docs/api.md, "Rate limits") on every authenticated answer.
+    json::object headers;
+    for (const char* name : {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset",
+                             "RateLimit-Policy", "RateLimit"}) {
+      headers[name] = json::object{{"$ref", std::string("#/components/headers/") + name}};
+    }
+    success["headers"] = std::move(headers);
+    responses["429"] = json::object{{"$ref", "#/components/responses/TooManyRequests"}};
+  }
+  responses["200"] = std::move(success);
+  responses["4XX"] = json::object{{"$ref", "#/components/responses/Error"}};
+  operation["responses"] = std::move(responses);
   if (route.access == Access::kPublic) operation["security"] = json::array();
   return operation;
+}
+
+// The rate-limit fields, as components/headers.
+json::object RateLimitHeaders() {
+  const auto header = [](std::string_view about, std::string_view type) {
+    return json::object{{"description", about}, {"schema", json::object{{"type", type}}}};
+  };
+  return json::object{
+      {"X-RateLimit-Limit", header("The limit of the budget that runs out first.", "integer")},
+      {"X-RateLimit-Remaining", header("Requests that budget still allows.", "integer")},
+      {"X-RateLimit-Reset",
+       header("Unix seconds at which that budget's remaining count next grows.", "integer")},
+      {"RateLimit-Policy",
+       header("Every budget the request drew from (draft-ietf-httpapi-ratelimit-headers-11): "
+              "\"default\";q=1000;w=3600",
+              "string")},
+      {"RateLimit", header("Their state: \"default\";r=950;t=30", "string")},
+      {"Retry-After", header("Seconds until the request would be allowed.", "integer")}};
 }
 
 // The pattern with {entityType} replaced by `entity`.
@@ -314,7 +344,17 @@ json::object Components(const metadata::Metadata& metadata) {
             json::object{{"description",
                           "The error, also in the X-Status-Reason header; EspoCRM's "
                           "machine-readable keys (messageTranslation, duplicates) sit beside it."},
-                         {"content", JsonContent(Ref("Error"))}}}}},
+                         {"content", JsonContent(Ref("Error"))}}},
+           {"TooManyRequests",
+            json::object{
+                {"description",
+                 "A rate limit is used up, or too many failed authentications came from this "
+                 "address."},
+                {"headers",
+                 json::object{
+                     {"Retry-After", json::object{{"$ref", "#/components/headers/Retry-After"}}}}},
+                {"content", JsonContent(Ref("Error"))}}}}},
+      {"headers", RateLimitHeaders()},
       {"securitySchemes",
        json::object{
            {"ApiKey", header_key("X-Api-Key", "An API user's key.")},

@@ -1,6 +1,8 @@
 #include "crm/api/rate_limit_step.hpp"
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <string>
 
 #include <boost/json/parse.hpp>
@@ -9,6 +11,7 @@
 #include "crm/api/http_status.hpp"
 #include "crm/api/query_string.hpp"
 #include "crm/api/route_table.hpp"
+#include "crm/common/strings.hpp"
 
 namespace crm::api {
 namespace {
@@ -23,32 +26,71 @@ constexpr std::string_view kAuthFailuresPolicy = "auth-failures";
 
 std::string Seconds(std::chrono::seconds s) { return std::to_string(s.count()); }
 
-// `"default";q=1000;w=3600` (draft-ietf-httpapi-ratelimit-headers-11, section 3.1).
-std::string PolicyItem(const Budget& budget) {
-  return "\"" + std::string(budget.policy) + "\";q=" + std::to_string(budget.quota.limit) +
-         ";w=" + Seconds(budget.quota.window);
+// Appends `n` in decimal: the fields are built on every request, without temporaries.
+void AppendInt(std::string& out, std::int64_t n) {
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, end);
 }
 
-// `"default";r=950;t=30` (section 4.1): t is when the available quota next grows.
-std::string LimitItem(const Budget& budget, const ratelimit::BudgetState& state) {
-  return "\"" + std::string(budget.policy) + "\";r=" + std::to_string(state.remaining) +
-         ";t=" + Seconds(state.reset_in);
+// `"default";q=1000;w=3600` (draft-ietf-httpapi-ratelimit-headers-11, section 3.1), or
+// `"default";r=950;t=30` (section 4.1; t is when the available quota next grows).
+void AppendItem(std::string& out, std::string_view policy, char a, std::int64_t a_value, char b,
+                std::int64_t b_value) {
+  if (!out.empty()) out += ", ";
+  out += '"';
+  out += policy;
+  out += "\";";
+  out += a;
+  out += '=';
+  AppendInt(out, a_value);
+  out += ';';
+  out += b;
+  out += '=';
+  AppendInt(out, b_value);
 }
 
-void AddDraftFields(Exchange& exchange, std::span<const Budget> budgets, const Decision& decision) {
-  std::string policy;
-  std::string limit;
-  for (std::size_t i = 0; i < budgets.size(); ++i) {
-    if (i != 0) {
-      policy += ", ";
-      limit += ", ";
-    }
-    policy += PolicyItem(budgets[i]);
-    limit += LimitItem(budgets[i], decision.states[i]);
+std::string PolicyField(std::span<const Budget> budgets) {
+  std::string out;
+  for (const Budget& budget : budgets) {
+    AppendItem(out, budget.policy, 'q', budget.quota.limit, 'w', budget.quota.window.count());
   }
-  exchange.AddResponseHeader("RateLimit-Policy", std::move(policy));
-  exchange.AddResponseHeader("RateLimit", std::move(limit));
+  return out;
 }
+
+std::string LimitField(std::span<const Budget> budgets, const Decision& decision) {
+  std::string out;
+  out.reserve(64);
+  for (std::size_t i = 0; i < budgets.size(); ++i) {
+    AppendItem(out, budgets[i].policy, 'r', decision.states[i].remaining, 't',
+               decision.states[i].reset_in.count());
+  }
+  return out;
+}
+
+std::string IntText(std::int64_t n) {
+  std::string out;
+  AppendInt(out, n);
+  return out;
+}
+
+// "address:" + address without an allocation per request (an address is at most 45 characters;
+// a longer string, which no socket gives, is cut).
+class AddressKey {
+ public:
+  explicit AddressKey(std::string_view address) {
+    constexpr std::string_view kPrefix = "address:";
+    address = address.substr(0, sizeof buffer_ - kPrefix.size());
+    std::copy(kPrefix.begin(), kPrefix.end(), buffer_);
+    std::copy(address.begin(), address.end(), buffer_ + kPrefix.size());
+    size_ = kPrefix.size() + address.size();
+  }
+  std::string_view view() const { return {buffer_, size_}; }
+
+ private:
+  char buffer_[64];
+  std::size_t size_;
+};
 
 // "1000 requests per hour".
 std::string Per(const ratelimit::Quota& quota, std::string_view what = "requests") {
@@ -90,6 +132,17 @@ bool IsSearchQuery(std::string_view query) {
   return false;
 }
 
+RateLimitStep::RateLimitStep(ratelimit::RateLimiter& limiter,
+                             const ratelimit::RateLimitConfig& config)
+    : limiter_(limiter), config_(config) {
+  const Budget standard{kDefaultPolicy, config_.standard};
+  const std::array<Budget, 2> search = {Budget{kSearchPolicy, config_.search}, standard};
+  const std::array<Budget, 2> bulk = {Budget{kBulkPolicy, config_.bulk}, standard};
+  standard_policy_ = PolicyField(std::span<const Budget>(&standard, 1));
+  search_policy_ = PolicyField(search);
+  bulk_policy_ = PolicyField(bulk);
+}
+
 void RateLimitStep::Process(const ExchangePtr& exchange, Next next) const {
   const auth::Principal& principal = exchange->principal();
   const auth::UserRateLimit& own = principal.rate_limit;
@@ -97,20 +150,26 @@ void RateLimitStep::Process(const ExchangePtr& exchange, Next next) const {
 
   std::array<Budget, ratelimit::kMaxBudgets> budgets;
   std::size_t count = 0;
+  const std::string* policy = &standard_policy_;
   const Route* route = exchange->route();
   if (route != nullptr && route->rate_category == RateCategory::kBulk) {
     budgets[count++] = {kBulkPolicy, config_.bulk};
+    policy = &bulk_policy_;
   } else if (route != nullptr && route->rate_category == RateCategory::kList &&
              IsSearchQuery(exchange->request().query())) {
     budgets[count++] = {kSearchPolicy, config_.search};
+    policy = &search_policy_;
   }
+  const bool own_quota = own.kind == auth::UserRateLimit::Kind::kQuota;
   budgets[count++] = {kDefaultPolicy,
-                      own.kind == auth::UserRateLimit::Kind::kQuota
+                      own_quota
                           ? ratelimit::Quota{own.requests, std::chrono::seconds(own.window_seconds)}
                           : config_.standard};
   const std::span<const Budget> used(budgets.data(), count);
-  // Per user: an API user has one key, so this is also per API key.
-  const Decision decision = limiter_.Acquire("user:" + principal.id, used);
+  // Per user: an API user has one key, so this is also per API key. User ids are the only keys of
+  // this limiter without a prefix (AuthFailureGuard's are "address:..."), which saves building a
+  // key per request.
+  const Decision decision = limiter_.Acquire(principal.id, used);
 
   // The seed's fields describe the budget that runs out first (the category's on a tie).
   std::size_t tightest = 0;
@@ -119,11 +178,12 @@ void RateLimitStep::Process(const ExchangePtr& exchange, Next next) const {
   }
   const auto reset_at = std::chrono::ceil<std::chrono::seconds>(decision.now.time_since_epoch()) +
                         decision.states[tightest].reset_in;
-  exchange->AddResponseHeader("X-RateLimit-Limit", std::to_string(budgets[tightest].quota.limit));
+  exchange->AddResponseHeader("X-RateLimit-Limit", IntText(budgets[tightest].quota.limit));
   exchange->AddResponseHeader("X-RateLimit-Remaining",
-                              std::to_string(decision.states[tightest].remaining));
-  exchange->AddResponseHeader("X-RateLimit-Reset", Seconds(reset_at));
-  AddDraftFields(*exchange, used, decision);
+                              IntText(decision.states[tightest].remaining));
+  exchange->AddResponseHeader("X-RateLimit-Reset", IntText(reset_at.count()));
+  exchange->AddResponseHeader("RateLimit-Policy", own_quota ? PolicyField(used) : *policy);
+  exchange->AddResponseHeader("RateLimit", LimitField(used, decision));
   if (decision.allowed) return next(exchange);
 
   std::string refused;
@@ -138,23 +198,37 @@ void RateLimitStep::Process(const ExchangePtr& exchange, Next next) const {
                                            " seconds."));
 }
 
-std::optional<http::Response> AuthFailureGuard::Refusal(std::string_view address) const {
+std::string_view AuthFailureGuard::ClientAddress(const http::Request& request) const {
+  const std::string_view peer = request.remote_address();
+  if (trusted_proxies_.empty() ||
+      std::find(trusted_proxies_.begin(), trusted_proxies_.end(), peer) == trusted_proxies_.end()) {
+    return peer;
+  }
+  // Earlier entries are whatever the client sent; only the proxy's own is to be trusted.
+  const std::string_view forwarded = request.Header("X-Forwarded-For");
+  const auto comma = forwarded.rfind(',');
+  const std::string_view last =
+      TrimAscii(comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1));
+  return last.empty() ? peer : last;
+}
+
+std::optional<http::Response> AuthFailureGuard::Refusal(const http::Request& request) const {
   const std::array<Budget, 1> budget = {Budget{kAuthFailuresPolicy, quota_}};
-  const Decision decision = limiter_.Peek("address:" + std::string(address), budget);
+  const Decision decision = limiter_.Peek(AddressKey(ClientAddress(request)).view(), budget);
   if (decision.allowed) return std::nullopt;
   http::Response response = ErrorResponse(Status::ResourceExhausted(
       "Too many failed authentication attempts from this address (at most " +
       Per(quota_, "failures") + "); retry in " + Seconds(decision.retry_after) + " seconds."));
   response.SetHeader("Retry-After", Seconds(decision.retry_after));
-  response.SetHeader("RateLimit-Policy", PolicyItem(budget[0]));
-  response.SetHeader("RateLimit", LimitItem(budget[0], decision.states[0]));
+  response.SetHeader("RateLimit-Policy", PolicyField(budget));
+  response.SetHeader("RateLimit", LimitField(budget, decision));
   return response;
 }
 
-void AuthFailureGuard::RecordFailure(std::string_view address) const {
+void AuthFailureGuard::RecordFailure(const http::Request& request) const {
   const std::array<Budget, 1> budget = {Budget{kAuthFailuresPolicy, quota_}};
   // Acquire counts only while there is room, which is enough: a full budget refuses already.
-  limiter_.Acquire("address:" + std::string(address), budget);
+  limiter_.Acquire(AddressKey(ClientAddress(request)).view(), budget);
 }
 
 }  // namespace crm::api

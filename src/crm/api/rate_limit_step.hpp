@@ -18,7 +18,9 @@
 #define CRM_API_RATE_LIMIT_STEP_HPP_
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "crm/api/middleware.hpp"
 #include "crm/http/message.hpp"
@@ -29,28 +31,37 @@ namespace crm::api {
 
 class RateLimitStep final : public Middleware {
  public:
-  RateLimitStep(ratelimit::RateLimiter& limiter, const ratelimit::RateLimitConfig& config)
-      : limiter_(limiter), config_(config) {}
+  RateLimitStep(ratelimit::RateLimiter& limiter, const ratelimit::RateLimitConfig& config);
   void Process(const ExchangePtr& exchange, Next next) const override;
 
  private:
   ratelimit::RateLimiter& limiter_;
   const ratelimit::RateLimitConfig config_;
+  // RateLimit-Policy for the server's budgets, which are the same on every request.
+  std::string standard_policy_;
+  std::string search_policy_;
+  std::string bulk_policy_;
 };
 
 class AuthFailureGuard {
  public:
-  AuthFailureGuard(ratelimit::RateLimiter& limiter, const ratelimit::Quota& quota)
-      : limiter_(limiter), quota_(quota) {}
+  // Requests from a `trusted_proxies` address are counted for the client their last
+  // X-Forwarded-For entry names (the one that proxy added), not for the proxy.
+  AuthFailureGuard(ratelimit::RateLimiter& limiter, const ratelimit::Quota& quota,
+                   std::vector<std::string> trusted_proxies = {})
+      : limiter_(limiter), quota_(quota), trusted_proxies_(std::move(trusted_proxies)) {}
 
-  // The 429 to answer when `address` has no failed attempts left, else nullopt.
-  std::optional<http::Response> Refusal(std::string_view address) const;
-  // Counts a failed authentication from `address`.
-  void RecordFailure(std::string_view address) const;
+  // The client's address: the peer's, or behind a trusted proxy the one it forwarded.
+  std::string_view ClientAddress(const http::Request& request) const;
+  // The 429 to answer when `request`'s client has no failed attempts left, else nullopt.
+  std::optional<http::Response> Refusal(const http::Request& request) const;
+  // Counts a failed authentication from `request`'s client.
+  void RecordFailure(const http::Request& request) const;
 
  private:
   ratelimit::RateLimiter& limiter_;
   const ratelimit::Quota quota_;
+  const std::vector<std::string> trusted_proxies_;
 };
 
 // Whether a list request filters (where or whereGroup in any encoding, textFilter, q, or those

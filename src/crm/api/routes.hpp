@@ -9,6 +9,7 @@
 #define CRM_API_ROUTES_HPP_
 
 #include <string>
+#include <vector>
 
 #include "crm/api/route_table.hpp"
 #include "crm/auth/authenticator.hpp"
@@ -26,6 +27,8 @@ struct ApiOptions {
   std::string version = "0.1.0";
   // Applied when the handler is given a rate limiter (crmd serve --rate-limit).
   ratelimit::RateLimitConfig rate_limits = {};
+  // Reverse proxies whose X-Forwarded-For names the client (crmd serve --trusted-proxy).
+  std::vector<std::string> trusted_proxies = {};
 };
 
 struct ApiContext {

@@ -52,22 +52,32 @@ std::chrono::nanoseconds SlidingWindow::SlotEnd(std::int64_t slot, TimePoint now
   return std::chrono::nanoseconds((slot + kSlots) * slot_ns_ - NanosSinceEpoch(now));
 }
 
-std::chrono::nanoseconds SlidingWindow::UntilOldestLeaves(TimePoint now) const {
+template <typename Done>
+std::int64_t SlidingWindow::OldestSlotWhere(Done done) const {
+  // From the oldest slot to the newest, without a division per slot.
+  std::size_t index = Index(head_ + 1);
   for (std::int64_t slot = head_ - kSlots + 1; slot <= head_; ++slot) {
-    if (counts_[Index(slot)] != 0) return SlotEnd(slot, now);
+    if (done(counts_[index])) return slot;
+    if (++index == kSlots) index = 0;
   }
-  return std::chrono::nanoseconds(0);
+  return head_;
+}
+
+std::chrono::nanoseconds SlidingWindow::UntilOldestLeaves(TimePoint now) const {
+  if (total_ == 0) return std::chrono::nanoseconds(0);
+  return SlotEnd(OldestSlotWhere([](std::uint32_t count) { return count != 0; }), now);
 }
 
 std::chrono::nanoseconds SlidingWindow::UntilRoom(TimePoint now) const {
   if (HasRoom()) return std::chrono::nanoseconds(0);
   std::int64_t to_free = total_ - quota_.limit + 1;
-  for (std::int64_t slot = head_ - kSlots + 1; slot <= head_; ++slot) {
-    to_free -= counts_[Index(slot)];
-    if (to_free <= 0) return SlotEnd(slot, now);
-  }
-  // A limit lowered below what the current slot alone holds: room comes back with the whole window.
-  return SlotEnd(head_, now);
+  // When the limit was lowered below what the newest slot alone holds, room comes back only with
+  // the whole window: OldestSlotWhere then ends at the newest slot.
+  return SlotEnd(OldestSlotWhere([&to_free](std::uint32_t count) {
+                   to_free -= count;
+                   return to_free <= 0;
+                 }),
+                 now);
 }
 
 MemoryRateLimiter::MemoryRateLimiter(const Clock& clock, std::size_t max_keys)

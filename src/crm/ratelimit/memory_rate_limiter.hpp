@@ -60,10 +60,13 @@ class SlidingWindow {
   std::chrono::nanoseconds UntilRoom(TimePoint now) const;
 
  private:
-  std::size_t Index(std::int64_t slot) const {
+  static std::size_t Index(std::int64_t slot) {
     return static_cast<std::size_t>(((slot % kSlots) + kSlots) % kSlots);
   }
   std::int64_t SlotOf(TimePoint now) const;
+  // The oldest slot (from the window's start) for whose count `done` says true, or the newest.
+  template <typename Done>
+  std::int64_t OldestSlotWhere(Done done) const;
   std::chrono::nanoseconds SlotEnd(std::int64_t slot, TimePoint now) const;
 
   Quota quota_;

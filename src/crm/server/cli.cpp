@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -55,6 +56,7 @@ struct ServeOptions {
   int mmap_mib = 0;
   WebhookOptions webhooks;
   std::string rate_limit = "default=1000/h,bulk=100/h,search=500/h,auth-failures=10/m";
+  std::vector<std::string> trusted_proxies;
 };
 
 // Everything a command needs from the data directory: metadata, and the migrated database.
@@ -154,7 +156,8 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   deliveries.Start();
   auth::Authenticator authenticator(*env->db, SystemClock::Instance());
   ratelimit::MemoryRateLimiter limiter(SystemClock::Instance());
-  api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion, *rate_limits},
+  api::ApiHandler api(records, authenticator,
+                      api::ApiOptions{kApiBase, kVersion, *rate_limits, options.trusted_proxies},
                       &limiter);
   web::StaticSite site(web::EmbeddedAssets(),
                        [] { return api::ErrorResponse(Status::NotFound("No such page.")); });
@@ -315,6 +318,9 @@ int RunCli(int argc, char** argv) {
                    "auth-failures; units s, m, h, d), or off")
       ->envname("CRMD_RATE_LIMIT")
       ->capture_default_str();
+  serve->add_option("--trusted-proxy", serve_options.trusted_proxies,
+                    "Address of a reverse proxy whose X-Forwarded-For names the client, for the "
+                    "failed-authentication limit per address (repeatable)");
   AddStoreOptions(*serve, store_options);
   AddWebhookServeOptions(*serve, serve_options.webhooks);
 
