@@ -18,6 +18,7 @@
 #include "crm/http/server.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/server/front_handler.hpp"
+#include "crm/server/http_limits.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/user_admin.hpp"
 #include "crm/store/schema.hpp"
@@ -47,6 +48,7 @@ struct ServeOptions {
   int threads = 0;
   bool access_log = true;
   int mmap_mib = 0;
+  HttpLimitFlags limits;
 };
 
 // Everything a command needs from the data directory: metadata, and the migrated database.
@@ -145,6 +147,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
                           : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   server_options.access_log = options.access_log;
   server_options.error_response = api::ProtocolErrorResponse;
+  ApplyHttpLimits(options.limits, server_options);
   auto server = http::Server::Create(server_options, handler);
   if (!server.ok()) return Fail(server.status());
 
@@ -258,6 +261,7 @@ int RunCli(int argc, char** argv) {
       ->envname("CRMD_MMAP_MIB")
       ->check(CLI::Range(0, 1 << 20))
       ->capture_default_str();
+  AddHttpLimitOptions(*serve, serve_options.limits);
   AddStoreOptions(*serve, store_options);
 
   auto* api_user = app.add_subcommand("api-user", "Manage API users")->require_subcommand(1);
