@@ -388,7 +388,7 @@ TEST_F(ServerTest, TricklingHeaderIsCutOffAtTheHeaderDeadline) {
 
 TEST_F(ServerTest, SilentConnectionClosesAtTheIdleTimeout) {
   ServerOptions options = TestOptions();
-  options.idle_timeout = std::chrono::milliseconds(100);
+  options.idle_timeout = std::chrono::milliseconds(500);
   StartWith(options);
   const int fd = ConnectRaw();
   EXPECT_THAT(RoundTrip(fd, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n"), HasSubstr("GET /first"));
