@@ -146,6 +146,9 @@ class ServerImpl final : public Server {
     for (auto& context : contexts_) {
       context = std::make_unique<asio::io_context>(1);
       guards_.emplace_back(asio::make_work_guard(*context));
+      // A context creates its reactor (epoll and event descriptors) with its first socket, and
+      // throws when that fails; made now, it cannot fail later for want of descriptors.
+      const tcp::socket reactor_now(*context);
     }
     acceptor_.emplace(*contexts_[0]);
     accept_backoff_.emplace(*contexts_[0]);
@@ -269,31 +272,53 @@ class ServerImpl final : public Server {
   }
 
   void Accept() {
-    const std::size_t index = next_context_;
-    next_context_ = (next_context_ + 1) % contexts_.size();
-    acceptor_->async_accept(
-        contexts_[index]->get_executor(), [this, index](beast::error_code ec, tcp::socket socket) {
-          if (ec) {
-            if (ec == asio::error::operation_aborted || stopping()) return;
-            spdlog::warn("accept failed: {}", ec.message());
-            return PauseAccepting();
-          }
-          beast::error_code ignored;
-          socket.set_option(tcp::no_delay(true), ignored);
-          auto session = std::make_shared<Session>(std::move(socket), *this);
-          session->context_index_ = index;
-          session->context_ = contexts_[index].get();
-          session->counted_ = Admit(session->remote_);
-          Register(session);
-          asio::post(*contexts_[index], [session] { session->Start(session->counted_); });
-          if (!stopping()) Accept();
-        });
+    const std::size_t index = NextContext();
+    acceptor_->async_accept(contexts_[index]->get_executor(),
+                            [this, index](beast::error_code ec, tcp::socket socket) {
+                              OnAccept(ec, std::move(socket), index);
+                            });
   }
 
+  std::size_t NextContext() {
+    const std::size_t index = next_context_;
+    next_context_ = (next_context_ + 1) % contexts_.size();
+    return index;
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket, std::size_t index) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping()) return;
+      spdlog::warn("accept failed: {}", ec.message());
+      return PauseAccepting();
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    session->context_index_ = index;
+    session->context_ = contexts_[index].get();
+    session->counted_ = Admit(session->remote_);
+    Register(session);
+    asio::post(*contexts_[index], [session] { session->Start(session->counted_); });
+    if (!stopping()) Accept();
+  }
+
+  // After a failed accept (EMFILE: out of descriptors), waits and then tries once without waiting
+  // for readiness: the epoll reactor reports a listening socket once per new connection, so an
+  // async_accept alone would leave the connections already waiting in the backlog there until
+  // another one arrives. An empty backlog (would_block) goes back to async_accept.
   void PauseAccepting() {
     accept_backoff_->expires_after(kAcceptBackoff);
     accept_backoff_->async_wait([this](beast::error_code ec) {
-      if (!ec && !stopping()) Accept();
+      if (ec || stopping()) return;
+      const std::size_t index = NextContext();
+      tcp::socket socket(*contexts_[index]);
+      beast::error_code accept_ec;
+      acceptor_->non_blocking(true, accept_ec);
+      if (!accept_ec) acceptor_->accept(socket, accept_ec);
+      if (accept_ec == asio::error::would_block || accept_ec == asio::error::try_again) {
+        return Accept();
+      }
+      OnAccept(accept_ec, std::move(socket), index);
     });
   }
 

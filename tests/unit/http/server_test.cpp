@@ -14,8 +14,13 @@
 #include "testing/http_client.hpp"
 #include "testing/status_matchers.hpp"
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -478,6 +483,77 @@ TEST_F(ServerTest, StopRefusesNewConnectionsAndFinishesTheOneInFlight) {
   EXPECT_EQ(response.body, "GET /hold ");
   EXPECT_EQ(response.Header("Connection"), "close");
   runner_.join();
+}
+
+// Counts the log lines that contain a text, and lets a test wait for the count.
+class CountingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit CountingSink(std::string text) : text_(std::move(text)) {}
+  // Waits until `count` matching lines were logged, for at most a minute; returns the time each
+  // one came.
+  std::vector<std::chrono::steady_clock::time_point> WaitFor(std::size_t count) {
+    std::unique_lock<std::mutex> lock(times_mu_);
+    cv_.wait_for(lock, std::chrono::minutes(1), [&] { return times_.size() >= count; });
+    return times_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (std::string_view(msg.payload.data(), msg.payload.size()).find(text_) ==
+        std::string_view::npos) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(times_mu_);
+    times_.push_back(std::chrono::steady_clock::now());
+    cv_.notify_all();
+  }
+  void flush_() override {}
+
+ private:
+  const std::string text_;
+  std::mutex times_mu_;
+  std::condition_variable cv_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
+};
+
+// Out of descriptors, accept fails until one frees up. The server retries after a pause (neither
+// spinning nor waiting for another connection to arrive) and serves the waiting client once
+// descriptors are back. Lowers this process's descriptor limit; ctest runs each case in its own
+// process.
+TEST_F(ServerTest, AcceptPausesWhileOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizer runtimes need descriptors themselves (UBSan probes memory through a pipe for its
+  // vptr checks and reports every virtual call as invalid when it cannot make one).
+  GTEST_SKIP() << "needs a process that can run out of descriptors";
+#endif
+  auto sink = std::make_shared<CountingSink>("accept failed");
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("counting", sink));
+  Start();
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // Take every free descriptor below the limit, then give one back for the client's socket.
+  std::vector<int> fillers;
+  for (int fd = open("/dev/null", O_RDONLY); fd >= 0; fd = open("/dev/null", O_RDONLY)) {
+    fillers.push_back(fd);
+  }
+  ASSERT_EQ(errno, EMFILE);
+  ASSERT_FALSE(fillers.empty());
+  close(fillers.back());
+  fillers.pop_back();
+  const int client = ConnectRaw();  // completes in the backlog; the server cannot accept it
+  const auto failures = sink->WaitFor(3);
+  ASSERT_GE(failures.size(), 3u) << "accept was not retried while the client waited";
+  EXPECT_GE(failures[2] - failures[0], std::chrono::milliseconds(150))
+      << "accept was retried without a pause";
+  for (const int fd : fillers) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_THAT(RoundTrip(client, "GET /later HTTP/1.1\r\nHost: x\r\n\r\n"), HasSubstr("GET /later"));
+  close(client);
+  spdlog::set_default_logger(previous);
 }
 
 TEST_F(ServerTest, StopWaitsForRequestsInFlight) {
