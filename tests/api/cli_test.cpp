@@ -558,6 +558,36 @@ TEST(ServeCommandTest, BadMetadataDirectoryFailsToStart) {
   EXPECT_NE(missing.exit_code, 124) << "the server started without its metadata directory";
 }
 
+// The HTTP limits of `crmd serve` reach the server.
+TEST(HttpLimitFlagsTest, ServeAppliesTheLimitFlags) {
+  auto env =
+      StartServerEnv({"--max-url-bytes", "256", "--max-headers", "20", "--max-body-bytes", "1000"});
+  ASSERT_NE(env, nullptr);
+  ApiClient api = env->Client(AuthMode::kApiKey);
+  EXPECT_HTTP_STATUS(api.Get("/Contact?textFilter=" + std::string(100, 'a')), 200);
+  EXPECT_TRUE(IsApiError(api.Get("/Contact?textFilter=" + std::string(300, 'a')), 414));
+  Headers many;
+  for (int i = 0; i < 20; ++i) many.emplace_back("X-Extra-" + std::to_string(i), "v");
+  EXPECT_TRUE(IsApiError(api.Get("/Contact", many), 431));
+  EXPECT_TRUE(
+      IsApiError(api.Post("/Contact", json::object{{"lastName", std::string(2000, 'a')}}), 413));
+}
+
+TEST(HttpLimitFlagsTest, ServeRefusesABadLimit) {
+  TempDir data;
+  for (const std::vector<std::string>& flag :
+       {std::vector<std::string>{"--header-timeout", "0"},
+        std::vector<std::string>{"--max-body-bytes", "-5"},
+        std::vector<std::string>{"--max-header-bytes", "10"}}) {
+    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data",
+                                     data.path().string()};
+    args.insert(args.end(), flag.begin(), flag.end());
+    const CommandResult result = CrmdBounded(args);
+    EXPECT_NE(result.exit_code, 0) << flag[0];
+    EXPECT_NE(result.exit_code, 124) << flag[0] << ": the server started";
+  }
+}
+
 TEST(GracefulShutdownTest, SigtermExitsZero) {
   auto server = TestServer::Start();
   ASSERT_NE(server, nullptr);

@@ -3,8 +3,9 @@
 // messageTranslation for validation failures. Covers validation (required, unknown attribute, wrong
 // type, enum options, maxLength, pattern, min/max, email, date and datetime formats), malformed and
 // scalar JSON bodies, unknown entities and paths, wrong methods (405 with Allow), oversized bodies
-// (413), malformed ids, missing records, list parameter errors, malformed concurrency headers,
-// users and teams being admin-only for writes, and a batch of odd requests, each with its status.
+// (413), long targets (414), malformed ids, missing records, list parameter errors, malformed
+// concurrency headers, users and teams being admin-only for writes, a batch of odd requests, each
+// with its status, and SQL injection attempts through every input that reaches a query.
 #include <string>
 #include <vector>
 
@@ -409,15 +410,21 @@ TEST_F(ErrorsApiTest, WrongMethodIs405WithAllow) {
   EXPECT_EQ(app_user.Header("Allow"), "GET");
 }
 
-TEST_F(ErrorsApiTest, BodyOver16MiBIs413) {
+TEST_F(ErrorsApiTest, BodyOver10MiBIs413) {
   std::string body = "{\"lastName\": \"";
-  body.append(17U * 1024U * 1024U, 'a');
+  body.append(10U * 1024U * 1024U, 'a');
   body += "\"}";
   const HttpResponse r =
       Api().Raw("POST", "/Contact", body, {{"Content-Type", "application/json"}});
   EXPECT_TRUE(IsApiError(r, 413));
   // The server still serves afterwards.
   EXPECT_HTTP_STATUS(Api().Get(ContactTarget()), 200);
+}
+
+TEST_F(ErrorsApiTest, TargetOver32KiBIs414) {
+  const HttpResponse r = Api().Get("/Contact?textFilter=" + std::string(33 * 1024, 'a'));
+  EXPECT_TRUE(IsApiError(r, 414)) << Describe(r);
+  EXPECT_HTTP_STATUS(Api().Get("/Contact?textFilter=" + std::string(30 * 1024, 'a')), 200);
 }
 
 TEST_F(ErrorsApiTest, BadIdIs400) {
@@ -632,6 +639,110 @@ TEST_F(ErrorsApiTest, ServerSurvivesTheOddRequests) {
   ASSERT_HTTP_STATUS(r, 200);
   EXPECT_EQ(StringAt(r.Json(), "name"), "Survivor Target");
   EXPECT_HTTP_STATUS(Api().Get("/Contact?maxSize=1"), 200);
+}
+
+// --- Injection --------------------------------------------------------------------------------
+
+// SQL injection attempts through every input that reaches a query: where (attribute, type and
+// value, bracket and JSON forms), orderBy and order, select, text and primary filters, ids in paths
+// and bodies, entity names and headers. A name (attribute, entity, filter, id) that could carry SQL
+// is refused with a 4xx; a value (a where value, a text filter) is bound as a parameter, so the
+// list answers 200 and matches nothing. Nothing is executed: the canary contact keeps its name,
+// and the number of contacts, accounts and users is what it was.
+TEST_F(ErrorsApiTest, InjectionAttemptsAreRefusedAndExecuteNothing) {
+  ApiClient api = Api();
+  const HttpResponse canary =
+      api.Post("/Contact", json::object{{"firstName", "Canary"}, {"lastName", "Injection"}});
+  ASSERT_HTTP_STATUS(canary, 200);
+  const std::string canary_id = StringAt(canary.Json(), "id");
+  const auto totals = [] {
+    std::vector<json::value> out;
+    for (const char* entity : {"/Contact?maxSize=1", "/Account?maxSize=1", "/User?maxSize=1"}) {
+      const HttpResponse r = env_->Admin().Get(entity);
+      EXPECT_HTTP_STATUS(r, 200) << entity;
+      out.push_back(r.status == 200 ? AsObject(r.Json()).at("total") : json::value());
+    }
+    return out;
+  };
+  const std::vector<json::value> before = totals();
+
+  const std::vector<std::string> payloads = {"'; DROP TABLE contact;--",
+                                             "\" OR 1=1 --",
+                                             "x') OR ('1'='1",
+                                             "1; DELETE FROM contact",
+                                             "lastName; UPDATE contact SET first_name='pwned'",
+                                             "(SELECT password FROM user)"};
+  const auto where = [](const std::string& type, const std::string& attribute,
+                        const std::string& value) {
+    return "where%5B0%5D%5Btype%5D=" + Enc(type) +
+           "&where%5B0%5D%5Battribute%5D=" + Enc(attribute) +
+           "&where%5B0%5D%5Bvalue%5D=" + Enc(value);
+  };
+  const auto json_where = [](const std::string& type, const std::string& attribute) {
+    return "where=" + Enc(json::serialize(json::array{
+                          json::object{{"type", type}, {"attribute", attribute}, {"value", "x"}}}));
+  };
+  for (const std::string& p : payloads) {
+    SCOPED_TRACE(p);
+    // Names: refused.
+    const std::vector<std::string> refused_lists = {
+        where("equals", p, "x"),     where("equals", "lastName" + p, "x"),
+        where(p, "lastName", "x"),   json_where("equals", p),
+        json_where(p, "lastName"),   "orderBy=" + Enc(p),
+        "orderBy=lastName" + Enc(p), "orderBy=lastName&order=" + Enc(p),
+        "select=" + Enc(p),          "select=id," + Enc(p),
+        "primaryFilter=" + Enc(p),   "boolFilterList%5B%5D=" + Enc(p),
+    };
+    for (const std::string& query : refused_lists) {
+      const HttpResponse r = api.Get("/Contact?" + query);
+      EXPECT_GE(r.status, 400) << query << ": " << Describe(r);
+      EXPECT_LT(r.status, 500) << query << ": " << Describe(r);
+    }
+    // Values: bound, so they match nothing.
+    for (const std::string& query :
+         {where("equals", "lastName", p), where("contains", "lastName", p),
+          "where%5B0%5D%5Btype%5D=in&where%5B0%5D%5Battribute%5D=lastName&where%5B0%5D%5Bvalue%5D%"
+          "5B%"
+          "5D=" +
+              Enc(p),
+          "textFilter=" + Enc(p), "q=" + Enc(p)}) {
+      const HttpResponse r = api.Get("/Contact?" + query);
+      ASSERT_HTTP_STATUS(r, 200) << query;
+      EXPECT_THAT(ListIds(r.Json()), ::testing::IsEmpty()) << query;
+    }
+    // Ids in paths and bodies, entity names.
+    for (const HttpResponse& r :
+         {api.Get("/Contact/" + Enc(p)),
+          api.Put("/Contact/" + Enc(p), json::object{{"title", "x"}}),
+          api.Delete("/Contact/" + Enc(p)), api.Get("/" + Enc(p)), api.Get("/Contact" + Enc(p)),
+          api.Get("/" + Enc(p) + "/" + canary_id),
+          api.Post("/Contact/action/massUpdate",
+                   json::object{{"ids", json::array{json::value(p)}},
+                                {"data", json::object{{"firstName", "pwned"}}}}),
+          api.Post("/Contact/action/massDelete",
+                   json::object{{"ids", json::array{json::value(p)}}}),
+          api.Post("/Contact", json::object{{"lastName", "x"}, {p, "y"}})}) {
+      EXPECT_GE(r.status, 400) << Describe(r);
+      EXPECT_LT(r.status, 500) << Describe(r);
+    }
+    // Headers: credentials and concurrency values.
+    HttpClient http(env_->server->base_url() + kApiBase);
+    EXPECT_TRUE(IsApiError(http.Get("/Contact", {{"X-Api-Key", p}}), 401));
+    EXPECT_TRUE(IsApiError(
+        http.Get("/Contact", {{"Authorization", BasicAuthorization("admin" + p, p)}}), 401));
+    EXPECT_TRUE(IsApiError(
+        api.Put("/Contact/" + canary_id, json::object{{"title", "x"}}, {{"X-Version-Number", p}}),
+        400));
+    const HttpResponse if_match =
+        api.Put("/Contact/" + canary_id, json::object{{"title", "x"}}, {{"If-Match", p}});
+    EXPECT_GE(if_match.status, 400) << Describe(if_match);
+    EXPECT_LT(if_match.status, 500) << Describe(if_match);
+  }
+
+  EXPECT_EQ(totals(), before);
+  const HttpResponse after = api.Get("/Contact/" + canary_id);
+  ASSERT_HTTP_STATUS(after, 200);
+  EXPECT_EQ(after.Json(), canary.Json()) << "the canary was changed";
 }
 
 }  // namespace

@@ -23,6 +23,8 @@ struct HttpResponse {
   long status = 0;
   std::map<std::string, std::string, CaseInsensitiveLess> headers;
   std::string body;
+  // Why no answer came (connection refused or reset, timeout); empty when one did.
+  std::string transport_error;
 
   // The body parsed as JSON; a test failure (and null) when it is not JSON.
   boost::json::value Json() const;
@@ -45,6 +47,10 @@ class HttpClient {
   // `target` is appended to the base URL verbatim (path and query, already encoded).
   HttpResponse Request(std::string_view method, std::string_view target, std::string_view body = {},
                        const Headers& headers = {});
+  // As Request, but a request that gets no answer is not a test failure: its status is 0 and
+  // transport_error says why (for tests that kill the server under load).
+  HttpResponse TryRequest(std::string_view method, std::string_view target,
+                          std::string_view body = {}, const Headers& headers = {});
   HttpResponse Get(std::string_view target, const Headers& headers = {}) {
     return Request("GET", target, {}, headers);
   }

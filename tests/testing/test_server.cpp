@@ -185,11 +185,18 @@ int TestServer::Stop() {
 }
 
 void TestServer::KillAndRestart() {
+  Kill();
+  Restart();
+}
+
+void TestServer::Kill() {
+  if (pid_ <= 0) return;
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
-  ASSERT_TRUE(Launch(serve_args_));
 }
+
+void TestServer::Restart() { ASSERT_TRUE(Launch(serve_args_)); }
 
 CommandResult TestServer::Cli(std::vector<std::string> args) const {
   args.push_back("--data");

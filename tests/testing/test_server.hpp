@@ -63,6 +63,9 @@ class TestServer {
   // port: the old one may have been taken meanwhile by a test running in parallel. port() and
   // base_url() then name the new one; make clients from them after the restart.
   void KillAndRestart();
+  // The two halves of KillAndRestart, for a test that looks at the data while no server runs.
+  void Kill();
+  void Restart();
   // Stops the server with SIGTERM and returns its exit status.
   int Stop();
 

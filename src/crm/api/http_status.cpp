@@ -67,6 +67,8 @@ std::string_view ReasonPhrase(int status) {
       return "Precondition Failed";
     case 413:
       return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
     case 429:
       return "Too Many Requests";
     case 431:

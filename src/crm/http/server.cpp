@@ -4,18 +4,20 @@
 #include <list>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
-#include "crm/common/strings.hpp"
 #include "crm/common/thread_annotations.hpp"
+#include "crm/http/request_checks.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -27,7 +29,11 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr auto kRequestTimeout = std::chrono::seconds(30);
+// How long accepting pauses when the process is out of descriptors (EMFILE): accepting again at
+// once would fail again at once, a busy loop that also floods the log.
+constexpr auto kAcceptBackoff = std::chrono::milliseconds(100);
+// What a connection reads at once while it waits for a request.
+constexpr std::size_t kReadChunk = 16 * 1024;
 // How many bytes a closing connection reads at most from what the client still sends (see
 // Session::LingeringClose; the time bound is ServerOptions::linger_timeout).
 constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
@@ -83,7 +89,8 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   Session(tcp::socket socket, ServerImpl& server);
   ~Session() override;
 
-  void Start();
+  // `admitted`: within the connection limits; otherwise it is answered 503 and closed.
+  void Start(bool admitted);
   void Deliver(Response response) override;
   void DeliverBuilt(std::function<Response()> build) override;
   void Abandon() override;
@@ -92,6 +99,7 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
 
  private:
   void ReadHeader();
+  void ReadHeaderRest();
   void OnHeader(beast::error_code ec);
   void ReadBody();
   void OnBody(beast::error_code ec);
@@ -108,12 +116,13 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   ServerImpl& server_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   bhttp::request<bhttp::string_body> request_;
   bhttp::response<bhttp::string_body> response_;
   bhttp::response<bhttp::empty_body> continue_;
   RequestView view_;
   std::string remote_;
+  bool counted_ = false;  // holds a place in the connection limits (ServerImpl::Admit)
   bool idle_ = false;
   bool answered_ = true;  // no request in flight
   // Held while a request is in flight: its answer may come from another thread after the server has
@@ -137,8 +146,12 @@ class ServerImpl final : public Server {
     for (auto& context : contexts_) {
       context = std::make_unique<asio::io_context>(1);
       guards_.emplace_back(asio::make_work_guard(*context));
+      // A context creates its reactor (epoll and event descriptors) with its first socket, and
+      // throws when that fails; made now, it cannot fail later for want of descriptors.
+      const tcp::socket reactor_now(*context);
     }
     acceptor_.emplace(*contexts_[0]);
+    accept_backoff_.emplace(*contexts_[0]);
   }
 
   Status Listen() {
@@ -175,6 +188,7 @@ class ServerImpl final : public Server {
     asio::post(*contexts_[0], [this] {
       beast::error_code ec;
       acceptor_->close(ec);
+      accept_backoff_->cancel();
     });
     for (std::size_t i = 0; i < contexts_.size(); ++i) {
       asio::post(*contexts_[i], [this, i] {
@@ -216,6 +230,29 @@ class ServerImpl final : public Server {
     registry.sessions.erase(session.registry_entry_);
   }
 
+  // Takes a place for a new connection from `address`; false when the total or the per-address
+  // limit is reached. Each successful call is matched by one Release(address).
+  bool Admit(const std::string& address) {
+    MutexLock lock(limits_mu_);
+    if (options_.max_connections != 0 && connections_ >= options_.max_connections) return false;
+    std::size_t& from_address = per_address_[address];
+    if (options_.max_connections_per_address != 0 &&
+        from_address >= options_.max_connections_per_address) {
+      if (from_address == 0) per_address_.erase(address);
+      return false;
+    }
+    ++from_address;
+    ++connections_;
+    return true;
+  }
+
+  void Release(const std::string& address) {
+    MutexLock lock(limits_mu_);
+    --connections_;
+    const auto it = per_address_.find(address);
+    if (--it->second == 0) per_address_.erase(it);
+  }
+
  private:
   struct Registry {
     Mutex mu;
@@ -235,24 +272,54 @@ class ServerImpl final : public Server {
   }
 
   void Accept() {
-    const std::size_t index = next_context_;
-    next_context_ = (next_context_ + 1) % contexts_.size();
+    const std::size_t index = NextContext();
     acceptor_->async_accept(contexts_[index]->get_executor(),
                             [this, index](beast::error_code ec, tcp::socket socket) {
-                              if (ec) {
-                                if (ec == asio::error::operation_aborted || stopping()) return;
-                                spdlog::warn("accept failed: {}", ec.message());
-                              } else {
-                                beast::error_code ignored;
-                                socket.set_option(tcp::no_delay(true), ignored);
-                                auto session = std::make_shared<Session>(std::move(socket), *this);
-                                session->context_index_ = index;
-                                session->context_ = contexts_[index].get();
-                                Register(session);
-                                asio::post(*contexts_[index], [session] { session->Start(); });
-                              }
-                              if (!stopping()) Accept();
+                              OnAccept(ec, std::move(socket), index);
                             });
+  }
+
+  std::size_t NextContext() {
+    const std::size_t index = next_context_;
+    next_context_ = (next_context_ + 1) % contexts_.size();
+    return index;
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket, std::size_t index) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping()) return;
+      spdlog::warn("accept failed: {}", ec.message());
+      return PauseAccepting();
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto session = std::make_shared<Session>(std::move(socket), *this);
+    session->context_index_ = index;
+    session->context_ = contexts_[index].get();
+    session->counted_ = Admit(session->remote_);
+    Register(session);
+    asio::post(*contexts_[index], [session] { session->Start(session->counted_); });
+    if (!stopping()) Accept();
+  }
+
+  // After a failed accept (EMFILE: out of descriptors), waits and then tries once without waiting
+  // for readiness: the epoll reactor reports a listening socket once per new connection, so an
+  // async_accept alone would leave the connections already waiting in the backlog there until
+  // another one arrives. An empty backlog (would_block) goes back to async_accept.
+  void PauseAccepting() {
+    accept_backoff_->expires_after(kAcceptBackoff);
+    accept_backoff_->async_wait([this](beast::error_code ec) {
+      if (ec || stopping()) return;
+      const std::size_t index = NextContext();
+      tcp::socket socket(*contexts_[index]);
+      beast::error_code accept_ec;
+      acceptor_->non_blocking(true, accept_ec);
+      if (!accept_ec) acceptor_->accept(socket, accept_ec);
+      if (accept_ec == asio::error::would_block || accept_ec == asio::error::try_again) {
+        return Accept();
+      }
+      OnAccept(accept_ec, std::move(socket), index);
+    });
   }
 
   const ServerOptions options_;
@@ -260,9 +327,14 @@ class ServerImpl final : public Server {
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::optional<tcp::acceptor> acceptor_;
+  std::optional<asio::steady_timer> accept_backoff_;  // used on context 0 only
   std::vector<Registry> registries_;
   std::size_t next_context_ = 0;  // used on context 0 only
   std::atomic<bool> stopping_{false};
+  // Sessions end on any thread, so the counts are shared.
+  Mutex limits_mu_;
+  std::size_t connections_ CRM_GUARDED_BY(limits_mu_) = 0;
+  std::unordered_map<std::string, std::size_t> per_address_ CRM_GUARDED_BY(limits_mu_);
 };
 
 Session::Session(tcp::socket socket, ServerImpl& server)
@@ -272,44 +344,43 @@ Session::Session(tcp::socket socket, ServerImpl& server)
   if (!ec) remote_ = endpoint.address().to_string();
 }
 
-Session::~Session() { server_.Unregister(*this); }
-
-// Why a request's framing is ambiguous, as RFC 9112 (sections 3.2 and 6) asks a server to refuse:
-// where two parsers could read different bodies from the same bytes, a request could be smuggled
-// past a proxy. Beast reads "Transfer-Encoding: xchunked" as no body and "gzip, chunked" as
-// chunked; crmd decodes no transfer coding but chunked, so anything else is refused.
-std::optional<std::string> FramingError(const bhttp::request_header<>& header) {
-  const auto count = [&header](bhttp::field field) {
-    const auto range = header.equal_range(field);
-    return std::distance(range.first, range.second);
-  };
-  const auto encodings = count(bhttp::field::transfer_encoding);
-  if (encodings > 1 ||
-      (encodings == 1 &&
-       !beast::iequals(TrimAscii(header[bhttp::field::transfer_encoding]), "chunked"))) {
-    return "Transfer-Encoding must be exactly \"chunked\".";
-  }
-  const auto lengths = count(bhttp::field::content_length);
-  if (lengths > 1) return "Content-Length appears more than once.";
-  if (encodings == 1 && lengths == 1) {
-    return "Content-Length and Transfer-Encoding together are ambiguous.";
-  }
-  const auto hosts = count(bhttp::field::host);
-  if (header.version() >= 11 && hosts != 1) {
-    return hosts == 0 ? "HTTP/1.1 needs a Host header." : "Host appears more than once.";
-  }
-  return std::nullopt;
+Session::~Session() {
+  if (counted_) server_.Release(remote_);
+  server_.Unregister(*this);
 }
 
-void Session::Start() { ReadHeader(); }
+void Session::Start(bool admitted) {
+  if (!admitted) {
+    // Answered rather than left unaccepted: a client waiting in the backlog cannot tell a full
+    // server from a dead one, and its retries would pile up there.
+    return Refuse(503, "Too many connections; try again later.");
+  }
+  ReadHeader();
+}
 
+// Two deadlines: idle_timeout until the first byte of the request, then header_timeout for the
+// whole header. A deadline set before a composed read holds for all its reads, so a client that
+// trickles bytes cannot extend it.
 void Session::ReadHeader() {
   if (server_.stopping()) return Close();
   parser_.emplace();
-  parser_->body_limit(server_.options().body_limit);
-  parser_->header_limit(server_.options().header_limit);
+  ConfigureParser(*parser_, server_.options());
   idle_ = true;
+  if (buffer_.size() > 0) return ReadHeaderRest();  // pipelined: the next request already began
   stream_.expires_after(server_.options().idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                            if (ec) {
+                              self->idle_ = false;
+                              return self->OnReadError(ec);
+                            }
+                            self->buffer_.commit(n);
+                            self->ReadHeaderRest();
+                          });
+}
+
+void Session::ReadHeaderRest() {
+  stream_.expires_after(server_.options().header_timeout);
   bhttp::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
@@ -318,7 +389,9 @@ void Session::ReadHeader() {
 void Session::OnHeader(beast::error_code ec) {
   idle_ = false;
   if (ec) return OnReadError(ec);
-  if (auto reason = FramingError(parser_->get())) return Refuse(400, std::move(*reason));
+  if (auto refusal = CheckRequestHeader(parser_->get(), server_.options())) {
+    return Refuse(refusal->status, std::move(refusal->reason));
+  }
   if (parser_->is_done()) {
     request_ = parser_->release();
     return Dispatch();
@@ -329,7 +402,7 @@ void Session::OnHeader(beast::error_code ec) {
     continue_ = {};
     continue_.version(11);
     continue_.result(bhttp::status::continue_);
-    stream_.expires_after(kRequestTimeout);
+    stream_.expires_after(server_.options().write_timeout);
     return bhttp::async_write(stream_, continue_,
                               [self = shared_from_this()](beast::error_code wec, std::size_t) {
                                 if (wec) return self->Close();
@@ -340,7 +413,7 @@ void Session::OnHeader(beast::error_code ec) {
 }
 
 void Session::ReadBody() {
-  stream_.expires_after(kRequestTimeout);
+  stream_.expires_after(server_.options().read_timeout);
   bhttp::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
@@ -426,7 +499,7 @@ void Session::Write(Response response) {
     spdlog::info("{} \"{} {}\" {} {} {}us", remote_, request_.method_string(), request_.target(),
                  response.status, bytes, micros);
   }
-  stream_.expires_after(kRequestTimeout);
+  stream_.expires_after(server_.options().write_timeout);
   bhttp::async_write(stream_, response_,
                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                        self->OnWrite(ec, keep_alive);

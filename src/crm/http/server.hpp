@@ -1,9 +1,10 @@
 // Server: the HTTP/1.1 server (Boost.Beast over Asio). One Asio context per thread; one acceptor
 // hands connections round-robin to the threads, and each connection then lives on its thread alone
 // (no locking on the request path). Per connection: keep-alive, pipelined requests answered in
-// order, Expect: 100-continue, limits on header and body size (431 / 413), an idle timeout, and one
-// access-log line per request. Responses may be produced on other threads; they are posted back to
-// the connection's thread.
+// order, Expect: 100-continue, the limits and timeouts of ServerOptions, and one access-log line
+// per request. Connections over the total or per-address limit are answered 503 and closed; when
+// the process runs out of descriptors, accepting pauses briefly instead of spinning. Responses may
+// be produced on other threads; they are posted back to the connection's thread.
 //
 // Stop() drains: the acceptor closes, idle connections close, and requests in flight are answered
 // (with Connection: close) before Run() returns.
@@ -28,16 +29,34 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port (see Server::port())
   int threads = 2;
-  std::size_t body_limit = 16 * 1024 * 1024;
+  // Request size limits (request_checks.hpp): a body over body_limit is 413, a header block over
+  // header_limit or more than max_headers fields 431, a target over url_limit 414. url_limit is
+  // far above what browsers and proxies allow (8 KiB) because EspoCRM clients put whole where
+  // clauses in the query string.
+  std::size_t body_limit = 10 * 1024 * 1024;
   std::uint32_t header_limit = 64 * 1024;
-  std::chrono::seconds idle_timeout{60};
+  std::size_t url_limit = 32 * 1024;
+  std::size_t max_headers = 100;
+  // Connections beyond either limit are answered 503 at once and closed (0: no limit). Per address
+  // bounds what one client can hold; behind a reverse proxy every connection has its address.
+  std::size_t max_connections = 10000;
+  std::size_t max_connections_per_address = 256;
+  // Against slow and stalled clients: idle_timeout bounds the wait for the first byte of a request
+  // (keep-alive), header_timeout the time from that byte to the end of the header (a client sending
+  // one byte every few seconds is cut off there, not only when it stops), read_timeout the whole
+  // body and write_timeout the whole response.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds read_timeout{std::chrono::seconds(30)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
   // How long a connection being closed keeps reading and dropping what the client still sends, so
   // that a client still uploading (an oversized body answered 413 at once) reads the answer instead
   // of a connection reset. It ends earlier when the client closes.
   std::chrono::milliseconds linger_timeout{2000};
   bool access_log = true;
   // Builds the response for errors the server answers itself (malformed request 400, body too large
-  // 413, headers too large 431, abandoned request 500), so that they look like the application's.
+  // 413, target too long 414, headers too large 431, abandoned request 500, too many connections
+  // 503), so that they look like the application's.
   std::function<Response(int status, std::string_view reason)> error_response;
 };
 

@@ -21,6 +21,7 @@
 #include "crm/ratelimit/memory_rate_limiter.hpp"
 #include "crm/ratelimit/quota.hpp"
 #include "crm/server/front_handler.hpp"
+#include "crm/server/http_limits.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/user_admin.hpp"
@@ -57,6 +58,7 @@ struct ServeOptions {
   WebhookOptions webhooks;
   std::string rate_limit = "default=1000/h,bulk=100/h,search=500/h,auth-failures=10/m";
   std::vector<std::string> trusted_proxies;
+  HttpLimitFlags limits;
 };
 
 // Everything a command needs from the data directory: metadata, and the migrated database.
@@ -170,6 +172,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
                           : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   server_options.access_log = options.access_log;
   server_options.error_response = api::ProtocolErrorResponse;
+  ApplyHttpLimits(options.limits, server_options);
   auto server = http::Server::Create(server_options, handler);
   if (!server.ok()) return Fail(server.status());
 
@@ -321,6 +324,7 @@ int RunCli(int argc, char** argv) {
   serve->add_option("--trusted-proxy", serve_options.trusted_proxies,
                     "Address of a reverse proxy whose X-Forwarded-For names the client, for the "
                     "failed-authentication limit per address (repeatable)");
+  AddHttpLimitOptions(*serve, serve_options.limits);
   AddStoreOptions(*serve, store_options);
   AddWebhookServeOptions(*serve, serve_options.webhooks);
 

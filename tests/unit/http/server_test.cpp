@@ -14,7 +14,13 @@
 #include "testing/http_client.hpp"
 #include "testing/status_matchers.hpp"
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -74,12 +80,23 @@ class ServerTest : public ::testing::Test {
   // except the one that sets a short bound on purpose.
   void Start(std::size_t body_limit = 1024,
              std::chrono::milliseconds linger_timeout = std::chrono::minutes(10)) {
+    ServerOptions options = TestOptions();
+    options.body_limit = body_limit;
+    options.linger_timeout = linger_timeout;
+    StartWith(std::move(options));
+  }
+
+  static ServerOptions TestOptions() {
     ServerOptions options;
     options.port = 0;
     options.threads = 2;
-    options.body_limit = body_limit;
-    options.linger_timeout = linger_timeout;
+    options.body_limit = 1024;
+    options.linger_timeout = std::chrono::minutes(10);
     options.access_log = false;
+    return options;
+  }
+
+  void StartWith(ServerOptions options) {
     options.error_response = [](int status, std::string_view reason) {
       Response response;
       response.status = status;
@@ -109,6 +126,27 @@ class ServerTest : public ::testing::Test {
     EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0)
         << std::strerror(errno);
     return fd;
+  }
+
+  // Sends one request on `fd` and reads its answer (up to the end of the headers and a body of
+  // `Content-Length`), leaving the connection open.
+  static std::string RoundTrip(int fd, const std::string& bytes) {
+    EXPECT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    std::string out;
+    char buffer[4096];
+    while (true) {
+      const auto end = out.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const auto length = out.find("Content-Length: ");
+        const std::size_t body =
+            length == std::string::npos ? 0 : std::stoul(out.substr(length + 16));
+        if (out.size() >= end + 4 + body) return out;
+      }
+      const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+      if (n <= 0) return out;
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
   }
 
   // Sends raw bytes on a new connection and reads until the server closes it.
@@ -285,6 +323,237 @@ TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {
       "close\r\n\r\nhello");
   EXPECT_EQ(reply.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << reply;
   EXPECT_THAT(reply, HasSubstr("POST /c hello"));
+}
+
+TEST_F(ServerTest, LongTargetIs414) {
+  ServerOptions options = TestOptions();
+  options.url_limit = 64;
+  StartWith(options);
+  const std::string reply =
+      RawExchange("GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 414", 0), 0u) << reply;
+  EXPECT_THAT(reply, HasSubstr("exceeds 64 bytes"));
+  EXPECT_THAT(RawExchange("GET /" + std::string(63, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n"),
+              HasSubstr("HTTP/1.1 200"));
+}
+
+TEST_F(ServerTest, TooManyHeadersIs431) {
+  ServerOptions options = TestOptions();
+  options.max_headers = 10;
+  StartWith(options);
+  std::string headers = "Host: x\r\n";
+  for (int i = 1; i < 10; ++i) headers += "X-H" + std::to_string(i) + ": v\r\n";
+  EXPECT_THAT(RawExchange("GET /ten HTTP/1.1\r\n" + headers + "\r\n"), HasSubstr("GET /ten"));
+  const std::string reply = RawExchange("GET /eleven HTTP/1.1\r\n" + headers + "X-H: v\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply;
+  EXPECT_THAT(reply, HasSubstr("more than 10 headers"));
+}
+
+TEST_F(ServerTest, HeaderBlockOverTheLimitIs431) {
+  ServerOptions options = TestOptions();
+  options.header_limit = 2048;
+  StartWith(options);
+  const std::string reply =
+      RawExchange("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'b') + "\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431", 0), 0u) << reply;
+}
+
+// Slowloris: a client that sends one header byte at a time, each well within the idle timeout,
+// is cut off when the header deadline passes since its first byte.
+TEST_F(ServerTest, TricklingHeaderIsCutOffAtTheHeaderDeadline) {
+  ServerOptions options = TestOptions();
+  options.idle_timeout = std::chrono::minutes(10);
+  options.header_timeout = std::chrono::milliseconds(300);
+  StartWith(options);
+  const int fd = ConnectRaw();
+  const auto start = std::chrono::steady_clock::now();
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+  bool closed = false;
+  std::size_t sent = 0;
+  // The client paces itself by waiting up to 20 ms for the server to end the connection.
+  for (; !closed && sent < 5000; ++sent) {
+    const char byte = sent < request.size() ? request[sent] : 'a';
+    if (send(fd, &byte, 1, MSG_NOSIGNAL) != 1) {
+      closed = true;
+      break;
+    }
+    pollfd pending{fd, POLLIN, 0};
+    if (poll(&pending, 1, 20) == 1) {
+      char buffer[256];
+      closed = recv(fd, buffer, sizeof buffer, 0) <= 0;
+      EXPECT_TRUE(closed) << "the server answered a request it never finished receiving";
+    }
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  close(fd);
+  EXPECT_TRUE(closed) << "still connected after " << sent << " bytes";
+  EXPECT_GE(elapsed, options.header_timeout);
+  EXPECT_LT(elapsed, std::chrono::seconds(30));
+}
+
+TEST_F(ServerTest, SilentConnectionClosesAtTheIdleTimeout) {
+  ServerOptions options = TestOptions();
+  options.idle_timeout = std::chrono::milliseconds(500);
+  StartWith(options);
+  const int fd = ConnectRaw();
+  EXPECT_THAT(RoundTrip(fd, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n"), HasSubstr("GET /first"));
+  const auto start = std::chrono::steady_clock::now();
+  char byte = 0;
+  EXPECT_EQ(recv(fd, &byte, 1, 0), 0);  // blocks until the server closes
+  EXPECT_GE(std::chrono::steady_clock::now() - start, options.idle_timeout);
+  close(fd);
+}
+
+// A connection beyond a limit is answered 503 and closed; once a place frees up, a new
+// connection is served again.
+TEST_F(ServerTest, ConnectionsOverThePerAddressLimitGet503) {
+  ServerOptions options = TestOptions();
+  options.max_connections_per_address = 3;
+  StartWith(options);
+  std::vector<int> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(ConnectRaw());
+    EXPECT_THAT(RoundTrip(held.back(), "GET /held HTTP/1.1\r\nHost: x\r\n\r\n"),
+                HasSubstr("GET /held"));
+  }
+  const std::string refused = RawExchange("GET /fourth HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(refused.rfind("HTTP/1.1 503", 0), 0u) << refused;
+  EXPECT_THAT(refused, HasSubstr("Too many connections"));
+  close(held.back());
+  held.pop_back();
+  // The server frees the place when it sees the close, which this client cannot observe; each
+  // attempt is a full exchange, so the loop waits on the server, not on a clock.
+  std::string reply;
+  for (int attempt = 0; attempt < 1000 && reply.find("GET /again") == std::string::npos;
+       ++attempt) {
+    reply = RawExchange("GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  EXPECT_THAT(reply, HasSubstr("GET /again"));
+  for (const int fd : held) close(fd);
+}
+
+TEST_F(ServerTest, ConnectionsOverTheTotalLimitGet503) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 2;
+  options.max_connections_per_address = 0;
+  StartWith(options);
+  std::vector<int> held;
+  for (int i = 0; i < 2; ++i) {
+    held.push_back(ConnectRaw());
+    EXPECT_THAT(RoundTrip(held.back(), "GET /held HTTP/1.1\r\nHost: x\r\n\r\n"),
+                HasSubstr("GET /held"));
+  }
+  EXPECT_EQ(RawExchange("GET /third HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 503", 0), 0u);
+  for (const int fd : held) close(fd);
+}
+
+// Graceful shutdown: once Stop() is called no new connection is served (the listening socket
+// closes), while the request in flight still gets its answer.
+TEST_F(ServerTest, StopRefusesNewConnectionsAndFinishesTheOneInFlight) {
+  Start();
+  auto pending = std::async(std::launch::async, [this] {
+    HttpClient client(Url());
+    return client.Get("/hold");
+  });
+  handler_.WaitForHeld();
+  const std::uint16_t port = server_->port();
+  server_->Stop();
+  bool refused = false;
+  for (int attempt = 0; attempt < 10000 && !refused; ++attempt) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      refused = errno == ECONNREFUSED;
+    } else {
+      // Accepted before the listening socket closed: closed without an answer.
+      const std::string request = "GET /late HTTP/1.1\r\nHost: x\r\n\r\n";
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+      char buffer[64];
+      EXPECT_LE(recv(fd, buffer, sizeof buffer, 0), 0) << "a connection made after Stop was served";
+    }
+    close(fd);
+  }
+  EXPECT_TRUE(refused);
+  handler_.Release();
+  const auto response = pending.get();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.body, "GET /hold ");
+  EXPECT_EQ(response.Header("Connection"), "close");
+  runner_.join();
+}
+
+// Counts the log lines that contain a text, and lets a test wait for the count.
+class CountingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit CountingSink(std::string text) : text_(std::move(text)) {}
+  // Waits until `count` matching lines were logged, for at most a minute; returns the time each
+  // one came.
+  std::vector<std::chrono::steady_clock::time_point> WaitFor(std::size_t count) {
+    std::unique_lock<std::mutex> lock(times_mu_);
+    cv_.wait_for(lock, std::chrono::minutes(1), [&] { return times_.size() >= count; });
+    return times_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (std::string_view(msg.payload.data(), msg.payload.size()).find(text_) ==
+        std::string_view::npos) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(times_mu_);
+    times_.push_back(std::chrono::steady_clock::now());
+    cv_.notify_all();
+  }
+  void flush_() override {}
+
+ private:
+  const std::string text_;
+  std::mutex times_mu_;
+  std::condition_variable cv_;
+  std::vector<std::chrono::steady_clock::time_point> times_;
+};
+
+// Out of descriptors, accept fails until one frees up. The server retries after a pause (neither
+// spinning nor waiting for another connection to arrive) and serves the waiting client once
+// descriptors are back. Lowers this process's descriptor limit; ctest runs each case in its own
+// process.
+TEST_F(ServerTest, AcceptPausesWhileOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizer runtimes need descriptors themselves (UBSan probes memory through a pipe for its
+  // vptr checks and reports every virtual call as invalid when it cannot make one).
+  GTEST_SKIP() << "needs a process that can run out of descriptors";
+#endif
+  auto sink = std::make_shared<CountingSink>("accept failed");
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("counting", sink));
+  Start();
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  // Take every free descriptor below the limit, then give one back for the client's socket.
+  std::vector<int> fillers;
+  for (int fd = open("/dev/null", O_RDONLY); fd >= 0; fd = open("/dev/null", O_RDONLY)) {
+    fillers.push_back(fd);
+  }
+  ASSERT_EQ(errno, EMFILE);
+  ASSERT_FALSE(fillers.empty());
+  close(fillers.back());
+  fillers.pop_back();
+  const int client = ConnectRaw();  // completes in the backlog; the server cannot accept it
+  const auto failures = sink->WaitFor(3);
+  ASSERT_GE(failures.size(), 3u) << "accept was not retried while the client waited";
+  EXPECT_GE(failures[2] - failures[0], std::chrono::milliseconds(150))
+      << "accept was retried without a pause";
+  for (const int fd : fillers) close(fd);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_THAT(RoundTrip(client, "GET /later HTTP/1.1\r\nHost: x\r\n\r\n"), HasSubstr("GET /later"));
+  close(client);
+  spdlog::set_default_logger(previous);
 }
 
 TEST_F(ServerTest, StopWaitsForRequestsInFlight) {
