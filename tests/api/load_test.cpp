@@ -155,9 +155,10 @@ TEST(LoadTest, NormalRequestIsAnsweredQuicklyBesideThousandsOfConnectionsAndStal
   std::cout << "descriptor limit " << descriptors << " (ulimit -n), needed " << needed << std::endl;
   ASSERT_GE(descriptors, needed) << "raise the hard limit (ulimit -Hn) to run the load test";
   // The stalled connections must stay stalled for the whole test, and every connection comes
-  // from 127.0.0.1, so the per-address limit is off.
-  auto env = StartServerEnv(
-      {"--max-connections-per-address", "0", "--header-timeout", "600", "--no-access-log"});
+  // from 127.0.0.1, so the per-address limit is off; so are the request budgets, which thousands of
+  // requests with one key would use up (the test is about connections, not rate limits).
+  auto env = StartServerEnv({"--max-connections-per-address", "0", "--header-timeout", "600",
+                             "--no-access-log", "--rate-limit", "off"});
   ASSERT_NE(env, nullptr);
   const int port = env->server->port();
   const std::string key = env->api_user.api_key;
