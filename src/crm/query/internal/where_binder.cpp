@@ -138,6 +138,8 @@ class Binder {
       case WhereType::kNotEquals:
       case WhereType::kIn:
       case WhereType::kNotIn:
+      case WhereType::kOn:
+      case WhereType::kNotOn:
         return BindEquality(operand);
       case WhereType::kLike:
       case WhereType::kNotLike:
@@ -168,7 +170,10 @@ class Binder {
       case WhereType::kGreaterThan:
       case WhereType::kLessThan:
       case WhereType::kGreaterThanOrEquals:
-      case WhereType::kLessThanOrEquals: {
+      case WhereType::kLessThanOrEquals:
+      case WhereType::kAfter:
+      case WhereType::kBefore: {
+        // Off dates, EspoCRM's after and before are plain greaterThan and lessThan.
         CRM_ASSIGN_OR_RETURN(SqlValue value, operand.Coerced(item.values[0]));
         return Compare(expr, CompareOpOf(item.type), std::move(value));
       }
@@ -188,11 +193,13 @@ class Binder {
                    " does not apply to attribute " + QuoteName(item.attribute) + ".");
   }
 
-  // equals, notEquals, in, notIn.
+  // equals, notEquals, in, notIn, and on and notOn off dates.
   Result<BoundNode> BindEquality(const Operand& operand) {
     const ParsedItem& item = operand.item;
-    const bool negated = item.type == WhereType::kNotEquals || item.type == WhereType::kNotIn;
-    if (item.type == WhereType::kEquals || item.type == WhereType::kNotEquals) {
+    // Off dates, EspoCRM's on and notOn are plain equals and notEquals.
+    const bool negated = item.type == WhereType::kNotEquals || item.type == WhereType::kNotIn ||
+                         item.type == WhereType::kNotOn;
+    if (item.type != WhereType::kIn && item.type != WhereType::kNotIn) {
       if (item.values.empty()) return IsNull(operand.expr, negated);
       CRM_ASSIGN_OR_RETURN(SqlValue value, operand.Coerced(item.values[0]));
       if (operand.email) {
@@ -218,7 +225,9 @@ class Binder {
   // like, notLike, contains, notContains, startsWith, endsWith.
   Result<BoundNode> BindPattern(const Operand& operand) {
     const ParsedItem& item = operand.item;
-    CRM_ASSIGN_OR_RETURN(SqlValue value, operand.Coerced(item.values[0]));
+    // A pattern is text whatever the attribute holds.
+    CRM_ASSIGN_OR_RETURN(SqlValue value, Coerce(*item.values[0], Category::kText,
+                                                ValueType::kString, item.attribute));
     const std::string& text = std::get<std::string>(value);
     std::string pattern;
     switch (item.type) {
@@ -241,12 +250,25 @@ class Binder {
       return LookupExists(kEmailLookupTable, entity_,
                           Like(std::string(kEmailLower), ToLowerAscii(pattern), false), negated);
     }
+    if (operand.category == Category::kNumber || operand.category == Category::kBool) {
+      // A number or flag matches as its text (MySQL casts implicitly; PostgreSQL would not). Dates
+      // are stored as text already.
+      return Like("CAST(" + operand.expr + " AS TEXT)", std::move(pattern), negated);
+    }
     return Like(operand.expr, std::move(pattern), negated);
   }
 
   // arrayAnyOf, arrayNoneOf, arrayAllOf, arrayIsEmpty, arrayIsNotEmpty.
   Result<BoundNode> BindArray(const Operand& operand) {
     const ParsedItem& item = operand.item;
+    if (operand.category != Category::kArray) {
+      // EspoCRM looks the values up in its array-value table, which holds no rows for a non-array
+      // attribute: such a record has none of the values and is empty. "All of none" still holds.
+      const bool holds = item.type == WhereType::kArrayNoneOf ||
+                         item.type == WhereType::kArrayIsEmpty ||
+                         (item.type == WhereType::kArrayAllOf && item.values.empty());
+      return Constant(holds);
+    }
     BoundNode node;
     node.expr = operand.expr;
     if (item.type == WhereType::kArrayIsEmpty || item.type == WhereType::kArrayIsNotEmpty) {

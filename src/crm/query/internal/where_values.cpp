@@ -142,10 +142,15 @@ bool IsLinkType(WhereType type) {
   return type >= WhereType::kLinkedWith && type <= WhereType::kIsNotLinked;
 }
 
+// EspoCRM's ItemGeneralConverter checks no attribute type: every comparison becomes the ORM's
+// `attribute <op> value` whatever the attribute holds. We accept the pairs whose result does not
+// depend on MySQL's implicit casts (see docs/api.md for the table and the pairs we refuse).
 bool Suits(WhereType type, Category category) {
   const bool text = category == Category::kText;
   const bool number = category == Category::kNumber;
+  const bool flag = category == Category::kBool;
   const bool date = category == Category::kDate || category == Category::kDateTime;
+  const bool scalar = text || number || flag || date;
   switch (type) {
     case WhereType::kIsNull:
     case WhereType::kIsNotNull:
@@ -157,36 +162,38 @@ bool Suits(WhereType type, Category category) {
     case WhereType::kNotEquals:
     case WhereType::kIn:
     case WhereType::kNotIn:
-      return text || number || date || category == Category::kBool;
+    case WhereType::kGreaterThan:
+    case WhereType::kLessThan:
+    case WhereType::kGreaterThanOrEquals:
+    case WhereType::kLessThanOrEquals:
+    case WhereType::kBetween:
+    case WhereType::kAfter:
+    case WhereType::kBefore:
+    case WhereType::kOn:
+    case WhereType::kNotOn:
+      return scalar;
     case WhereType::kLike:
     case WhereType::kNotLike:
     case WhereType::kContains:
     case WhereType::kNotContains:
     case WhereType::kStartsWith:
     case WhereType::kEndsWith:
-      return text;
+      // A number, flag or date matches as its text, as MySQL's LIKE reads it.
+      return scalar;
     case WhereType::kIsTrue:
     case WhereType::kIsFalse:
-      return category == Category::kBool;
-    case WhereType::kGreaterThan:
-    case WhereType::kLessThan:
-    case WhereType::kGreaterThanOrEquals:
-    case WhereType::kLessThanOrEquals:
-      return text || number || date;
-    case WhereType::kBetween:
-      return number || date;
+      // `= 1` / `= 0`: meaningful on numbers too; on text MySQL would cast the text to a number.
+      return flag || number;
     case WhereType::kArrayAnyOf:
     case WhereType::kArrayNoneOf:
     case WhereType::kArrayAllOf:
     case WhereType::kArrayIsEmpty:
     case WhereType::kArrayIsNotEmpty:
-      return category == Category::kArray;
-    case WhereType::kAfter:
-    case WhereType::kBefore:
-    case WhereType::kOn:
-    case WhereType::kNotOn:
-      return date;
+      // On a non-array attribute EspoCRM looks in its array-value table, which holds no rows for
+      // it.
+      return scalar || category == Category::kArray;
     default:
+      // Date macros compare with date strings: on anything but a date that is a MySQL cast.
       return IsDateMacro(type) && date;
   }
 }
@@ -217,8 +224,10 @@ Category CategoryOf(ValueType type) {
 CompareOp CompareOpOf(WhereType type) {
   switch (type) {
     case WhereType::kGreaterThan:
+    case WhereType::kAfter:
       return CompareOp::kGt;
     case WhereType::kLessThan:
+    case WhereType::kBefore:
       return CompareOp::kLt;
     case WhereType::kGreaterThanOrEquals:
       return CompareOp::kGe;

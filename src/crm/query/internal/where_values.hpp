@@ -28,7 +28,8 @@ Category CategoryOf(metadata::ValueType type);
 bool Suits(WhereType type, Category category);
 bool IsDateMacro(WhereType type);
 bool IsLinkType(WhereType type);
-// The operator of greaterThan, lessThan, greaterThanOrEquals and lessThanOrEquals.
+// The operator of greaterThan (and after), lessThan (and before), greaterThanOrEquals and
+// lessThanOrEquals.
 CompareOp CompareOpOf(WhereType type);
 
 // Whether a filter in `context` may name `attribute`: never internal ones, sensitive ones only when
