@@ -6,6 +6,27 @@
 
 namespace crm::api {
 
+namespace {
+
+void Authenticated(const ExchangePtr& exchange, const Next& next, bool browser,
+                   Result<auth::AuthResult> authenticated) {
+  if (!authenticated.ok()) {
+    const StatusCode code = authenticated.status().code();
+    http::Response response = ErrorResponse(authenticated.status());
+    // As EspoCRM: browsers get a Basic challenge unless the page asked not to (XHR).
+    if (code == StatusCode::kUnauthenticated && browser) {
+      response.SetHeader("WWW-Authenticate", "Basic realm=\"\"");
+    }
+    // Too many password checks wait; the queue drains within about a second.
+    if (code == StatusCode::kUnavailable) response.SetHeader("Retry-After", "1");
+    return exchange->Reply(std::move(response));
+  }
+  exchange->SetAuth(std::move(authenticated).value());
+  next(exchange);
+}
+
+}  // namespace
+
 void Next::operator()(const ExchangePtr& exchange) const { chain_->RunFrom(index_, exchange); }
 
 void MiddlewareChain::RunFrom(std::size_t index, const ExchangePtr& exchange) const {
@@ -29,21 +50,14 @@ void AuthenticateStep::Process(const ExchangePtr& exchange, Next next) const {
   credentials.authorization = request.Header("Authorization");
   credentials.espo_authorization = request.Header("Espo-Authorization");
   credentials.espo_by_token = Truthy(request.Header("Espo-Authorization-By-Token"));
-  auto authenticated = authenticator_.Authenticate(credentials);
-  if (!authenticated.ok()) {
-    http::Response response = ErrorResponse(authenticated.status());
-    const bool no_credentials =
-        credentials.api_key.empty() && credentials.hmac_authorization.empty() &&
-        credentials.authorization.empty() && credentials.espo_authorization.empty();
-    // As EspoCRM: browsers get a Basic challenge unless the page asked not to (XHR).
-    if (authenticated.status().code() == StatusCode::kUnauthenticated && no_credentials &&
-        request.Header("X-Requested-With").empty()) {
-      response.SetHeader("WWW-Authenticate", "Basic realm=\"\"");
-    }
-    return exchange->Reply(std::move(response));
-  }
-  exchange->SetAuth(std::move(authenticated).value());
-  next(exchange);
+  const bool no_credentials =
+      credentials.api_key.empty() && credentials.hmac_authorization.empty() &&
+      credentials.authorization.empty() && credentials.espo_authorization.empty();
+  const bool browser = no_credentials && request.Header("X-Requested-With").empty();
+  // A password check answers later, from a verifier thread; the exchange goes on from there.
+  authenticator_.Authenticate(credentials, [exchange, next, browser](auto authenticated) {
+    Authenticated(exchange, next, browser, std::move(authenticated));
+  });
 }
 
 void AccessCheckStep::Process(const ExchangePtr& exchange, Next next) const {

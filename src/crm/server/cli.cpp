@@ -132,7 +132,9 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   }
 
   service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
-  auth::Authenticator authenticator(*env->db, SystemClock::Instance());
+  auth::PasswordVerifier::Options verifier;
+  verifier.threads = std::max(1U, std::thread::hardware_concurrency() / 2);
+  auth::Authenticator authenticator(*env->db, SystemClock::Instance(), verifier);
   api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion});
   web::StaticSite site(web::EmbeddedAssets(),
                        [] { return api::ErrorResponse(Status::NotFound("No such page.")); });
