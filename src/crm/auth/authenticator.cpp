@@ -43,10 +43,11 @@ UserType ParseUserType(std::string_view text) {
   return UserType::kRegular;
 }
 
-Authenticator::Authenticator(store::Database& db, const Clock& clock,
+Authenticator::Authenticator(store::Database& db, const Clock& clock, const SecretBox* secrets,
                              PasswordVerifier::Options verifier, PasswordVerifier::CheckFn check)
     : db_(db),
       clock_(clock),
+      secrets_(secrets),
       cache_key_(RandomHex(32)),
       dummy_hash_(DummyHash()),
       verifier_(verifier, std::move(check)) {}
@@ -74,12 +75,26 @@ void Authenticator::ForgetCachedUsers() {
 
 Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_view value) {
   const TimePoint now = clock_.Now();
-  if (key == UserKey::kApiKeyHash) {
-    MutexLock lock(mu_);
-    const auto it = users_by_key_.find(std::string(value));
-    if (it != users_by_key_.end() && it->second.expires > now) return it->second.user;
-  }
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
+  // SQLite changes a connection's data_version whenever another connection (the writer, another
+  // process) committed; the remembered lookup is only as fresh as that. Other databases do not
+  // remember lookups.
+  const bool cached = key == UserKey::kApiKeyHash && conn->dialect() == query::Dialect::kSqlite;
+  std::int64_t data_version = 0;
+  std::string cache_key;
+  if (cached) {
+    CRM_RETURN_IF_ERROR(conn->Query("PRAGMA data_version", {}, [&](const store::Row& row) {
+      data_version = row.Int(0);
+      return false;
+    }));
+    cache_key = std::string(value) + '@' + std::to_string(reinterpret_cast<std::uintptr_t>(conn));
+    MutexLock lock(mu_);
+    const auto it = users_by_key_.find(cache_key);
+    if (it != users_by_key_.end() && it->second.expires > now &&
+        it->second.data_version == data_version) {
+      return it->second.user;
+    }
+  }
   static constexpr std::string_view kSelect =
       "SELECT \"id\", \"user_name\", \"type\", \"auth_method\", \"secret_key\", \"password\", "
       "\"is_active\", "
@@ -99,17 +114,23 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     user.principal.user_name = row.Text(1);
     user.principal.type = ParseUserType(row.Text(2));
     user.auth_method = row.Text(3);
-    user.secret_key = row.Text(4);
+    user.secret_key = row.Text(4);  // sealed
     user.password_hash = row.Text(5);
     user.active = row.Int(6) != 0;
     user.principal.name = row.IsNull(7) ? user.principal.user_name : std::string(row.Text(7));
     return false;
   }));
   if (!found) return NotAuthenticated();
-  if (key == UserKey::kApiKeyHash) {
+  if (!user.secret_key.empty()) {
+    // A secret that cannot be opened (no key file, another key) signs nothing.
+    auto opened = secrets_ != nullptr ? secrets_->Open(user.secret_key)
+                                      : Result<std::string>(Status::FailedPrecondition("no key"));
+    user.secret_key = opened.ok() ? *std::move(opened) : std::string();
+  }
+  if (cached) {
     MutexLock lock(mu_);
     if (users_by_key_.size() >= kLoginCacheMaxEntries) users_by_key_.clear();
-    users_by_key_[std::string(value)] = CachedUser{user, now + kKeyCacheTtl};
+    users_by_key_[cache_key] = CachedUser{user, now + kKeyCacheTtl, data_version};
   }
   return user;
 }

@@ -4,12 +4,14 @@
 // base64(apiKey ":" HMAC-SHA256(secret, "METHOD /Path"))), hex or raw digest; Authorization: Basic
 // and Espo-Authorization with a password or an auth token.
 //
-// Secrets are compared in constant time. Passwords are argon2id hashes; since verifying one costs
-// tens of milliseconds, checks run on a PasswordVerifier's threads (never the caller's), and
-// successful ones are remembered for a short while (keyed by a keyed hash of the credentials, never
-// the password itself) so clients that send Basic on every request stay fast. A user name that does
-// not exist (or cannot sign in with a password) costs the same check, against a hash that matches
-// nothing, so the answer's timing does not say which names exist.
+// API keys are looked up by their SHA-256; HMAC secrets are stored sealed (SecretBox) and opened
+// when their user is looked up. Secrets are compared in constant time. Passwords are argon2id
+// hashes; since verifying one costs tens of milliseconds, checks run on a PasswordVerifier's
+// threads (never the caller's), and successful ones are remembered for a short while (keyed by a
+// keyed hash of the credentials, never the password itself) so clients that send Basic on every
+// request stay fast. A user name that does not exist (or cannot sign in with a password) costs the
+// same check, against a hash that matches nothing, so the answer's timing does not say which names
+// exist.
 //
 // Thread-safety: all methods may be called concurrently. `done` callbacks run on the calling
 // thread or on a verifier thread (a password check); the destructor refuses checks still waiting
@@ -26,6 +28,7 @@
 #include "crm/auth/crypto.hpp"
 #include "crm/auth/password_verifier.hpp"
 #include "crm/auth/principal.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/thread_annotations.hpp"
 #include "crm/common/time.hpp"
@@ -57,8 +60,10 @@ class Authenticator {
  public:
   using Done = std::function<void(Result<AuthResult>)>;
 
+  // `secrets` opens HMAC secrets (null: HMAC users cannot sign in); it outlives the authenticator.
   // `check` verifies a password against a hash (tests pass one they control).
-  Authenticator(store::Database& db, const Clock& clock, PasswordVerifier::Options verifier = {},
+  Authenticator(store::Database& db, const Clock& clock, const SecretBox* secrets,
+                PasswordVerifier::Options verifier = {},
                 PasswordVerifier::CheckFn check = VerifyPassword);
 
   // Calls `done` with the principal, or kUnauthenticated when credentials are missing or wrong,
@@ -73,9 +78,10 @@ class Authenticator {
   // Revokes `token` (POST /App/destroyAuthToken); `done` receives whether it existed.
   void DestroyToken(const std::string& token, std::function<void(Result<bool>)> done);
 
-  // Forgets every remembered key lookup and password check, so that a change to users (a key
-  // revoked, a user deactivated) takes effect on the next request. Changes made by another process
-  // (the CLI) take effect within the cache lifetime instead.
+  // Forgets every remembered key lookup and password check, so that a change to users made through
+  // the API (a user deactivated) takes effect on the next request. Key lookups are also dropped
+  // whenever the database changed since (PRAGMA data_version), so a key rotated by another process
+  // (crmd api-user rotate-key) stops working at once too.
   void ForgetCachedUsers();
 
  private:
@@ -93,6 +99,7 @@ class Authenticator {
   struct CachedUser {
     UserRow user;
     TimePoint expires;
+    std::int64_t data_version;  // of the connection that read it; the key names that connection
   };
 
   enum class UserKey { kApiKeyHash, kUserName };
@@ -107,10 +114,12 @@ class Authenticator {
 
   store::Database& db_;
   const Clock& clock_;
+  const SecretBox* const secrets_;
   const std::string cache_key_;  // random per process: keys the login cache
   Mutex mu_;
   std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
-  // API users by the hash of their key: a key is checked on every request of an API client.
+  // API users by the hash of their key and the reading connection (data_version is counted per
+  // connection): a key is checked on every request of an API client.
   std::unordered_map<std::string, CachedUser> users_by_key_ CRM_GUARDED_BY(mu_);
   // A hash of a random password: what unknown user names are checked against.
   const std::string dummy_hash_;

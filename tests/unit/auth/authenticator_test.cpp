@@ -39,13 +39,13 @@ class AuthenticatorTest : public ::testing::Test {
     ASSERT_THAT(key_user, IsOk());
     key_user_ = *key_user;
     auto hmac_user =
-        service::CreateUser(*db_, *metadata_, clock_, {"signer", "", "api", "Hmac", ""});
+        service::CreateUser(*db_, *metadata_, clock_, {"signer", "", "api", "Hmac", ""}, &secrets_);
     ASSERT_THAT(hmac_user, IsOk());
     hmac_user_ = *hmac_user;
     ASSERT_THAT(
         service::CreateUser(*db_, *metadata_, clock_, {"jane", "s3cret-pass", "regular", "", ""}),
         IsOk());
-    authenticator_ = std::make_unique<Authenticator>(*db_, clock_);
+    authenticator_ = std::make_unique<Authenticator>(*db_, clock_, &secrets_);
   }
 
   // Waits for the answer, which a password check gives from a verifier thread.
@@ -65,6 +65,7 @@ class AuthenticatorTest : public ::testing::Test {
   }
 
   crm::testing::TempDir dir_;
+  const SecretBox secrets_ = SecretBox::FromKey(std::string(32, 't'));
   FakeClock clock_{*ParseDateTime("2026-01-01 00:00:00")};
   std::shared_ptr<const metadata::Metadata> metadata_;
   std::unique_ptr<store::SqliteDatabase> db_;
@@ -196,12 +197,52 @@ TEST_F(AuthenticatorTest, TokensWorkUntilDestroyedOrIdle) {
   EXPECT_TRUE(*existed);
 }
 
+// crmd api-user rotate-key runs in another process: the server's remembered lookup (5 s) must not
+// keep the old key alive. The second Database stands for that process (its own connections).
+TEST_F(AuthenticatorTest, RotatedKeyStopsWorkingAtOnceEvenWhenRemembered) {
+  AuthRequest request = Request("GET", "/api/v1/Contact");
+  request.api_key = key_user_.api_key;
+  ASSERT_THAT(Authenticate(request), IsOk());
+  ASSERT_THAT(Authenticate(request), IsOk());  // now remembered
+
+  auto other_process = store::SqliteDatabase::Open({dir_.File("auth.db")});
+  ASSERT_THAT(other_process, IsOk());
+  auto rotated = service::RotateApiKey(**other_process, clock_, "app", &secrets_);
+  ASSERT_THAT(rotated, IsOk());
+  EXPECT_EQ(rotated->id, key_user_.id);
+  EXPECT_NE(rotated->api_key, key_user_.api_key);
+  EXPECT_TRUE(rotated->secret_key.empty());
+
+  EXPECT_THAT(Authenticate(request), StatusIs(StatusCode::kUnauthenticated));
+  request.api_key = rotated->api_key;
+  EXPECT_THAT(Authenticate(request), IsOk());
+
+  // An HMAC user gets a new secret too; the old signature stops working.
+  AuthRequest signed_request = Request("GET", "/api/v1/Contact");
+  const auto sign = [&](const std::string& key, const std::string& secret) {
+    return Base64Encode(key + ":" + HexEncode(HmacSha256(secret, "GET /Contact")));
+  };
+  const std::string old_header = sign(hmac_user_.api_key, hmac_user_.secret_key);
+  signed_request.hmac_authorization = old_header;
+  ASSERT_THAT(Authenticate(signed_request), IsOk());
+  auto rotated_hmac = service::RotateApiKey(**other_process, clock_, "signer", &secrets_);
+  ASSERT_THAT(rotated_hmac, IsOk());
+  EXPECT_NE(rotated_hmac->secret_key, hmac_user_.secret_key);
+  EXPECT_THAT(Authenticate(signed_request), StatusIs(StatusCode::kUnauthenticated));
+  const std::string new_header = sign(rotated_hmac->api_key, rotated_hmac->secret_key);
+  signed_request.hmac_authorization = new_header;
+  EXPECT_THAT(Authenticate(signed_request), IsOk());
+
+  EXPECT_THAT(service::RotateApiKey(**other_process, clock_, "jane", &secrets_),
+              StatusIs(StatusCode::kNotFound));
+}
+
 // The probe: a wrong password for an existing user took ~140 ms, for an unknown one 1-2 ms. Now
 // every password request costs one check: an unknown user's against a hash of the same kind.
 TEST_F(AuthenticatorTest, UnknownUsersCostThePasswordCheckToo) {
   Mutex mu;
   std::vector<std::string> checked;
-  Authenticator authenticator(*db_, clock_, {1, 8},
+  Authenticator authenticator(*db_, clock_, &secrets_, {1, 8},
                               [&](std::string_view password, const std::string& hash) {
                                 MutexLock lock(mu);
                                 checked.push_back(hash);
@@ -233,11 +274,12 @@ TEST_F(AuthenticatorTest, PasswordChecksNeverHoldTheCaller) {
   std::latch started(1);
   std::promise<void> open;
   std::shared_future<void> gate = open.get_future().share();
-  Authenticator authenticator(*db_, clock_, {1, 1}, [&](std::string_view, const std::string&) {
-    started.count_down();
-    gate.wait();
-    return false;
-  });
+  Authenticator authenticator(*db_, clock_, &secrets_, {1, 1},
+                              [&](std::string_view, const std::string&) {
+                                started.count_down();
+                                gate.wait();
+                                return false;
+                              });
   AuthRequest basic = Request("GET", "/api/v1/Contact");
   const std::string header = "Basic " + Base64Encode("jane:wrong");
   basic.authorization = header;
