@@ -109,7 +109,8 @@ void BenchFixture::Build() {
 
   records_ =
       std::make_unique<service::RecordService>(metadata_, *db_, SystemClock::Instance(), &secrets_);
-  authenticator_ = std::make_unique<auth::Authenticator>(*db_, SystemClock::Instance(), &secrets_);
+  authenticator_ =
+      std::make_unique<auth::Authenticator>(*db_, SystemClock::Instance(), &secrets_, nullptr);
 
   const auth::Principal principal{created->id, "bench-api", "bench-api", auth::UserType::kApi};
   auto create = [&](const metadata::EntityDef& entity, const std::string& body) {

@@ -44,10 +44,12 @@ UserType ParseUserType(std::string_view text) {
 }
 
 Authenticator::Authenticator(store::Database& db, const Clock& clock, const SecretBox* secrets,
-                             PasswordVerifier::Options verifier, PasswordVerifier::CheckFn check)
+                             const CredentialEpoch* epoch, PasswordVerifier::Options verifier,
+                             PasswordVerifier::CheckFn check)
     : db_(db),
       clock_(clock),
       secrets_(secrets),
+      epoch_(epoch),
       cache_key_(RandomHex(32)),
       dummy_hash_(DummyHash()),
       verifier_(verifier, std::move(check)) {}
@@ -75,26 +77,18 @@ void Authenticator::ForgetCachedUsers() {
 
 Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_view value) {
   const TimePoint now = clock_.Now();
-  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
-  // SQLite changes a connection's data_version whenever another connection (the writer, another
-  // process) committed; the remembered lookup is only as fresh as that. Other databases do not
-  // remember lookups.
-  const bool cached = key == UserKey::kApiKeyHash && conn->dialect() == query::Dialect::kSqlite;
-  std::int64_t data_version = 0;
-  std::string cache_key;
+  const bool cached = key == UserKey::kApiKeyHash;
+  // Read before the lookup: a rotation committed meanwhile has advanced it by the time the next
+  // request compares.
+  const std::uint64_t epoch = epoch_ != nullptr ? epoch_->Current() : 0;
   if (cached) {
-    CRM_RETURN_IF_ERROR(conn->Query("PRAGMA data_version", {}, [&](const store::Row& row) {
-      data_version = row.Int(0);
-      return false;
-    }));
-    cache_key = std::string(value) + '@' + std::to_string(reinterpret_cast<std::uintptr_t>(conn));
     MutexLock lock(mu_);
-    const auto it = users_by_key_.find(cache_key);
-    if (it != users_by_key_.end() && it->second.expires > now &&
-        it->second.data_version == data_version) {
+    const auto it = users_by_key_.find(std::string(value));
+    if (it != users_by_key_.end() && it->second.expires > now && it->second.epoch == epoch) {
       return it->second.user;
     }
   }
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   static constexpr std::string_view kSelect =
       "SELECT \"id\", \"user_name\", \"type\", \"auth_method\", \"secret_key\", \"password\", "
       "\"is_active\", "
@@ -130,7 +124,7 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
   if (cached) {
     MutexLock lock(mu_);
     if (users_by_key_.size() >= kLoginCacheMaxEntries) users_by_key_.clear();
-    users_by_key_[cache_key] = CachedUser{user, now + kKeyCacheTtl, data_version};
+    users_by_key_[std::string(value)] = CachedUser{user, now + kKeyCacheTtl, epoch};
   }
   return user;
 }

@@ -25,6 +25,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "crm/auth/credential_epoch.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/auth/password_verifier.hpp"
 #include "crm/auth/principal.hpp"
@@ -60,10 +61,12 @@ class Authenticator {
  public:
   using Done = std::function<void(Result<AuthResult>)>;
 
-  // `secrets` opens HMAC secrets (null: HMAC users cannot sign in); it outlives the authenticator.
-  // `check` verifies a password against a hash (tests pass one they control).
+  // `secrets` opens HMAC secrets (null: HMAC users cannot sign in); `epoch` is the data
+  // directory's CredentialEpoch (null: a key rotated by another process keeps working for up to
+  // the 5 s a lookup is remembered); both outlive the authenticator. `check` verifies a password
+  // against a hash (tests pass one they control).
   Authenticator(store::Database& db, const Clock& clock, const SecretBox* secrets,
-                PasswordVerifier::Options verifier = {},
+                const CredentialEpoch* epoch, PasswordVerifier::Options verifier = {},
                 PasswordVerifier::CheckFn check = VerifyPassword);
 
   // Calls `done` with the principal, or kUnauthenticated when credentials are missing or wrong,
@@ -80,8 +83,8 @@ class Authenticator {
 
   // Forgets every remembered key lookup and password check, so that a change to users made through
   // the API (a user deactivated) takes effect on the next request. Key lookups are also dropped
-  // whenever the database changed since (PRAGMA data_version), so a key rotated by another process
-  // (crmd api-user rotate-key) stops working at once too.
+  // when the CredentialEpoch advanced, so a key rotated by another process (crmd api-user
+  // rotate-key) stops working at once too.
   void ForgetCachedUsers();
 
  private:
@@ -99,7 +102,7 @@ class Authenticator {
   struct CachedUser {
     UserRow user;
     TimePoint expires;
-    std::int64_t data_version;  // of the connection that read it; the key names that connection
+    std::uint64_t epoch;  // the CredentialEpoch before the lookup
   };
 
   enum class UserKey { kApiKeyHash, kUserName };
@@ -115,11 +118,11 @@ class Authenticator {
   store::Database& db_;
   const Clock& clock_;
   const SecretBox* const secrets_;
+  const CredentialEpoch* const epoch_;
   const std::string cache_key_;  // random per process: keys the login cache
   Mutex mu_;
   std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
-  // API users by the hash of their key and the reading connection (data_version is counted per
-  // connection): a key is checked on every request of an API client.
+  // API users by the hash of their key: a key is checked on every request of an API client.
   std::unordered_map<std::string, CachedUser> users_by_key_ CRM_GUARDED_BY(mu_);
   // A hash of a random password: what unknown user names are checked against.
   const std::string dummy_hash_;

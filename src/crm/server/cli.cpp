@@ -40,6 +40,8 @@ constexpr char kApiReferencePath[] = "/api-docs/";
 constexpr char kDatabaseFile[] = "crmd.db";
 // The key that seals HMAC secrets, by default beside the database file (never inside it).
 constexpr char kSecretKeyFile[] = "secret.key";
+// Advanced by commands that invalidate credentials, read by the server (auth/credential_epoch.hpp).
+constexpr char kCredentialEpochFile[] = "credentials.epoch";
 
 struct StoreOptions {
   std::string data_dir = "./data";
@@ -60,6 +62,7 @@ struct Environment {
   std::shared_ptr<const metadata::Metadata> metadata;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<auth::SecretBox> secrets;
+  std::unique_ptr<auth::CredentialEpoch> epoch;
 };
 
 int Fail(const Status& status) {
@@ -94,6 +97,10 @@ Result<Environment> OpenEnvironment(const StoreOptions& options,
                                       : std::filesystem::path(options.secret_key_file);
   CRM_ASSIGN_OR_RETURN(auth::SecretBox secrets, auth::SecretBox::LoadOrCreate(key_file));
   env.secrets = std::make_unique<auth::SecretBox>(std::move(secrets));
+  CRM_ASSIGN_OR_RETURN(
+      auth::CredentialEpoch epoch,
+      auth::CredentialEpoch::Open(std::filesystem::path(options.data_dir) / kCredentialEpochFile));
+  env.epoch = std::make_unique<auth::CredentialEpoch>(std::move(epoch));
   auth::CredentialMigration migrated;
   CRM_RETURN_IF_ERROR(env.db->WriteAndWait([&](store::Connection& conn) -> Status {
     CRM_ASSIGN_OR_RETURN(migrated, auth::MigrateStoredCredentials(conn, *env.secrets));
@@ -159,7 +166,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   auth::PasswordVerifier::Options verifier;
   verifier.threads = std::max(1U, std::thread::hardware_concurrency() / 2);
   auth::Authenticator authenticator(*env->db, SystemClock::Instance(), env->secrets.get(),
-                                    verifier);
+                                    env->epoch.get(), verifier);
   api::ApiHandler api(records, authenticator, api::ApiOptions{kApiBase, kVersion});
   web::StaticSite site(web::EmbeddedAssets(),
                        [] { return api::ErrorResponse(Status::NotFound("No such page.")); });
@@ -231,7 +238,8 @@ int CreateApiUser(const StoreOptions& store_options, const std::string& name,
 int RotateApiKey(const StoreOptions& store_options, const std::string& name) {
   auto env = OpenEnvironment(store_options);
   if (!env.ok()) return Fail(env.status());
-  auto rotated = service::RotateApiKey(*env->db, SystemClock::Instance(), name, env->secrets.get());
+  auto rotated = service::RotateApiKey(*env->db, SystemClock::Instance(), name, env->secrets.get(),
+                                       *env->epoch);
   if (!rotated.ok()) return Fail(rotated.status());
   PrintCredentials(*rotated);
   env->db->Shutdown();

@@ -51,7 +51,8 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
 }
 
 Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
-                                 const std::string& user_name, const auth::SecretBox* secrets) {
+                                 const std::string& user_name, const auth::SecretBox* secrets,
+                                 auth::CredentialEpoch& epoch) {
   CreatedUser rotated;
   rotated.user_name = user_name;
   rotated.api_key = auth::NewCredential();
@@ -85,6 +86,7 @@ Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
             params)
         .TakeStatus();
   }));
+  epoch.Advance();
   return rotated;
 }
 

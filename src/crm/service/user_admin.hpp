@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "crm/auth/credential_epoch.hpp"
 #include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
@@ -41,11 +42,12 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
                                const Clock& clock, const NewUser& user,
                                const auth::SecretBox* secrets = nullptr);
 
-// Gives API user `user_name` a new key (and an HMAC user a new secret); the old ones stop working
-// at once, in this process and in a server running beside it. kNotFound when there is no such
-// API user.
+// Gives API user `user_name` a new key (and an HMAC user a new secret), then advances `epoch`, so
+// the old ones stop working at once, in this process and in a server running beside it.
+// kNotFound when there is no such API user.
 Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
-                                 const std::string& user_name, const auth::SecretBox* secrets);
+                                 const std::string& user_name, const auth::SecretBox* secrets,
+                                 auth::CredentialEpoch& epoch);
 
 Result<bool> AnyUserExists(store::Database& db);
 

@@ -45,7 +45,10 @@ class AuthenticatorTest : public ::testing::Test {
     ASSERT_THAT(
         service::CreateUser(*db_, *metadata_, clock_, {"jane", "s3cret-pass", "regular", "", ""}),
         IsOk());
-    authenticator_ = std::make_unique<Authenticator>(*db_, clock_, &secrets_);
+    auto epoch = CredentialEpoch::Open(dir_.File("credentials.epoch"));
+    ASSERT_THAT(epoch, IsOk());
+    epoch_ = std::make_unique<CredentialEpoch>(std::move(epoch).value());
+    authenticator_ = std::make_unique<Authenticator>(*db_, clock_, &secrets_, epoch_.get());
   }
 
   // Waits for the answer, which a password check gives from a verifier thread.
@@ -66,6 +69,7 @@ class AuthenticatorTest : public ::testing::Test {
 
   crm::testing::TempDir dir_;
   const SecretBox secrets_ = SecretBox::FromKey(std::string(32, 't'));
+  std::unique_ptr<CredentialEpoch> epoch_;
   FakeClock clock_{*ParseDateTime("2026-01-01 00:00:00")};
   std::shared_ptr<const metadata::Metadata> metadata_;
   std::unique_ptr<store::SqliteDatabase> db_;
@@ -198,7 +202,8 @@ TEST_F(AuthenticatorTest, TokensWorkUntilDestroyedOrIdle) {
 }
 
 // crmd api-user rotate-key runs in another process: the server's remembered lookup (5 s) must not
-// keep the old key alive. The second Database stands for that process (its own connections).
+// keep the old key alive. The second Database and CredentialEpoch stand for that process (its own
+// connections and its own mapping of the epoch file).
 TEST_F(AuthenticatorTest, RotatedKeyStopsWorkingAtOnceEvenWhenRemembered) {
   AuthRequest request = Request("GET", "/api/v1/Contact");
   request.api_key = key_user_.api_key;
@@ -207,7 +212,9 @@ TEST_F(AuthenticatorTest, RotatedKeyStopsWorkingAtOnceEvenWhenRemembered) {
 
   auto other_process = store::SqliteDatabase::Open({dir_.File("auth.db")});
   ASSERT_THAT(other_process, IsOk());
-  auto rotated = service::RotateApiKey(**other_process, clock_, "app", &secrets_);
+  auto other_epoch = CredentialEpoch::Open(dir_.File("credentials.epoch"));
+  ASSERT_THAT(other_epoch, IsOk());
+  auto rotated = service::RotateApiKey(**other_process, clock_, "app", &secrets_, *other_epoch);
   ASSERT_THAT(rotated, IsOk());
   EXPECT_EQ(rotated->id, key_user_.id);
   EXPECT_NE(rotated->api_key, key_user_.api_key);
@@ -225,7 +232,8 @@ TEST_F(AuthenticatorTest, RotatedKeyStopsWorkingAtOnceEvenWhenRemembered) {
   const std::string old_header = sign(hmac_user_.api_key, hmac_user_.secret_key);
   signed_request.hmac_authorization = old_header;
   ASSERT_THAT(Authenticate(signed_request), IsOk());
-  auto rotated_hmac = service::RotateApiKey(**other_process, clock_, "signer", &secrets_);
+  auto rotated_hmac =
+      service::RotateApiKey(**other_process, clock_, "signer", &secrets_, *other_epoch);
   ASSERT_THAT(rotated_hmac, IsOk());
   EXPECT_NE(rotated_hmac->secret_key, hmac_user_.secret_key);
   EXPECT_THAT(Authenticate(signed_request), StatusIs(StatusCode::kUnauthenticated));
@@ -233,7 +241,7 @@ TEST_F(AuthenticatorTest, RotatedKeyStopsWorkingAtOnceEvenWhenRemembered) {
   signed_request.hmac_authorization = new_header;
   EXPECT_THAT(Authenticate(signed_request), IsOk());
 
-  EXPECT_THAT(service::RotateApiKey(**other_process, clock_, "jane", &secrets_),
+  EXPECT_THAT(service::RotateApiKey(**other_process, clock_, "jane", &secrets_, *other_epoch),
               StatusIs(StatusCode::kNotFound));
 }
 
@@ -242,7 +250,7 @@ TEST_F(AuthenticatorTest, RotatedKeyStopsWorkingAtOnceEvenWhenRemembered) {
 TEST_F(AuthenticatorTest, UnknownUsersCostThePasswordCheckToo) {
   Mutex mu;
   std::vector<std::string> checked;
-  Authenticator authenticator(*db_, clock_, &secrets_, {1, 8},
+  Authenticator authenticator(*db_, clock_, &secrets_, epoch_.get(), {1, 8},
                               [&](std::string_view password, const std::string& hash) {
                                 MutexLock lock(mu);
                                 checked.push_back(hash);
@@ -274,7 +282,7 @@ TEST_F(AuthenticatorTest, PasswordChecksNeverHoldTheCaller) {
   std::latch started(1);
   std::promise<void> open;
   std::shared_future<void> gate = open.get_future().share();
-  Authenticator authenticator(*db_, clock_, &secrets_, {1, 1},
+  Authenticator authenticator(*db_, clock_, &secrets_, epoch_.get(), {1, 1},
                               [&](std::string_view, const std::string&) {
                                 started.count_down();
                                 gate.wait();
