@@ -17,12 +17,15 @@ constexpr std::string_view kPath = "/api/v1/Contact/6b0c3712da46f7459";
 void Authenticate(benchmark::State& state, const auth::AuthRequest& request, bool expect_ok) {
   BenchFixture& fixture = BenchFixture::Get();
   for (auto _ : state) {
-    auto result = fixture.authenticator().Authenticate(request);
-    if (result.ok() != expect_ok) {
+    // Keys and HMAC are answered before Authenticate returns (only passwords wait for a thread).
+    bool ok = false;
+    fixture.authenticator().Authenticate(
+        request, [&ok](Result<auth::AuthResult> result) { ok = result.ok(); });
+    if (ok != expect_ok) {
       state.SkipWithError("unexpected authentication result");
       break;
     }
-    benchmark::DoNotOptimize(result);
+    benchmark::DoNotOptimize(ok);
   }
 }
 

@@ -102,13 +102,15 @@ void BenchFixture::Build() {
   service::NewUser hmac = api;
   hmac.user_name = "bench-hmac";
   hmac.auth_method = "Hmac";
-  auto created_hmac = service::CreateUser(*db_, md, SystemClock::Instance(), hmac);
+  auto created_hmac = service::CreateUser(*db_, md, SystemClock::Instance(), hmac, &secrets_);
   if (!created_hmac.ok()) Die("hmac user", created_hmac.status());
   hmac_api_key_ = created_hmac->api_key;
   hmac_secret_ = created_hmac->secret_key;
 
-  records_ = std::make_unique<service::RecordService>(metadata_, *db_, SystemClock::Instance());
-  authenticator_ = std::make_unique<auth::Authenticator>(*db_, SystemClock::Instance());
+  records_ =
+      std::make_unique<service::RecordService>(metadata_, *db_, SystemClock::Instance(), &secrets_);
+  authenticator_ =
+      std::make_unique<auth::Authenticator>(*db_, SystemClock::Instance(), &secrets_, nullptr);
 
   const auth::Principal principal{created->id, "bench-api", "bench-api", auth::UserType::kApi};
   auto create = [&](const metadata::EntityDef& entity, const std::string& body) {

@@ -50,6 +50,8 @@ class BenchFixture {
   std::filesystem::path dir_;
   std::shared_ptr<const metadata::Metadata> metadata_;
   std::unique_ptr<store::Database> db_;
+  // Seals the HMAC user's secret; a fixed key is enough for a benchmark.
+  const auth::SecretBox secrets_ = auth::SecretBox::FromKey(std::string(32, 'k'));
   std::unique_ptr<service::RecordService> records_;
   std::unique_ptr<auth::Authenticator> authenticator_;
   std::string api_key_;

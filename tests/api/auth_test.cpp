@@ -484,16 +484,28 @@ TEST_F(AuthTest, AdminCanCreateUsers) {
   EXPECT_FALSE(AsObject(r.Json()).contains("password"));
 }
 
-TEST_F(AuthTest, NonAdminDoesNotSeeApiKeysOfUsers) {
-  ApiClient client = env().Client(AuthMode::kApiKey);
-  const HttpResponse r = client.Get("/User/" + env().hmac_user.user_id);
-  ASSERT_HTTP_STATUS(r, 200);
-  EXPECT_NE(r.body.find(env().hmac_user.user_name), std::string::npos);
-  EXPECT_EQ(r.body.find(env().hmac_user.api_key), std::string::npos) << r.body;
-  EXPECT_EQ(r.body.find(env().hmac_user.secret_key), std::string::npos) << r.body;
-  const HttpResponse list = client.Get("/User?select=userName,apiKey,secretKey&maxSize=200");
-  ASSERT_HTTP_STATUS(list, 200);
-  EXPECT_EQ(list.body.find(env().hmac_user.secret_key), std::string::npos) << list.body;
+// Nobody, not even an admin, reads a key or secret (or the key's hash) after creation.
+TEST_F(AuthTest, NobodySeesApiKeysOfUsers) {
+  for (const AuthMode mode : {AuthMode::kApiKey, AuthMode::kBasicAdmin}) {
+    ApiClient client = env().Client(mode);
+    const HttpResponse r = client.Get("/User/" + env().hmac_user.user_id);
+    ASSERT_HTTP_STATUS(r, 200);
+    EXPECT_NE(r.body.find(env().hmac_user.user_name), std::string::npos);
+    const HttpResponse list = client.Get("/User?maxSize=200");
+    ASSERT_HTTP_STATUS(list, 200);
+    for (const std::string& body : {r.body, list.body}) {
+      for (const std::string& secret :
+           {env().hmac_user.api_key, env().hmac_user.secret_key, env().api_user.api_key}) {
+        EXPECT_EQ(body.find(secret), std::string::npos) << body;
+      }
+      for (const char* attribute : {"\"apiKey\"", "\"secretKey\"", "\"apiKeyHash\""}) {
+        EXPECT_EQ(body.find(attribute), std::string::npos) << body;
+      }
+    }
+    for (const char* select : {"apiKey", "secretKey", "apiKeyHash"}) {
+      EXPECT_TRUE(IsApiError(client.Get(std::string("/User?select=userName,") + select), 400));
+    }
+  }
 }
 
 TEST_F(AuthTest, DeactivatedApiUserIs401) {

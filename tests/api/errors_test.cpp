@@ -494,6 +494,19 @@ TEST_F(ErrorsApiTest, NonAsciiReasonStaysHeaderSafe) {
   EXPECT_NE(r.Header("X-Status-Reason").find("rger"), std::string::npos) << Describe(r);
 }
 
+// The probe's GET /api/v1/Contact/%ff%fe echoed the two bytes into the error body, which was then
+// not JSON. IsApiError parses the body (Boost.JSON rejects invalid UTF-8) and checks the header.
+TEST_F(ErrorsApiTest, InvalidUtf8FromTheRequestGivesAJsonBody) {
+  for (const char* target :
+       {"/Contact/%ff%fe", "/%ff%fe", "/Contact?orderBy=%ff", "/Contact?select=%c0%af",
+        "/Contact?where%5B0%5D%5Btype%5D=equals&where%5B0%5D%5Battribute%5D=%ff&where%5B0%5D%"
+        "5Bvalue%5D=1"}) {
+    const HttpResponse r = Api().Get(target);
+    EXPECT_GE(r.status, 400) << target;
+    EXPECT_TRUE(IsApiError(r, r.status)) << target;
+  }
+}
+
 TEST_F(ErrorsApiTest, UnauthenticatedComesBeforeRouting) {
   HttpClient http(env_->server->base_url() + kApiBase);
   EXPECT_TRUE(IsApiError(http.Get("/NoSuchEntity"), 401));

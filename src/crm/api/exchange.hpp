@@ -4,7 +4,8 @@
 // authenticated, and the headers middleware adds to whatever answer the handler gives.
 //
 // Thread-safety: an Exchange is used by one thread at a time: the HTTP thread that received the
-// request, then (for writes) the database writer thread that completes it. It is shared by
+// request (or the password verifier's thread that authenticated it), then (for writes) the
+// database writer thread that completes it. It is shared by
 // pointer so that an answer completed later can still reach the client; Reply is called once.
 #ifndef CRM_API_EXCHANGE_HPP_
 #define CRM_API_EXCHANGE_HPP_

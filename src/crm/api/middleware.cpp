@@ -7,6 +7,27 @@
 
 namespace crm::api {
 
+namespace {
+
+void Authenticated(const ExchangePtr& exchange, const Next& next, bool browser,
+                   Result<auth::AuthResult> authenticated) {
+  if (!authenticated.ok()) {
+    const StatusCode code = authenticated.status().code();
+    http::Response response = ErrorResponse(authenticated.status());
+    // As EspoCRM: browsers get a Basic challenge unless the page asked not to (XHR).
+    if (code == StatusCode::kUnauthenticated && browser) {
+      response.SetHeader("WWW-Authenticate", "Basic realm=\"\"");
+    }
+    // Too many password checks wait; the queue drains within about a second.
+    if (code == StatusCode::kUnavailable) response.SetHeader("Retry-After", "1");
+    return exchange->Reply(std::move(response));
+  }
+  exchange->SetAuth(std::move(authenticated).value());
+  next(exchange);
+}
+
+}  // namespace
+
 void Next::operator()(const ExchangePtr& exchange) const { chain_->RunFrom(index_, exchange); }
 
 void MiddlewareChain::RunFrom(std::size_t index, const ExchangePtr& exchange) const {
@@ -38,19 +59,17 @@ void AuthenticateStep::Process(const ExchangePtr& exchange, Next next) const {
       return exchange->Reply(std::move(*refusal));
     }
   }
-  auto authenticated = authenticator_.Authenticate(credentials);
-  if (!authenticated.ok()) {
-    if (guard_ != nullptr && !no_credentials) guard_->RecordFailure(request);
-    http::Response response = ErrorResponse(authenticated.status());
-    // As EspoCRM: browsers get a Basic challenge unless the page asked not to (XHR).
-    if (authenticated.status().code() == StatusCode::kUnauthenticated && no_credentials &&
-        request.Header("X-Requested-With").empty()) {
-      response.SetHeader("WWW-Authenticate", "Basic realm=\"\"");
+  const bool browser = no_credentials && request.Header("X-Requested-With").empty();
+  // Only wrong credentials count against the address; a full password queue (503) does not.
+  const AuthFailureGuard* guard = no_credentials ? nullptr : guard_;
+  // A password check answers later, from a verifier thread; the exchange goes on from there.
+  authenticator_.Authenticate(credentials, [exchange, next, browser, guard](auto authenticated) {
+    if (guard != nullptr && !authenticated.ok() &&
+        authenticated.status().code() == StatusCode::kUnauthenticated) {
+      guard->RecordFailure(exchange->request());
     }
-    return exchange->Reply(std::move(response));
-  }
-  exchange->SetAuth(std::move(authenticated).value());
-  next(exchange);
+    Authenticated(exchange, next, browser, std::move(authenticated));
+  });
 }
 
 void AccessCheckStep::Process(const ExchangePtr& exchange, Next next) const {

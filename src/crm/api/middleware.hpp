@@ -63,9 +63,11 @@ class MiddlewareChain {
 class AuthFailureGuard;
 
 // Finds the caller from the request's credentials (every scheme of docs/api.md) and records it on
-// the exchange; 401 (with a Basic challenge for browsers) when they are missing or wrong. Public
-// routes pass without credentials. With a `guard`, credentials from an address that failed too
-// often lately are refused (429) unchecked, and each failure is counted.
+// the exchange; 401 (with a Basic challenge for browsers) when they are missing or wrong, 503 with
+// Retry-After when too many password checks wait. Public routes pass without credentials. A
+// password is checked on the authenticator's verifier thread, which then runs the rest of the
+// chain. With a `guard`, credentials from an address that failed too often lately are refused
+// (429) unchecked, and each failure is counted.
 class AuthenticateStep final : public Middleware {
  public:
   AuthenticateStep(auth::Authenticator& authenticator, std::string api_base,

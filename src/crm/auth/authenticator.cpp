@@ -29,6 +29,12 @@ bool IsAlnum(std::string_view s) {
   return !s.empty();
 }
 
+// A hash in the same format and cost as real ones (HashPassword), of a password nobody knows.
+std::string DummyHash() {
+  auto hash = HashPassword(RandomHex(32));
+  return hash.ok() ? *std::move(hash) : std::string();
+}
+
 }  // namespace
 
 UserType ParseUserType(std::string_view text) {
@@ -38,22 +44,30 @@ UserType ParseUserType(std::string_view text) {
   return UserType::kRegular;
 }
 
-Authenticator::Authenticator(store::Database& db, const Clock& clock)
-    : db_(db), clock_(clock), cache_key_(RandomHex(32)) {}
+Authenticator::Authenticator(store::Database& db, const Clock& clock, const SecretBox* secrets,
+                             const CredentialEpoch* epoch, PasswordVerifier::Options verifier,
+                             PasswordVerifier::CheckFn check)
+    : db_(db),
+      clock_(clock),
+      secrets_(secrets),
+      epoch_(epoch),
+      cache_key_(RandomHex(32)),
+      dummy_hash_(DummyHash()),
+      verifier_(verifier, std::move(check)) {}
 
-Result<AuthResult> Authenticator::Authenticate(const AuthRequest& request) {
+void Authenticator::Authenticate(const AuthRequest& request, Done done) {
   if (!request.espo_authorization.empty()) {
     return ByUserSecret(request.espo_authorization, request.espo_by_token,
-                        AuthMethod::kEspoPassword);
+                        AuthMethod::kEspoPassword, std::move(done));
   }
-  if (!request.hmac_authorization.empty()) return ByHmac(request);
-  if (!request.api_key.empty()) return ByApiKey(request.api_key);
+  if (!request.hmac_authorization.empty()) return done(ByHmac(request));
+  if (!request.api_key.empty()) return done(ByApiKey(request.api_key));
   if (request.authorization.size() > 6 &&
       EqualsIgnoreCaseAscii(request.authorization.substr(0, 6), "Basic ")) {
     return ByUserSecret(TrimAscii(request.authorization.substr(6)), false,
-                        AuthMethod::kBasicPassword);
+                        AuthMethod::kBasicPassword, std::move(done));
   }
-  return NotAuthenticated();
+  done(NotAuthenticated());
 }
 
 void Authenticator::ForgetCachedUsers() {
@@ -64,10 +78,16 @@ void Authenticator::ForgetCachedUsers() {
 
 Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_view value) {
   const TimePoint now = clock_.Now();
-  if (key == UserKey::kApiKeyHash) {
+  const bool cached = key == UserKey::kApiKeyHash;
+  // Read before the lookup: a rotation committed meanwhile has advanced it by the time the next
+  // request compares.
+  const std::uint64_t epoch = epoch_ != nullptr ? epoch_->Current() : 0;
+  if (cached) {
     MutexLock lock(mu_);
     const auto it = users_by_key_.find(std::string(value));
-    if (it != users_by_key_.end() && it->second.expires > now) return it->second.user;
+    if (it != users_by_key_.end() && it->second.expires > now && it->second.epoch == epoch) {
+      return it->second.user;
+    }
   }
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   // The user's own request budget comes from crmd's table beside the User entity.
@@ -92,7 +112,7 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     user.principal.user_name = row.Text(1);
     user.principal.type = ParseUserType(row.Text(2));
     user.auth_method = row.Text(3);
-    user.secret_key = row.Text(4);
+    user.secret_key = row.Text(4);  // sealed
     user.password_hash = row.Text(5);
     user.active = row.Int(6) != 0;
     user.principal.name = row.IsNull(7) ? user.principal.user_name : std::string(row.Text(7));
@@ -105,10 +125,16 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     return false;
   }));
   if (!found) return NotAuthenticated();
-  if (key == UserKey::kApiKeyHash) {
+  if (!user.secret_key.empty()) {
+    // A secret that cannot be opened (no key file, another key) signs nothing.
+    auto opened = secrets_ != nullptr ? secrets_->Open(user.secret_key)
+                                      : Result<std::string>(Status::FailedPrecondition("no key"));
+    user.secret_key = opened.ok() ? *std::move(opened) : std::string();
+  }
+  if (cached) {
     MutexLock lock(mu_);
     if (users_by_key_.size() >= kLoginCacheMaxEntries) users_by_key_.clear();
-    users_by_key_[std::string(value)] = CachedUser{user, now + kKeyCacheTtl};
+    users_by_key_[std::string(value)] = CachedUser{user, now + kKeyCacheTtl, epoch};
   }
   return user;
 }
@@ -179,42 +205,58 @@ Result<AuthResult> Authenticator::ByHmac(const AuthRequest& request) {
   return AuthResult{std::move(user.principal), AuthMethod::kHmac};
 }
 
-Result<AuthResult> Authenticator::ByUserSecret(std::string_view encoded, bool token_only,
-                                               AuthMethod password_method) {
+void Authenticator::ByUserSecret(std::string_view encoded, bool token_only,
+                                 AuthMethod password_method, Done done) {
   const bool espo = password_method == AuthMethod::kEspoPassword;
   const auto decoded = Base64Decode(TrimAscii(encoded));
   const auto colon = decoded ? decoded->find(':') : std::string::npos;
   if (colon == std::string::npos) {
-    if (espo) return Status::InvalidArgument("Auth: Bad authorization string provided.");
-    return NotAuthenticated();
+    if (espo) return done(Status::InvalidArgument("Auth: Bad authorization string provided."));
+    return done(NotAuthenticated());
   }
   const std::string_view user_name = TrimAscii(std::string_view(*decoded).substr(0, colon));
   const std::string_view secret = TrimAscii(std::string_view(*decoded).substr(colon + 1));
-  if (user_name.empty() || secret.empty()) return NotAuthenticated();
-  CRM_ASSIGN_OR_RETURN(UserRow user, FindUser(UserKey::kUserName, user_name));
+  if (user_name.empty() || secret.empty()) return done(NotAuthenticated());
+  auto found = FindUser(UserKey::kUserName, user_name);
+  if (!found.ok() && found.status().code() != StatusCode::kUnauthenticated) {
+    return done(found.status());
+  }
   // API users authenticate with keys only; inactive users not at all.
-  if (!user.active || user.principal.type == UserType::kApi) return NotAuthenticated();
+  const bool may_sign_in = found.ok() && found->active && found->principal.type != UserType::kApi;
+  if (may_sign_in) {
+    if (auto by_token = ByToken(*found, secret); by_token.ok() || token_only) {
+      return done(std::move(by_token));
+    }
+  } else if (token_only) {
+    return done(NotAuthenticated());
+  }
 
-  if (auto by_token = ByToken(user, secret); by_token.ok() || token_only) return by_token;
-
-  const std::string cache_key =
+  std::string cache_key =
       HexEncode(HmacSha256(cache_key_, std::string(user_name) + '\0' + std::string(secret)));
-  const TimePoint now = clock_.Now();
-  {
+  Principal principal = may_sign_in ? found->principal : Principal{};
+  if (may_sign_in) {
     MutexLock lock(mu_);
     const auto it = logins_.find(cache_key);
-    if (it != logins_.end() && it->second.expires > now &&
-        it->second.principal.id == user.principal.id) {
-      return AuthResult{it->second.principal, password_method};
+    if (it != logins_.end() && it->second.expires > clock_.Now() &&
+        it->second.principal.id == principal.id) {
+      return done(AuthResult{it->second.principal, password_method});
     }
   }
-  if (!VerifyPassword(secret, user.password_hash)) return NotAuthenticated();
-  {
-    MutexLock lock(mu_);
-    if (logins_.size() >= kLoginCacheMaxEntries) logins_.clear();
-    logins_[cache_key] = CachedLogin{user.principal, now + kLoginCacheTtl};
-  }
-  return AuthResult{std::move(user.principal), password_method};
+  // Whoever cannot sign in costs the same check, against a hash that matches no password.
+  const bool has_hash = may_sign_in && !found->password_hash.empty();
+  verifier_.Verify(
+      std::string(secret), has_hash ? found->password_hash : dummy_hash_,
+      [this, has_hash, principal = std::move(principal), cache_key = std::move(cache_key),
+       password_method, done = std::move(done)](Result<bool> matches) mutable {
+        if (!matches.ok()) return done(matches.status());
+        if (!has_hash || !*matches) return done(NotAuthenticated());
+        {
+          MutexLock lock(mu_);
+          if (logins_.size() >= kLoginCacheMaxEntries) logins_.clear();
+          logins_[cache_key] = CachedLogin{principal, clock_.Now() + kLoginCacheTtl};
+        }
+        done(AuthResult{std::move(principal), password_method});
+      });
 }
 
 Result<AuthResult> Authenticator::ByToken(const UserRow& user, std::string_view token) {

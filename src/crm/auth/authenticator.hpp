@@ -4,12 +4,18 @@
 // base64(apiKey ":" HMAC-SHA256(secret, "METHOD /Path"))), hex or raw digest; Authorization: Basic
 // and Espo-Authorization with a password or an auth token.
 //
-// Secrets are compared in constant time. Passwords are argon2id hashes; since verifying one costs
-// tens of milliseconds, successful password checks are remembered for a short while (keyed by a
+// API keys are looked up by their SHA-256; HMAC secrets are stored sealed (SecretBox) and opened
+// when their user is looked up. Secrets are compared in constant time. Passwords are argon2id
+// hashes; since verifying one costs tens of milliseconds, checks run on a PasswordVerifier's
+// threads (never the caller's), and successful ones are remembered for a short while (keyed by a
 // keyed hash of the credentials, never the password itself) so clients that send Basic on every
-// request stay fast.
+// request stay fast. A user name that does not exist (or cannot sign in with a password) costs the
+// same check, against a hash that matches nothing, so the answer's timing does not say which names
+// exist.
 //
-// Thread-safety: all methods may be called concurrently.
+// Thread-safety: all methods may be called concurrently. `done` callbacks run on the calling
+// thread or on a verifier thread (a password check); the destructor refuses checks still waiting
+// and finishes those that run, so it must not run while a caller still needs its answer.
 #ifndef CRM_AUTH_AUTHENTICATOR_HPP_
 #define CRM_AUTH_AUTHENTICATOR_HPP_
 
@@ -19,7 +25,11 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "crm/auth/credential_epoch.hpp"
+#include "crm/auth/crypto.hpp"
+#include "crm/auth/password_verifier.hpp"
 #include "crm/auth/principal.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/thread_annotations.hpp"
 #include "crm/common/time.hpp"
@@ -49,11 +59,21 @@ struct AuthResult {
 
 class Authenticator {
  public:
-  Authenticator(store::Database& db, const Clock& clock);
+  using Done = std::function<void(Result<AuthResult>)>;
 
-  // Returns the principal, or kUnauthenticated when credentials are missing or wrong, or
-  // kInvalidArgument for an undecodable Espo-Authorization header (as EspoCRM does).
-  Result<AuthResult> Authenticate(const AuthRequest& request);
+  // `secrets` opens HMAC secrets (null: HMAC users cannot sign in); `epoch` is the data
+  // directory's CredentialEpoch (null: a key rotated by another process keeps working for up to
+  // the 5 s a lookup is remembered); both outlive the authenticator. `check` verifies a password
+  // against a hash (tests pass one they control).
+  Authenticator(store::Database& db, const Clock& clock, const SecretBox* secrets,
+                const CredentialEpoch* epoch, PasswordVerifier::Options verifier = {},
+                PasswordVerifier::CheckFn check = VerifyPassword);
+
+  // Calls `done` with the principal, or kUnauthenticated when credentials are missing or wrong,
+  // kInvalidArgument for an undecodable Espo-Authorization header (as EspoCRM does), or
+  // kUnavailable when too many password checks already wait. `done` runs before Authenticate
+  // returns unless a password has to be checked; `request` need not outlive the call.
+  void Authenticate(const AuthRequest& request, Done done);
 
   // Issues a new auth token for `principal` (GET /App/user after an Espo-Authorization login).
   // `done` receives the token once it is stored.
@@ -61,9 +81,10 @@ class Authenticator {
   // Revokes `token` (POST /App/destroyAuthToken); `done` receives whether it existed.
   void DestroyToken(const std::string& token, std::function<void(Result<bool>)> done);
 
-  // Forgets every remembered key lookup and password check, so that a change to users (a key
-  // revoked, a user deactivated) takes effect on the next request. Changes made by another process
-  // (the CLI) take effect within the cache lifetime instead.
+  // Forgets every remembered key lookup and password check, so that a change to users made through
+  // the API (a user deactivated) takes effect on the next request. Key lookups are also dropped
+  // when the CredentialEpoch advanced, so a key rotated by another process (crmd api-user
+  // rotate-key) stops working at once too.
   void ForgetCachedUsers();
 
  private:
@@ -81,25 +102,32 @@ class Authenticator {
   struct CachedUser {
     UserRow user;
     TimePoint expires;
+    std::uint64_t epoch;  // the CredentialEpoch before the lookup
   };
 
   enum class UserKey { kApiKeyHash, kUserName };
   Result<UserRow> FindUser(UserKey key, std::string_view value);
   Result<AuthResult> ByApiKey(std::string_view api_key);
   Result<AuthResult> ByHmac(const AuthRequest& request);
-  Result<AuthResult> ByUserSecret(std::string_view encoded, bool token_only,
-                                  AuthMethod password_method);
+  void ByUserSecret(std::string_view encoded, bool token_only, AuthMethod password_method,
+                    Done done);
   Result<AuthResult> ByToken(const UserRow& user, std::string_view token);
   bool SignatureMatches(const AuthRequest& request, const std::string& secret,
                         std::string_view signature);
 
   store::Database& db_;
   const Clock& clock_;
+  const SecretBox* const secrets_;
+  const CredentialEpoch* const epoch_;
   const std::string cache_key_;  // random per process: keys the login cache
   Mutex mu_;
   std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
   // API users by the hash of their key: a key is checked on every request of an API client.
   std::unordered_map<std::string, CachedUser> users_by_key_ CRM_GUARDED_BY(mu_);
+  // A hash of a random password: what unknown user names are checked against.
+  const std::string dummy_hash_;
+  // Last member: destroyed first, while the caches its callbacks use still exist.
+  PasswordVerifier verifier_;
 };
 
 }  // namespace crm::auth

@@ -29,6 +29,8 @@ std::string RandomHex(std::size_t bytes) {
   return HexEncode(raw);
 }
 
+std::string NewCredential() { return RandomHex(16); }
+
 std::string RandomPassword(std::size_t length) {
   static constexpr char kAlphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
   std::string out;

@@ -25,6 +25,10 @@ bool VerifyPassword(std::string_view password, const std::string& hash);
 
 // `bytes` random bytes as lowercase hex (api keys and secrets: 16 bytes -> 32 characters).
 std::string RandomHex(std::size_t bytes);
+// A new credential from the CSPRNG: 16 random bytes as 32 lowercase hex characters, EspoCRM's
+// format for API keys, HMAC secrets and webhook secrets. Show it once; store API keys as
+// Sha256Hex and recoverable secrets sealed (SecretBox).
+std::string NewCredential();
 // A random password of letters and digits.
 std::string RandomPassword(std::size_t length);
 

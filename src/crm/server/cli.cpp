@@ -15,6 +15,8 @@
 #include "crm/api/routes.hpp"
 #include "crm/auth/authenticator.hpp"
 #include "crm/auth/crypto.hpp"
+#include "crm/auth/secret_box.hpp"
+#include "crm/auth/stored_credentials.hpp"
 #include "crm/common/json.hpp"
 #include "crm/http/server.hpp"
 #include "crm/metadata/metadata.hpp"
@@ -44,10 +46,15 @@ constexpr char kVersion[] = "0.1.0";
 constexpr char kApiBase[] = "/api/v1";
 constexpr char kApiReferencePath[] = "/api-docs/";
 constexpr char kDatabaseFile[] = "crmd.db";
+// The key that seals HMAC secrets, by default beside the database file (never inside it).
+constexpr char kSecretKeyFile[] = "secret.key";
+// Advanced by commands that invalidate credentials, read by the server (auth/credential_epoch.hpp).
+constexpr char kCredentialEpochFile[] = "credentials.epoch";
 
 struct StoreOptions {
   std::string data_dir = "./data";
   std::string metadata_dir;
+  std::string secret_key_file;  // empty: DATA/secret.key
 };
 
 struct ServeOptions {
@@ -61,10 +68,13 @@ struct ServeOptions {
   HttpLimitFlags limits;
 };
 
-// Everything a command needs from the data directory: metadata, and the migrated database.
+// Everything a command needs from the data directory: metadata, the migrated database, and the
+// key that seals secrets.
 struct Environment {
   std::shared_ptr<const metadata::Metadata> metadata;
   std::unique_ptr<store::Database> db;
+  std::unique_ptr<auth::SecretBox> secrets;
+  std::unique_ptr<auth::CredentialEpoch> epoch;
 };
 
 int Fail(const Status& status) {
@@ -94,6 +104,26 @@ Result<Environment> OpenEnvironment(const StoreOptions& options,
   const metadata::Metadata& metadata = *env.metadata;
   CRM_RETURN_IF_ERROR(env.db->WriteAndWait(
       [&metadata](store::Connection& conn) { return store::MigrateSchema(conn, metadata); }));
+  const std::filesystem::path key_file =
+      options.secret_key_file.empty() ? std::filesystem::path(options.data_dir) / kSecretKeyFile
+                                      : std::filesystem::path(options.secret_key_file);
+  CRM_ASSIGN_OR_RETURN(auth::SecretBox secrets, auth::SecretBox::LoadOrCreate(key_file));
+  env.secrets = std::make_unique<auth::SecretBox>(std::move(secrets));
+  CRM_ASSIGN_OR_RETURN(
+      auth::CredentialEpoch epoch,
+      auth::CredentialEpoch::Open(std::filesystem::path(options.data_dir) / kCredentialEpochFile));
+  env.epoch = std::make_unique<auth::CredentialEpoch>(std::move(epoch));
+  auth::CredentialMigration migrated;
+  CRM_RETURN_IF_ERROR(env.db->WriteAndWait([&](store::Connection& conn) -> Status {
+    CRM_ASSIGN_OR_RETURN(migrated, auth::MigrateStoredCredentials(conn, *env.secrets));
+    return {};
+  }));
+  if (migrated.keys_hashed + migrated.secrets_sealed + migrated.events_cleaned > 0) {
+    spdlog::warn(
+        "stored credentials migrated: {} plain API keys hashed (column user.api_key cleared, "
+        "kept), {} HMAC secrets sealed with {}, {} User events stripped of keys",
+        migrated.keys_hashed, migrated.secrets_sealed, key_file.string(), migrated.events_cleaned);
+  }
   return env;
 }
 
@@ -148,7 +178,8 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
     if (!created.ok()) return Fail(created.status());
   }
 
-  service::RecordService records(env->metadata, *env->db, SystemClock::Instance());
+  service::RecordService records(env->metadata, *env->db, SystemClock::Instance(),
+                                 env->secrets.get());
   const webhook::AddressGuard guard(options.webhooks.allowed_hosts);
   records.SetInputCheck(WebhookInputCheck(*env->metadata, guard));
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -156,7 +187,10 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
                                      DeliveryOptionsOf(options.webhooks));
   env->db->SetCommitObserver([&deliveries] { deliveries.Wake(); });
   deliveries.Start();
-  auth::Authenticator authenticator(*env->db, SystemClock::Instance());
+  auth::PasswordVerifier::Options verifier;
+  verifier.threads = std::max(1U, std::thread::hardware_concurrency() / 2);
+  auth::Authenticator authenticator(*env->db, SystemClock::Instance(), env->secrets.get(),
+                                    env->epoch.get(), verifier);
   ratelimit::MemoryRateLimiter limiter(SystemClock::Instance());
   api::ApiHandler api(records, authenticator,
                       api::ApiOptions{kApiBase, kVersion, *rate_limits, options.trusted_proxies},
@@ -224,6 +258,13 @@ Result<auth::UserRateLimit> ParseUserRateLimit(const std::string& text) {
   return limit;
 }
 
+// The only time a key or secret is shown: the database keeps the key's hash and the sealed secret.
+void PrintCredentials(const service::CreatedUser& user) {
+  boost::json::object out{{"id", user.id}, {"userName", user.user_name}, {"apiKey", user.api_key}};
+  if (!user.secret_key.empty()) out["secretKey"] = user.secret_key;
+  std::cout << SerializeJson(out) << std::endl;
+}
+
 int CreateApiUser(const StoreOptions& store_options, const std::string& name,
                   const std::string& auth_mode, const std::string& rate_limit) {
   auto limit = ParseUserRateLimit(rate_limit);
@@ -238,12 +279,21 @@ int CreateApiUser(const StoreOptions& store_options, const std::string& name,
   user.user_name = name;
   user.type = "api";
   user.auth_method = auth_mode == "hmac" ? "Hmac" : "ApiKey";
-  auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user);
+  auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user,
+                                     env->secrets.get());
   if (!created.ok()) return Fail(created.status());
-  boost::json::object out{
-      {"id", created->id}, {"userName", created->user_name}, {"apiKey", created->api_key}};
-  if (!created->secret_key.empty()) out["secretKey"] = created->secret_key;
-  std::cout << SerializeJson(out) << std::endl;
+  PrintCredentials(*created);
+  env->db->Shutdown();
+  return 0;
+}
+
+int RotateApiKey(const StoreOptions& store_options, const std::string& name) {
+  auto env = OpenEnvironment(store_options);
+  if (!env.ok()) return Fail(env.status());
+  auto rotated = service::RotateApiKey(*env->db, SystemClock::Instance(), name, env->secrets.get(),
+                                       *env->epoch);
+  if (!rotated.ok()) return Fail(rotated.status());
+  PrintCredentials(*rotated);
   env->db->Shutdown();
   return 0;
 }
@@ -278,6 +328,11 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options) {
   command.add_option("--data", options.data_dir, "Data directory (the SQLite file lives inside)")
       ->envname("CRMD_DATA")
       ->capture_default_str();
+  command
+      .add_option("--secret-key-file", options.secret_key_file,
+                  "Key that seals HMAC secrets (created, mode 0600, when missing; default: "
+                  "DATA/secret.key)")
+      ->envname("CRMD_SECRET_KEY_FILE");
   AddMetadataOption(command, options);
 }
 
@@ -343,6 +398,12 @@ int RunCli(int argc, char** argv) {
       "unlimited";
   api_user_create->add_option("--rate-limit", user_rate_limit, kUserRateLimitHelp);
   AddStoreOptions(*api_user_create, store_options);
+  auto* api_user_rotate = api_user->add_subcommand(
+      "rotate-key",
+      "Give an API user a new key (and HMAC secret), print it once as JSON; the old "
+      "one stops working at once");
+  api_user_rotate->add_option("--name", api_user_name, "User name")->required();
+  AddStoreOptions(*api_user_rotate, store_options);
 
   auto* user = app.add_subcommand("user", "Manage users")->require_subcommand(1);
   auto* user_create = user->add_subcommand("create", "Create a user who signs in with a password");
@@ -386,6 +447,7 @@ int RunCli(int argc, char** argv) {
   if (api_user_create->parsed()) {
     return CreateApiUser(store_options, api_user_name, auth_mode, user_rate_limit);
   }
+  if (api_user_rotate->parsed()) return RotateApiKey(store_options, api_user_name);
   if (user_create->parsed()) {
     return CreateUser(store_options, user_name, password, admin, user_rate_limit);
   }

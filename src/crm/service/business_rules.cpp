@@ -244,7 +244,8 @@ Status AttendeeAcceptedAfterSave(RuleContext& c, const std::string& id) {
       .TakeStatus();
 }
 
-// API users get their key (and, for HMAC, their secret) when created; user names are unique.
+// API users get their key (and, for HMAC, their secret) when created; user names are unique. The
+// key is stored as its hash only and the secret sealed; the creator sees both once.
 Status UserRules(RuleContext& c) {
   if (Given(c, "userName")) {
     const auto user_name = EffectiveString(c, "userName");
@@ -271,10 +272,15 @@ Status UserRules(RuleContext& c) {
     method = "ApiKey";
     c.input.Set(c.entity, "authMethod", json::string(*method));
   }
-  const std::string api_key = auth::RandomHex(16);
-  c.input.Set(c.entity, "apiKey", json::string(api_key));
+  const std::string api_key = auth::NewCredential();
   c.input.Set(c.entity, "apiKeyHash", json::string(auth::Sha256Hex(api_key)));
-  if (*method == "Hmac") c.input.Set(c.entity, "secretKey", json::string(auth::RandomHex(16)));
+  c.shown_once["apiKey"] = api_key;
+  if (*method == "Hmac") {
+    if (c.secrets == nullptr) return Status::Internal("HMAC secrets cannot be sealed here");
+    const std::string secret = auth::NewCredential();
+    c.input.Set(c.entity, "secretKey", json::string(c.secrets->Seal(secret)));
+    c.shown_once["secretKey"] = secret;
+  }
   return {};
 }
 

@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 
 #include "crm/auth/principal.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
@@ -31,6 +32,11 @@ struct RuleContext {
   TimePoint now;
   RecordInput& input;
   const boost::json::object* current;  // stored values before the save; nullptr on create
+  // Seals the HMAC secrets of new API users; null where no user can be created.
+  const auth::SecretBox* secrets = nullptr;
+  // Values for the creator's answer only, never stored or put in the change event: the new API
+  // user's key and secret, shown once.
+  boost::json::object shown_once{};
 };
 
 // Adjusts `context.input` before the row is written.

@@ -146,8 +146,13 @@ Result<query::SqlFragment> RecordService::CompileFilters(const auth::Principal& 
 }
 
 RecordService::RecordService(std::shared_ptr<const metadata::Metadata> metadata,
-                             store::Database& db, const Clock& clock)
-    : metadata_(std::move(metadata)), db_(db), clock_(clock), reader_(*metadata_, db.dialect()) {}
+                             store::Database& db, const Clock& clock,
+                             const auth::SecretBox* secrets)
+    : metadata_(std::move(metadata)),
+      db_(db),
+      clock_(clock),
+      secrets_(secrets),
+      reader_(*metadata_, db.dialect()) {}
 
 Status RecordService::CheckAccess(const auth::Principal& principal, const EntityDef& entity,
                                   std::string_view action) {
@@ -374,7 +379,7 @@ void RecordService::SubmitRecordWrite(const auth::Principal& principal,
   auto result = std::make_shared<Result<RecordResult>>(Status::Internal("write did not run"));
   db_.SubmitWrite(
       [this, principal, write = std::move(write), result](store::Connection& conn) mutable {
-        RecordWriter writer(reader_, conn, principal, clock_.Now());
+        RecordWriter writer(reader_, conn, principal, clock_.Now(), secrets_);
         *result = write(writer);
         return result->status();
       },

@@ -22,6 +22,7 @@
 #include <boost/json/object.hpp>
 
 #include "crm/auth/principal.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
@@ -81,8 +82,10 @@ inline constexpr std::int64_t kMaxMaxSize = 200;
 
 class RecordService {
  public:
+  // `secrets` seals the HMAC secrets of API users created through the API (null: creating one
+  // fails); it outlives the service.
   RecordService(std::shared_ptr<const metadata::Metadata> metadata, store::Database& db,
-                const Clock& clock);
+                const Clock& clock, const auth::SecretBox* secrets = nullptr);
 
   const metadata::Metadata& metadata() const { return *metadata_; }
 
@@ -148,6 +151,7 @@ class RecordService {
   std::shared_ptr<const metadata::Metadata> metadata_;
   store::Database& db_;
   const Clock& clock_;
+  const auth::SecretBox* secrets_;
   RecordReader reader_;
   InputCheck input_check_;
 };

@@ -480,8 +480,8 @@ Status RecordWriter::CheckPreconditions(const EntityDef& entity, const std::stri
 
 Result<RecordResult> RecordWriter::Create(const EntityDef& entity, RecordInput input,
                                           const WriteOptions& options) {
-  RuleContext context{conn_,      metadata_, entity, WriteMode::kCreate,
-                      principal_, now_,      input,  nullptr};
+  RuleContext context{conn_, metadata_, entity,  WriteMode::kCreate, principal_, now_,
+                      input, nullptr,   secrets_};
   CRM_RETURN_IF_ERROR(ApplyRulesBeforeSave(context));
   CRM_RETURN_IF_ERROR(CheckLinkTargets(entity, input));
   const std::string id = GenerateId();
@@ -529,6 +529,7 @@ Result<RecordResult> RecordWriter::Create(const EntityDef& entity, RecordInput i
   CRM_RETURN_IF_ERROR(ApplyRulesAfterSave(context, id));
   CRM_ASSIGN_OR_RETURN(RecordResult created, ReadBack(entity, id));
   CRM_RETURN_IF_ERROR(EmitEvent(entity, id, webhook::EventType::kCreate, created.record));
+  for (auto& [key, value] : context.shown_once) created.record[key] = std::move(value);
   return created;
 }
 

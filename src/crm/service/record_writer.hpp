@@ -27,19 +27,23 @@ namespace crm::service {
 
 class RecordWriter {
  public:
-  // `reader` outlives the writer (it is the service's, with its prepared projections).
+  // `reader` outlives the writer (it is the service's, with its prepared projections); so does
+  // `secrets`, which seals new API users' HMAC secrets (null: such users cannot be created).
   RecordWriter(const RecordReader& reader, store::Connection& conn,
-               const auth::Principal& principal, TimePoint now)
+               const auth::Principal& principal, TimePoint now,
+               const auth::SecretBox* secrets = nullptr)
       : metadata_(reader.metadata()),
         reader_(reader),
         conn_(conn),
         principal_(principal),
-        now_(now) {}
+        now_(now),
+        secrets_(secrets) {}
 
   // The write job's connection (checks that must run in the job's transaction).
   store::Connection& connection() { return conn_; }
 
-  // Creates a record from checked input; returns it as read back (full attribute set).
+  // Creates a record from checked input; returns it as read back (full attribute set), plus the
+  // credentials a new API user is shown once.
   Result<RecordResult> Create(const metadata::EntityDef& entity, RecordInput input,
                               const WriteOptions& options);
   // Applies checked input to record `id`.
@@ -88,6 +92,7 @@ class RecordWriter {
   store::Connection& conn_;
   const auth::Principal& principal_;
   const TimePoint now_;
+  const auth::SecretBox* secrets_;
 };
 
 }  // namespace crm::service

@@ -11,7 +11,8 @@
 namespace crm::service {
 
 Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& metadata,
-                               const Clock& clock, const NewUser& user) {
+                               const Clock& clock, const NewUser& user,
+                               const auth::SecretBox* secrets) {
   namespace json = boost::json;
   std::string password_hash;
   if (!user.password.empty()) {
@@ -28,7 +29,7 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
   const auth::Principal system = auth::Principal::System();
   const RecordReader reader(metadata, db.dialect());
   CRM_RETURN_IF_ERROR(db.WriteAndWait([&](store::Connection& conn) -> Status {
-    RecordWriter writer(reader, conn, system, clock.Now());
+    RecordWriter writer(reader, conn, system, clock.Now(), secrets);
     CRM_ASSIGN_OR_RETURN(RecordResult result,
                          writer.Create(entity, std::move(input), WriteOptions{}));
     const auto text = [&](const char* key) {
@@ -59,6 +60,46 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
     return {};
   }));
   return created;
+}
+
+Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
+                                 const std::string& user_name, const auth::SecretBox* secrets,
+                                 auth::CredentialEpoch& epoch) {
+  CreatedUser rotated;
+  rotated.user_name = user_name;
+  rotated.api_key = auth::NewCredential();
+  CRM_RETURN_IF_ERROR(db.WriteAndWait([&](store::Connection& conn) -> Status {
+    const std::array<query::SqlValue, 1> name = {user_name};
+    std::string method;
+    CRM_RETURN_IF_ERROR(conn.Query(
+        "SELECT \"id\", \"auth_method\" FROM \"user\" WHERE \"user_name\" = ? AND \"type\" = 'api' "
+        "AND \"deleted\" = 0",
+        name, [&](const store::Row& row) {
+          rotated.id = row.Text(0);
+          method = row.Text(1);
+          return false;
+        }));
+    if (rotated.id.empty()) return Status::NotFound("No API user '" + user_name + "'.");
+    std::string sealed;
+    if (method == "Hmac") {
+      if (secrets == nullptr) return Status::Internal("HMAC secrets cannot be sealed here");
+      rotated.secret_key = auth::NewCredential();
+      sealed = secrets->Seal(rotated.secret_key);
+    }
+    const std::array<query::SqlValue, 4> params = {
+        auth::Sha256Hex(rotated.api_key),
+        sealed.empty() ? query::SqlValue(nullptr) : query::SqlValue(sealed),
+        FormatDateTime(clock.Now()), rotated.id};
+    return conn
+        .Execute(
+            "UPDATE \"user\" SET \"api_key_hash\" = ?, \"secret_key\" = COALESCE(?, "
+            "\"secret_key\"), \"modified_at\" = ?, \"version_number\" = \"version_number\" + 1 "
+            "WHERE \"id\" = ?",
+            params)
+        .TakeStatus();
+  }));
+  epoch.Advance();
+  return rotated;
 }
 
 Result<bool> AnyUserExists(store::Database& db) {

@@ -1,5 +1,6 @@
 // User administration used by the command line and by first start: creating users with passwords
-// and API users with generated keys, and finding whether any user exists yet. Runs through the same
+// and API users with generated keys, rotating an API user's key, and finding whether any user
+// exists yet. Runs through the same
 // record writer as the API, so users look the same whichever way they were made.
 //
 // Thread-safety: functions block on the store's writer; call them from any thread but the writer's.
@@ -9,7 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "crm/auth/credential_epoch.hpp"
 #include "crm/auth/principal.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
@@ -26,6 +29,8 @@ struct NewUser {
   auth::UserRateLimit rate_limit = {};  // the user's own request budget, if any
 };
 
+// What a new or rotated API user is shown once: the database keeps only the key's hash and the
+// sealed secret.
 struct CreatedUser {
   std::string id;
   std::string user_name;
@@ -33,9 +38,18 @@ struct CreatedUser {
   std::string secret_key;  // HMAC API users
 };
 
-// kConflict when the user name is taken; kInvalidArgument for bad values.
+// kConflict when the user name is taken; kInvalidArgument for bad values. `secrets` seals an HMAC
+// user's secret (kInternal without it).
 Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& metadata,
-                               const Clock& clock, const NewUser& user);
+                               const Clock& clock, const NewUser& user,
+                               const auth::SecretBox* secrets = nullptr);
+
+// Gives API user `user_name` a new key (and an HMAC user a new secret), then advances `epoch`, so
+// the old ones stop working at once, in this process and in a server running beside it.
+// kNotFound when there is no such API user.
+Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
+                                 const std::string& user_name, const auth::SecretBox* secrets,
+                                 auth::CredentialEpoch& epoch);
 
 Result<bool> AnyUserExists(store::Database& db);
 

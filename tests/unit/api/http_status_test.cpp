@@ -43,6 +43,33 @@ TEST(ErrorResponse, HasTheSeedBodyReasonHeaderAndDetails) {
   EXPECT_EQ(body.at("messageTranslation").as_string(), "x");
 }
 
+// The probe's GET /api/v1/Contact/%ff%fe: a message that echoes bytes which are not UTF-8 made the
+// body invalid JSON. Boost.JSON's parser rejects invalid UTF-8, so parsing is the check.
+TEST(ErrorResponse, BodyIsValidUtf8WhenTheMessageEchoesInvalidBytes) {
+  const Status status =
+      Status::NotFound("Record \xff\xfe not found: caf\xc3\xa9 \xe2\x82 \xc0\xaf end")
+          .WithDetails(
+              boost::json::object{{"field", "\xff"}, {"list", boost::json::array{"\xfe"}}});
+  const http::Response response = ErrorResponse(status);
+  boost::json::error_code ec;
+  const boost::json::value parsed = boost::json::parse(response.body, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(parsed.at("error").at("description").as_string(),
+            "Record \uFFFD\uFFFD not found: caf\u00e9 \uFFFD\uFFFD \uFFFD\uFFFD end");
+  EXPECT_EQ(parsed.at("field").as_string(), "\uFFFD");
+  EXPECT_EQ(parsed.at("list").at(0).as_string(), "\uFFFD");
+  for (const char c : HeaderOf(response, "X-Status-Reason")) {
+    EXPECT_TRUE(c >= 0x20 && c < 0x7f) << static_cast<int>(static_cast<unsigned char>(c));
+  }
+}
+
+TEST(ProtocolErrorResponse, BodyIsValidUtf8) {
+  const http::Response response = ProtocolErrorResponse(400, "bad \xff");
+  boost::json::error_code ec;
+  boost::json::parse(response.body, ec);
+  EXPECT_FALSE(ec) << ec.message();
+}
+
 TEST(ProtocolErrorResponse, UsesTheSameShape) {
   const http::Response response = ProtocolErrorResponse(413, "Request body exceeds 16 bytes.");
   EXPECT_EQ(response.status, 413);

@@ -1,5 +1,6 @@
 #include "crm/service/record_service.hpp"
 
+#include <array>
 #include <future>
 
 #include <boost/json/parse.hpp>
@@ -35,7 +36,7 @@ class RecordServiceTest : public ::testing::Test {
     ASSERT_THAT(db_->WriteAndWait(
                     [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
                 IsOk());
-    service_ = std::make_unique<RecordService>(metadata_, *db_, clock_);
+    service_ = std::make_unique<RecordService>(metadata_, *db_, clock_, &secrets_);
     user_ = Create("User", R"({"userName": "sales", "lastName": "Sales"})", admin_)->record;
     principal_.id = std::string(user_.at("id").as_string());
   }
@@ -77,6 +78,7 @@ class RecordServiceTest : public ::testing::Test {
   FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
   std::shared_ptr<const metadata::Metadata> metadata_;
   std::unique_ptr<store::SqliteDatabase> db_;
+  const auth::SecretBox secrets_ = auth::SecretBox::FromKey(std::string(32, 's'));
   std::unique_ptr<RecordService> service_;
   auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
   auth::Principal principal_{"", "sales", "Sales", auth::UserType::kRegular};
@@ -307,12 +309,29 @@ TEST_F(RecordServiceTest, OnlyAdminsChangeUsers) {
       Create("User", R"({"userName": "robot", "type": "api", "authMethod": "Hmac"})", admin_);
   ASSERT_THAT(api_user, IsOk());
   EXPECT_EQ(api_user->record.at("apiKey").as_string().size(), 32u);
-  EXPECT_EQ(api_user->record.at("secretKey").as_string().size(), 32u);
-  // Keys are only shown to admins.
-  auto as_user = service_->Read(principal_, Entity("User"), Id(*api_user));
-  ASSERT_THAT(as_user, IsOk());
-  EXPECT_FALSE(as_user->record.contains("apiKey"));
-  EXPECT_FALSE(as_user->record.contains("secretKey"));
+  const std::string secret(api_user->record.at("secretKey").as_string());
+  EXPECT_EQ(secret.size(), 32u);
+  // The creator sees the key and secret once: no later read shows them, or their hash, to
+  // anyone. The secret is stored sealed; the key only as its hash.
+  for (const auth::Principal* reader : {&principal_, &admin_}) {
+    auto read = service_->Read(*reader, Entity("User"), Id(*api_user));
+    ASSERT_THAT(read, IsOk());
+    for (const char* hidden : {"apiKey", "secretKey", "apiKeyHash"}) {
+      EXPECT_FALSE(read->record.contains(hidden)) << hidden;
+    }
+  }
+  auto* conn = *db_->ReadConnection();
+  std::string stored;
+  const std::array<query::SqlValue, 1> id = {Id(*api_user)};
+  ASSERT_THAT(conn->Query("SELECT \"secret_key\" FROM \"user\" WHERE \"id\" = ?", id,
+                          [&](const store::Row& row) {
+                            stored = row.Text(0);
+                            return false;
+                          }),
+              IsOk());
+  auto opened = secrets_.Open(stored);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(*opened, secret);
   EXPECT_THAT(Create("User", R"({"userName": "ROBOT"})", admin_), StatusIs(StatusCode::kConflict));
 }
 

@@ -263,13 +263,13 @@ TEST(PayloadTest, AnOwnerWhoIsNotAdminGetsNoSensitiveAttribute) {
   WebhookTarget target;
   target.espo_format = true;
   const PendingDelivery user =
-      Delivery("User.create", R"({"id":"u9","userName":"x","apiKey":"k"})");
+      Delivery("User.create", R"({"id":"u9","userName":"x","authMethod":"ApiKey"})");
   target.owner_is_admin = false;
   EXPECT_EQ(json::parse(BuildBody(*Shipped(), target, {&user, 1})),
             json::parse(R"([{"id":"u9","userName":"x"}])"));
   target.owner_is_admin = true;
   EXPECT_EQ(json::parse(BuildBody(*Shipped(), target, {&user, 1})),
-            json::parse(R"([{"id":"u9","userName":"x","apiKey":"k"}])"));
+            json::parse(R"([{"id":"u9","userName":"x","authMethod":"ApiKey"}])"));
 }
 
 }  // namespace
