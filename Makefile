@@ -16,8 +16,8 @@ DATA ?= ./data
 
 # The fewest tests each run may have (scripts/check-test-count.sh): a suite that loses tests fails
 # instead of passing quietly. Raise them as tests are added; lowering one is a decision to review.
-MIN_TESTS := 223
-MIN_THREADED_TESTS := 24
+MIN_TESTS := 304
+MIN_THREADED_TESTS := 87
 MIN_FUZZ_TESTS := 4
 COUNT_TESTS := scripts/check-test-count.sh
 
