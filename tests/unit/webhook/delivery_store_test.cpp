@@ -9,15 +9,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "crm/auth/crypto.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/record_writer.hpp"
 #include "crm/store/schema.hpp"
-#include "crm/store/sqlite/sqlite_database.hpp"
 #include "crm/webhook/outbox.hpp"
 
 #include "testing/status_matchers.hpp"
-#include "testing/temp_dir.hpp"
+#include "unit/webhook/webhook_test_base.hpp"
 
 namespace crm::webhook {
 namespace {
@@ -28,28 +26,11 @@ using ::crm::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-class DeliveryStoreTest : public ::testing::Test {
+class DeliveryStoreTest : public WebhookTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_THAT(auth::InitCrypto(), IsOk());
-    metadata_ = *metadata::Metadata::Load(metadata::ShippedEntityDefs());
-    auto db = store::SqliteDatabase::Open({dir_.File("webhooks.db")});
-    ASSERT_THAT(db, IsOk());
-    db_ = std::move(db).value();
-    ASSERT_THAT(db_->WriteAndWait(
-                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
-                IsOk());
-    records_ = std::make_unique<service::RecordService>(metadata_, *db_, clock_);
-  }
-
   json::object Create(std::string_view entity, std::string_view body,
                       const auth::Principal& principal) {
-    std::promise<Result<service::RecordResult>> done;
-    records_->Create(principal, metadata_->Entity(entity), json::parse(body).as_object(), {},
-                     [&](auto r) { done.set_value(std::move(r)); });
-    auto result = done.get_future().get();
-    EXPECT_THAT(result, IsOk());
-    return result.ok() ? result->record : json::object{};
+    return CreateRecord(entity, json::parse(body).as_object(), principal);
   }
   json::object Create(std::string_view entity, std::string_view body) {
     return Create(entity, body, admin_);
@@ -76,13 +57,6 @@ class DeliveryStoreTest : public ::testing::Test {
     }
     return events;
   }
-
-  crm::testing::TempDir dir_;
-  FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
-  std::shared_ptr<const metadata::Metadata> metadata_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<service::RecordService> records_;
-  auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
 };
 
 TEST_F(DeliveryStoreTest, NewWebhookGetsDerivedFieldsAndASecret) {

@@ -20,7 +20,7 @@
 #include "crm/webhook/delivery_store.hpp"
 
 #include "testing/status_matchers.hpp"
-#include "testing/temp_dir.hpp"
+#include "unit/webhook/webhook_test_base.hpp"
 
 namespace crm::webhook {
 namespace {
@@ -121,19 +121,8 @@ class Receiver final : public http::Handler {
   std::thread runner_;
 };
 
-class DeliveryWorkerTest : public ::testing::Test {
+class DeliveryWorkerTest : public WebhookTestBase {
  protected:
-  void SetUp() override {
-    ASSERT_THAT(auth::InitCrypto(), IsOk());
-    metadata_ = *metadata::Metadata::Load(metadata::ShippedEntityDefs());
-    auto db = store::SqliteDatabase::Open({dir_.File("worker.db")});
-    ASSERT_THAT(db, IsOk());
-    db_ = std::move(db).value();
-    ASSERT_THAT(db_->WriteAndWait(
-                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
-                IsOk());
-    records_ = std::make_unique<service::RecordService>(metadata_, *db_, clock_);
-  }
   void TearDown() override {
     if (worker_) worker_->Stop();
     db_->Shutdown();
@@ -156,12 +145,7 @@ class DeliveryWorkerTest : public ::testing::Test {
   }
 
   json::object Create(std::string_view entity, const json::object& body) {
-    std::promise<Result<service::RecordResult>> done;
-    records_->Create(admin_, metadata_->Entity(entity), body, {},
-                     [&](auto r) { done.set_value(std::move(r)); });
-    auto result = done.get_future().get();
-    EXPECT_THAT(result, IsOk());
-    return result.ok() ? result->record : json::object{};
+    return CreateRecord(entity, body, admin_);
   }
   json::object Webhook(const std::string& event, const std::string& url,
                        const std::string& format = "seed") {
@@ -177,16 +161,10 @@ class DeliveryWorkerTest : public ::testing::Test {
     });
   }
 
-  crm::testing::TempDir dir_;
-  FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
-  std::shared_ptr<const metadata::Metadata> metadata_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<service::RecordService> records_;
   std::unique_ptr<DeliveryWorker> worker_;
   std::mutex commit_mutex_;
   std::condition_variable committed_;
   int commits_ = 0;
-  auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
 };
 
 TEST_F(DeliveryWorkerTest, DeliversACommittedChangeSignedAndRecordsIt) {

@@ -1,0 +1,63 @@
+// WebhookTestBase: the fixture of the webhook unit tests. A fresh SQLite database migrated to the
+// shipped metadata, a RecordService over it on a FakeClock, and CreateRecord() to write through
+// it, so that webhooks, their deliveries and the changes that queue them are made the way the API
+// makes them.
+//
+// Thread-safety: a test fixture; used from the test's thread (write callbacks run on the writer).
+#ifndef CRM_TESTS_UNIT_WEBHOOK_WEBHOOK_TEST_BASE_HPP_
+#define CRM_TESTS_UNIT_WEBHOOK_WEBHOOK_TEST_BASE_HPP_
+
+#include <future>
+#include <memory>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "crm/auth/crypto.hpp"
+#include "crm/service/record_service.hpp"
+#include "crm/store/schema.hpp"
+#include "crm/store/sqlite/sqlite_database.hpp"
+
+#include "testing/status_matchers.hpp"
+#include "testing/temp_dir.hpp"
+
+namespace crm::webhook {
+
+class WebhookTestBase : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(auth::InitCrypto(), crm::testing::IsOk());
+    metadata_ = *metadata::Metadata::Load(metadata::ShippedEntityDefs());
+    auto db = store::SqliteDatabase::Open({dir_.File("webhooks.db")});
+    ASSERT_THAT(db, crm::testing::IsOk());
+    db_ = std::move(db).value();
+    ASSERT_THAT(db_->WriteAndWait(
+                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
+                crm::testing::IsOk());
+    records_ = std::make_unique<service::RecordService>(metadata_, *db_, clock_);
+  }
+
+  // Creates a record as `principal`; a failure fails the test and gives an empty object.
+  boost::json::object CreateRecord(std::string_view entity, const boost::json::object& body,
+                                   const auth::Principal& principal) {
+    std::promise<Result<service::RecordResult>> done;
+    records_->Create(principal, metadata_->Entity(entity), body, {},
+                     [&](auto r) { done.set_value(std::move(r)); });
+    auto result = done.get_future().get();
+    EXPECT_THAT(result, crm::testing::IsOk());
+    return result.ok() ? result->record : boost::json::object{};
+  }
+
+  crm::testing::TempDir dir_;
+  FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
+  std::shared_ptr<const metadata::Metadata> metadata_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<service::RecordService> records_;
+  auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
+};
+
+}  // namespace crm::webhook
+
+#endif  // CRM_TESTS_UNIT_WEBHOOK_WEBHOOK_TEST_BASE_HPP_
