@@ -46,34 +46,7 @@ std::vector<std::string> ItemsOf(const std::vector<ReceivedRequest>& requests,
   return out;
 }
 
-class WebhookDeliveryTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    receiver_ = WebhookReceiver::Start();
-    ASSERT_NE(receiver_, nullptr);
-  }
-  void StartServer(bool allow_loopback = true, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args = WebhookServeArgs(allow_loopback);
-    args.insert(args.end(), extra.begin(), extra.end());
-    env_ = StartServerEnv(args);
-    ASSERT_NE(env_, nullptr);
-  }
-
-  ApiClient Admin() const { return env_->Admin(); }
-  ApiClient Api() const { return env_->Client(AuthMode::kApiKey); }
-
-  json::object Hook(const std::string& event, const std::string& path,
-                    const json::object& extra = {}) {
-    json::object body{{"event", event}, {"url", receiver_->Url(path)}};
-    for (const auto& [key, value] : extra) body[key] = value;
-    ApiClient admin = Admin();
-    return CreateWebhook(admin, body);
-  }
-
-  // Declared first so that it outlives the server, which may still be sending to it.
-  std::unique_ptr<WebhookReceiver> receiver_;
-  std::unique_ptr<ServerEnv> env_;
-};
+class WebhookDeliveryTest : public WebhookApiTest {};
 
 TEST_F(WebhookDeliveryTest, InOrderPerWebhookEvenAcrossARetry) {
   StartServer();

@@ -111,4 +111,24 @@ std::string EncodeBase64(std::string_view bytes) {
   return out;
 }
 
+void WebhookApiTest::SetUp() {
+  receiver_ = WebhookReceiver::Start();
+  ASSERT_NE(receiver_, nullptr);
+}
+
+void WebhookApiTest::StartServer(bool allow_loopback, const std::vector<std::string>& extra) {
+  std::vector<std::string> args = WebhookServeArgs(allow_loopback);
+  args.insert(args.end(), extra.begin(), extra.end());
+  env_ = StartServerEnv(args);
+  ASSERT_NE(env_, nullptr);
+}
+
+json::object WebhookApiTest::Hook(const std::string& event, const std::string& path,
+                                  const json::object& extra) {
+  json::object body{{"event", event}, {"url", receiver_->Url(path)}};
+  for (const auto& [key, value] : extra) body[key] = value;
+  ApiClient admin = Admin();
+  return CreateWebhook(admin, body);
+}
+
 }  // namespace crm::apitest

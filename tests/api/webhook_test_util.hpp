@@ -41,6 +41,26 @@ json::object WaitForOnlyDelivery(ApiClient& client, const std::string& webhook_i
 // POST /Contact {firstName, lastName}; expects 201 or 200 and returns the id.
 std::string CreateContact(ApiClient& client, const std::string& first, const std::string& last);
 
+// The fixture of the webhook API tests: a receiver on loopback started for each test, a crmd that
+// delivers to it (StartServer), and an admin's webhooks to the receiver's paths (Hook).
+class WebhookApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  // `crmd serve` with WebhookServeArgs(allow_loopback) and `extra`.
+  void StartServer(bool allow_loopback = true, const std::vector<std::string>& extra = {});
+
+  ApiClient Admin() const { return env_->Admin(); }
+  ApiClient Api() const { return env_->Client(AuthMode::kApiKey); }
+
+  // An admin's webhook for `event` to the receiver's `path`, with `extra` fields.
+  json::object Hook(const std::string& event, const std::string& path,
+                    const json::object& extra = {});
+
+  // Declared first so that it outlives the server, which may still be sending to it.
+  std::unique_ptr<WebhookReceiver> receiver_;
+  std::unique_ptr<ServerEnv> env_;
+};
+
 // The consumer's view of a delivery body.
 std::string HmacSha256HexOf(std::string_view key, std::string_view message);
 std::string HmacSha256RawOf(std::string_view key, std::string_view message);

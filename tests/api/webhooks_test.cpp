@@ -81,30 +81,12 @@ std::vector<std::string> Keys(const json::value& object) {
   return ::testing::AssertionSuccess() << result.out;
 }
 
-class WebhooksTest : public ::testing::Test {
+class WebhooksTest : public WebhookApiTest {
  protected:
   void SetUp() override {
-    receiver_ = WebhookReceiver::Start();
-    ASSERT_NE(receiver_, nullptr);
-    env_ = StartServerEnv(WebhookServeArgs());
-    ASSERT_NE(env_, nullptr);
+    WebhookApiTest::SetUp();
+    if (!HasFatalFailure()) StartServer();
   }
-
-  ApiClient Admin() const { return env_->Admin(); }
-  ApiClient Api() const { return env_->Client(AuthMode::kApiKey); }
-
-  // An admin's webhook for `event` to the receiver's `path`.
-  json::object Hook(const std::string& event, const std::string& path,
-                    const json::object& extra = {}) {
-    json::object body{{"event", event}, {"url", receiver_->Url(path)}};
-    for (const auto& [key, value] : extra) body[key] = value;
-    ApiClient admin = Admin();
-    return CreateWebhook(admin, body);
-  }
-
-  // Declared first so that it outlives the server, which may still be sending to it.
-  std::unique_ptr<WebhookReceiver> receiver_;
-  std::unique_ptr<ServerEnv> env_;
 };
 
 TEST_F(WebhooksTest, CreateReturnsTheSecretInBothForms) {

@@ -58,4 +58,13 @@ std::optional<Seconds> ParseDateTime(std::string_view text) {
   return std::nullopt;
 }
 
+std::int64_t ToUnixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint FromUnixMillis(std::int64_t millis) {
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
+}
+
 }  // namespace crm

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,11 @@ class FakeClock final : public Clock {
 // either side of 1970 a nanosecond TimePoint holds, so they are parsed to second and day precision.
 using Seconds = std::chrono::sys_seconds;
 using Days = std::chrono::sys_days;
+
+// Unix milliseconds, as crmd's bookkeeping tables store times they compute with (webhook
+// deliveries' schedule).
+std::int64_t ToUnixMillis(TimePoint t);
+TimePoint FromUnixMillis(std::int64_t millis);
 
 // "2024-01-15 10:00:00" (UTC, seconds truncated).
 std::string FormatDateTime(Seconds t);

@@ -38,16 +38,9 @@ Status CheckHeaders(const json::value& value) {
     if (key.empty() || !std::all_of(key.begin(), key.end(), IsTokenChar)) {
       return Status::InvalidArgument("'" + std::string(key) + "' is not a header name.");
     }
-    std::string lower(key);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    for (const std::string_view reserved :
-         {"content-type", "content-length", "host", "transfer-encoding", "connection", "expect",
-          "signature", "x-signature", "x-espocrm-signature", "webhook-id", "webhook-timestamp",
-          "webhook-signature"}) {
-      if (lower == reserved) {
-        return Status::InvalidArgument("The header '" + std::string(key) +
-                                       "' is set by crmd and cannot be configured.");
-      }
+    if (webhook::IsReservedHeader(key)) {
+      return Status::InvalidArgument("The header '" + std::string(key) +
+                                     "' is set by crmd and cannot be configured.");
     }
     if (!header_value.is_string()) {
       return Status::InvalidArgument("The value of header '" + std::string(key) +

@@ -12,20 +12,12 @@ namespace {
 
 namespace json = boost::json;
 using query::SqlValue;
-using std::chrono::milliseconds;
 
 const std::string kDeliveries = store::kWebhookDeliveryTable;
 
-std::int64_t Millis(TimePoint t) {
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-TimePoint FromMillis(std::int64_t ms) {
-  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(milliseconds(ms)));
-}
-
 json::value TimeOrNull(const store::Row& row, int column) {
   if (row.IsNull(column)) return nullptr;
-  return json::string(FormatDateTime(FromMillis(row.Int(column))));
+  return json::string(FormatDateTime(FromUnixMillis(row.Int(column))));
 }
 
 HeaderList ParseHeaders(std::string_view text) {
@@ -103,10 +95,10 @@ Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
         item.payload = row.IsNull(4) ? "{}" : std::string(row.Text(4));
         item.user_id = std::string(row.Text(5));
         const auto stamp = row.IsNull(6) ? std::nullopt : ParseDateTime(row.Text(6));
-        item.event_time = stamp ? TimePoint(*stamp) : FromMillis(row.Int(10));
+        item.event_time = stamp ? TimePoint(*stamp) : FromUnixMillis(row.Int(10));
         item.attempts = static_cast<int>(row.Int(7));
-        item.next_attempt_at = FromMillis(row.Int(8));
-        item.queued_at = FromMillis(row.Int(9));
+        item.next_attempt_at = FromUnixMillis(row.Int(8));
+        item.queued_at = FromUnixMillis(row.Int(9));
         batch->deliveries.push_back(std::move(item));
         return true;
       }));
@@ -116,7 +108,7 @@ Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
 
 Status RecordAttempt(store::Connection& conn, std::string_view webhook_id,
                      const AttemptResult& result) {
-  const std::int64_t at = Millis(result.at);
+  const std::int64_t at = ToUnixMillis(result.at);
   std::string status = "failed";
   SqlValue next_attempt = at;
   SqlValue delivered_at = nullptr;
@@ -125,7 +117,7 @@ Status RecordAttempt(store::Connection& conn, std::string_view webhook_id,
     delivered_at = at;
   } else if (result.outcome == AttemptOutcome::kRetry && result.next_attempt_at) {
     status = "pending";
-    next_attempt = Millis(*result.next_attempt_at);
+    next_attempt = ToUnixMillis(*result.next_attempt_at);
   }
   SqlValue error = result.error.empty() ? SqlValue(nullptr) : SqlValue(result.error);
   for (const auto& id : result.delivery_ids) {
@@ -166,7 +158,7 @@ Status RecordAttempt(store::Connection& conn, std::string_view webhook_id,
 }
 
 Result<std::int64_t> PruneDelivered(store::Connection& conn, TimePoint before) {
-  const std::array<SqlValue, 1> cutoff = {Millis(before)};
+  const std::array<SqlValue, 1> cutoff = {ToUnixMillis(before)};
   CRM_ASSIGN_OR_RETURN(const std::int64_t removed,
                        conn.Execute("DELETE FROM " + kDeliveries +
                                         " WHERE \"status\" = 'delivered' AND \"delivered_at\" < ?",
@@ -239,8 +231,8 @@ Result<std::int64_t> Redeliver(store::Connection& conn, std::string_view webhook
     return Status::FailedPrecondition("Delivery " + std::string(delivery_id) +
                                       " is still pending.");
   }
-  const std::array<SqlValue, 4> params = {Millis(now), Millis(now), std::string(webhook_id),
-                                          std::string(delivery_id)};
+  const std::array<SqlValue, 4> params = {ToUnixMillis(now), ToUnixMillis(now),
+                                          std::string(webhook_id), std::string(delivery_id)};
   CRM_RETURN_IF_ERROR(conn.Execute("UPDATE " + kDeliveries +
                                        " SET \"status\" = 'pending', \"next_attempt_at\" = ?, "
                                        "\"queued_at\" = ?, \"delivered_at\" = NULL "
@@ -252,8 +244,8 @@ Result<std::int64_t> Redeliver(store::Connection& conn, std::string_view webhook
 
 Result<std::int64_t> RedeliverFailedSince(store::Connection& conn, std::string_view webhook_id,
                                           TimePoint since, TimePoint now) {
-  const std::array<SqlValue, 4> params = {Millis(now), Millis(now), std::string(webhook_id),
-                                          Millis(since)};
+  const std::array<SqlValue, 4> params = {ToUnixMillis(now), ToUnixMillis(now),
+                                          std::string(webhook_id), ToUnixMillis(since)};
   return conn.Execute("UPDATE " + kDeliveries +
                           " SET \"status\" = 'pending', \"next_attempt_at\" = ?, \"queued_at\" = ? "
                           "WHERE \"webhook_id\" = ? AND \"status\" = 'failed' AND "
@@ -265,8 +257,12 @@ Result<std::string> QueuePing(store::Connection& conn, std::string_view webhook_
                               std::string_view user_id, TimePoint now) {
   std::string id = GenerateId();
   const json::object data{{"webhookId", webhook_id}, {"userId", user_id}};
-  const std::array<SqlValue, 6> params = {
-      id, std::string(webhook_id), SerializeJson(data), Millis(now), Millis(now), Millis(now)};
+  const std::array<SqlValue, 6> params = {id,
+                                          std::string(webhook_id),
+                                          SerializeJson(data),
+                                          ToUnixMillis(now),
+                                          ToUnixMillis(now),
+                                          ToUnixMillis(now)};
   CRM_RETURN_IF_ERROR(
       conn.Execute("INSERT INTO " + kDeliveries +
                        " (\"id\", \"webhook_id\", \"event\", \"payload\", "

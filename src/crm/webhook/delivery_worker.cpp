@@ -1,7 +1,6 @@
 #include "crm/webhook/delivery_worker.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <random>
 #include <set>
@@ -9,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "crm/common/strings.hpp"
 #include "crm/common/thread_annotations.hpp"
 #include "crm/webhook/delivery_store.hpp"
 #include "crm/webhook/payload.hpp"
@@ -48,19 +48,6 @@ constexpr std::size_t kErrorBodyBytes = 200;
 constexpr milliseconds kPruneEvery{std::chrono::hours(1)};
 constexpr milliseconds kIdlePoll{std::chrono::hours(1)};
 constexpr milliseconds kAfterReadError{1000};
-
-// Headers a webhook's custom headers may not replace: the body's framing and our signatures.
-bool IsReservedHeader(std::string_view name) {
-  static constexpr std::string_view kReserved[] = {
-      "content-type",      "content-length",    "host",
-      "transfer-encoding", "connection",        "expect",
-      "signature",         "x-signature",       "x-espocrm-signature",
-      "webhook-id",        "webhook-timestamp", "webhook-signature"};
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::find(std::begin(kReserved), std::end(kReserved), lower) != std::end(kReserved);
-}
 
 // Printable ASCII only: the error text is shown in JSON and must stay valid UTF-8.
 std::string Printable(std::string_view text) {
@@ -118,17 +105,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const std::string_view line(data, size * count);
   constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    std::string start(line.substr(0, kName.size()));
-    std::transform(start.begin(), start.end(), start.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (start == kName) {
-      std::string_view value = line.substr(kName.size());
-      while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
-        value.remove_suffix(1);
-      }
-      transfer->retry_after = std::string(value);
-    }
+  if (line.size() > kName.size() && EqualsIgnoreCaseAscii(line.substr(0, kName.size()), kName)) {
+    transfer->retry_after = std::string(TrimAscii(line.substr(kName.size())));
   }
   return size * count;
 }

@@ -12,10 +12,6 @@ namespace {
 
 using query::SqlValue;
 
-std::int64_t UnixMillis(TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
 bool FieldChanged(const metadata::EntityDef& entity, std::string_view field_name,
                   const boost::json::object& changed) {
   const metadata::FieldDef* field = entity.FindField(field_name);
@@ -57,7 +53,7 @@ Status QueueDeliveries(store::Connection& conn, const ChangeEvent& event, TimePo
         matches.push_back({std::string(row.Text(0)), std::move(name)});
         return true;
       }));
-  const std::int64_t at = UnixMillis(now);
+  const std::int64_t at = ToUnixMillis(now);
   for (auto& match : matches) {
     const std::array<SqlValue, 7> params = {
         GenerateId(), std::move(match.webhook_id), event.seq, std::move(match.event), at, at, at};

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <string>
 
+#include "crm/common/strings.hpp"
+
 #include <curl/curl.h>
 
 namespace crm::webhook {
@@ -36,8 +38,7 @@ std::optional<TimePoint> NextAttemptAt(const RetrySchedule& schedule, int attemp
 }
 
 std::optional<milliseconds> ParseRetryAfter(std::string_view value, TimePoint now) {
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  value = TrimAscii(value);
   if (value.empty()) return std::nullopt;
   std::int64_t seconds = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);

@@ -1,6 +1,10 @@
 #include "crm/webhook/signing.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "crm/auth/crypto.hpp"
+#include "crm/common/strings.hpp"
 
 namespace crm::webhook {
 
@@ -23,6 +27,17 @@ HeaderList SignatureHeaders(std::string_view webhook_id, std::string_view secret
   headers.emplace_back("webhook-signature",
                        "v1," + auth::Base64Encode(auth::HmacSha256(secret, signed_content)));
   return headers;
+}
+
+bool IsReservedHeader(std::string_view name) {
+  static constexpr std::string_view kReserved[] = {
+      "content-type",      "content-length",    "host",
+      "transfer-encoding", "connection",        "expect",
+      "signature",         "x-signature",       "x-espocrm-signature",
+      "webhook-id",        "webhook-timestamp", "webhook-signature"};
+  return std::any_of(std::begin(kReserved), std::end(kReserved), [name](std::string_view reserved) {
+    return EqualsIgnoreCaseAscii(name, reserved);
+  });
 }
 
 std::string StandardWebhooksSecret(std::string_view secret) {

@@ -28,6 +28,10 @@ HeaderList SignatureHeaders(std::string_view webhook_id, std::string_view secret
                             std::string_view message_id, std::int64_t timestamp,
                             std::string_view body);
 
+// Whether crmd sets header `name` (any case) on every delivery itself: the body's framing and the
+// signatures above. A webhook's custom headers may not name one (refused on save, skipped on send).
+bool IsReservedHeader(std::string_view name);
+
 // The Standard Webhooks form of `secret`: "whsec_" + base64 of its bytes.
 std::string StandardWebhooksSecret(std::string_view secret);
 

@@ -169,6 +169,17 @@ TEST(SigningTest, StandardWebhooksSignsIdTimestampAndBody) {
   EXPECT_EQ(auth::Base64Decode(whsec.substr(6)), secret);
 }
 
+TEST(SigningTest, TheHeadersCrmdSetsAreReservedInAnyCase) {
+  for (const char* name : {"Content-Type", "content-length", "HOST", "Expect", "Signature",
+                           "X-Signature", "x-espocrm-signature", "Webhook-Id", "webhook-timestamp",
+                           "WEBHOOK-SIGNATURE", "Transfer-Encoding", "Connection"}) {
+    EXPECT_TRUE(IsReservedHeader(name)) << name;
+  }
+  for (const char* name : {"Authorization", "X-Api-Key", "X-Signature2", "webhook", ""}) {
+    EXPECT_FALSE(IsReservedHeader(name)) << name;
+  }
+}
+
 TEST(RetryPolicyTest, ClassifiesAnswers) {
   EXPECT_EQ(ClassifyAttempt(200), AttemptOutcome::kDelivered);
   EXPECT_EQ(ClassifyAttempt(204), AttemptOutcome::kDelivered);
