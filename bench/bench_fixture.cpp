@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/common/json.hpp"
 #include "crm/common/strings.hpp"
@@ -112,7 +113,10 @@ void BenchFixture::Build() {
   authenticator_ =
       std::make_unique<auth::Authenticator>(*db_, SystemClock::Instance(), &secrets_, nullptr);
 
-  const auth::Principal principal{created->id, "bench-api", "bench-api", auth::UserType::kApi};
+  // The API user of the Full access role, as `crmd api-user create` makes it.
+  const auth::Principal principal{created->id, "bench-api",
+                                  "bench-api", auth::UserType::kApi,
+                                  {},          acl::FullAccess(md, created->id)};
   auto create = [&](const metadata::EntityDef& entity, const std::string& body) {
     auto parsed = ParseJson(body);
     if (!parsed.ok()) Die("body", parsed.status());

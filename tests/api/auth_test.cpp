@@ -402,8 +402,9 @@ TEST_F(AuthTest, ByTokenRejectsPasswordsAndUnknownTokens) {
 }
 
 TEST_F(AuthTest, TokenOfOneUserDoesNotAuthenticateAnother) {
-  const auto created = env().server->Cli(
-      {"user", "create", "--username", "token-owner", "--password", "Owner-Password-1"});
+  const auto created =
+      env().server->Cli({"user", "create", "--username", "token-owner", "--password",
+                         "Owner-Password-1", "--role", "Full access"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   HttpClient http = Raw();
   const HttpResponse login =
@@ -463,8 +464,9 @@ TEST_F(AuthTest, ApiUserCreatingUserIs403) {
 }
 
 TEST_F(AuthTest, RegularUserCreatingUserIs403) {
-  const auto created = env().server->Cli(
-      {"user", "create", "--username", "regular-joe", "--password", "Regular-Password-1"});
+  const auto created =
+      env().server->Cli({"user", "create", "--username", "regular-joe", "--password",
+                         "Regular-Password-1", "--role", "Full access"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   HttpClient http = Raw();
   const Headers basic = {

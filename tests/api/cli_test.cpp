@@ -249,8 +249,9 @@ TEST_F(CliServerTest, ApiUserCreatedWhileServingWorksAtOnce) {
 }
 
 TEST_F(CliServerTest, UserCreatedWhileServingSignsInWithBasicAuth) {
-  const CommandResult result = env_->server->Cli(
-      {"user", "create", "--username", "carol", "--password", "Carol-Password-1"});
+  const CommandResult result =
+      env_->server->Cli({"user", "create", "--username", "carol", "--password", "Carol-Password-1",
+                         "--role", "Full access"});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const std::string user_id = StringAt(PrintedObject(result), "id");
   HttpClient http = Http();

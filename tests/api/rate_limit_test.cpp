@@ -173,8 +173,9 @@ TEST_F(RateLimitTest, AUserMayHaveItsOwnBudget) {
 }
 
 TEST_F(RateLimitTest, PasswordUsersAreLimitedPerUser) {
-  const auto created = env_->server->Cli(
-      {"user", "create", "--username", "jane", "--password", "Jane-Pass-1", "--rate-limit", "1/h"});
+  const auto created =
+      env_->server->Cli({"user", "create", "--username", "jane", "--password", "Jane-Pass-1",
+                         "--rate-limit", "1/h", "--role", "Full access"});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   HttpClient jane(env_->server->base_url());
   const Headers basic = {{"Authorization", BasicAuthorization("jane", "Jane-Pass-1")}};

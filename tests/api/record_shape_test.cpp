@@ -331,7 +331,11 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "teamsIds",
         "teamsNames",
         "versionNumber"}},
-      {"Team", {"id", "name", "deleted", "description", "positionList", "createdAt", "modifiedAt"}},
+      // EspoCRM's Team and User carry their roles (rolesIds, rolesNames; espocrm-wire.md section
+      // 7).
+      {"Team",
+       {"id", "name", "deleted", "description", "positionList", "rolesIds", "rolesNames",
+        "createdAt", "modifiedAt"}},
       {"User",
        {"id",
         "name",
@@ -358,6 +362,8 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "defaultTeamName",
         "teamsIds",
         "teamsNames",
+        "rolesIds",
+        "rolesNames",
         "createdAt",
         "modifiedAt",
         "createdById",

@@ -131,7 +131,11 @@ class StoredSecretsTest : public SharedServerTest {
 // User.create event of the outbox. Now the file holds the key's hash and the sealed secret only.
 TEST_F(StoredSecretsTest, DatabaseFileHoldsNoKeyOrSecret) {
   const HttpResponse created = env_->Admin().Post(
-      "/User", json::object{{"userName", "made-by-api"}, {"type", "api"}, {"authMethod", "Hmac"}});
+      "/User", json::object{{"userName", "made-by-api"},
+                            {"type", "api"},
+                            {"authMethod", "Hmac"},
+                            // Without a role it could do nothing (EspoCRM's strict default).
+                            {"rolesIds", json::array{"crmd-full-access"}}});
   ASSERT_HTTP_STATUS(created, 200);
   // Shown once, in the answer to the create (as EspoCRM does).
   const std::string key = StringAt(created.Json(), "apiKey");

@@ -12,6 +12,7 @@
 #include "crm/common/json.hpp"
 #include "crm/common/strings.hpp"
 #include "crm/metadata/settings.hpp"
+#include "crm/service/access_rules.hpp"
 
 namespace crm::api {
 namespace {
@@ -19,15 +20,21 @@ namespace {
 namespace json = boost::json;
 using http::Method;
 
+// EspoCRM's `acl` of GET /App/user: an admin's grants everything; anyone else's comes from its
+// roles (scopes without access left out).
 json::object AclTable(const metadata::Metadata& metadata, const auth::Principal& principal) {
+  if (!principal.is_admin()) return service::AccessOf(principal, metadata)->ToAppUserJson(metadata);
   json::object table;
   for (const auto& entity : metadata.entities()) {
-    const bool edit = service::RecordService::CheckAccess(principal, entity, "edit").ok();
+    if (entity.acl == metadata::AclKind::kBoolean) {
+      table[entity.name] = true;
+      continue;
+    }
     table[entity.name] = json::object{{"read", "all"},
                                       {"stream", entity.stream ? "all" : "no"},
-                                      {"edit", edit ? "all" : "no"},
-                                      {"delete", edit ? "all" : "no"},
-                                      {"create", edit ? "yes" : "no"}};
+                                      {"edit", "all"},
+                                      {"delete", "all"},
+                                      {"create", "yes"}};
   }
   return json::object{{"table", std::move(table)},
                       {"fieldTable", json::object()},

@@ -13,7 +13,11 @@ namespace {
 
 namespace json = boost::json;
 
-bool ChangesUsers(const metadata::EntityDef& entity) { return entity.name == "User"; }
+// Writes that change who a user is or what it may do: remembered users (and their access tables)
+// are forgotten after them.
+bool ChangesUsers(const metadata::EntityDef& entity) {
+  return entity.name == "User" || entity.name == "Team" || entity.name == "Role";
+}
 
 }  // namespace
 

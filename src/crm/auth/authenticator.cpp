@@ -125,6 +125,9 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
     return false;
   }));
   if (!found) return NotAuthenticated();
+  if (access_loader_ && !user.principal.is_admin()) {
+    CRM_ASSIGN_OR_RETURN(user.principal.access, access_loader_(*conn, user.principal.id));
+  }
   if (!user.secret_key.empty()) {
     // A secret that cannot be opened (no key file, another key) signs nothing.
     auto opened = secrets_ != nullptr ? secrets_->Open(user.secret_key)

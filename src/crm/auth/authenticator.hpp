@@ -21,10 +21,12 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/auth/credential_epoch.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/auth/password_verifier.hpp"
@@ -81,6 +83,14 @@ class Authenticator {
   // Revokes `token` (POST /App/destroyAuthToken); `done` receives whether it existed.
   void DestroyToken(const std::string& token, std::function<void(Result<bool>)> done);
 
+  // Gives every non-admin principal what its roles grant (acl::LoadAccess over the user's
+  // connection); without it a principal has no table and gets the strict defaults. Set before
+  // the first request. Access tables are remembered with their users, so ForgetCachedUsers must
+  // follow changes to roles and teams too.
+  using AccessLoader = std::function<Result<std::shared_ptr<const acl::AccessTable>>(
+      store::Connection&, std::string_view user_id)>;
+  void SetAccessLoader(AccessLoader loader) { access_loader_ = std::move(loader); }
+
   // Forgets every remembered key lookup and password check, so that a change to users made through
   // the API (a user deactivated) takes effect on the next request. Key lookups are also dropped
   // when the CredentialEpoch advanced, so a key rotated by another process (crmd api-user
@@ -120,6 +130,7 @@ class Authenticator {
   const SecretBox* const secrets_;
   const CredentialEpoch* const epoch_;
   const std::string cache_key_;  // random per process: keys the login cache
+  AccessLoader access_loader_;
   Mutex mu_;
   std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
   // API users by the hash of their key: a key is checked on every request of an API client.

@@ -1,13 +1,17 @@
 // Principal: the authenticated user a request acts as, as far as the service layer needs to know it
 // (who wrote a record, whether admin-only operations are allowed, whose records onlyMy selects),
-// and the request budget set for this user, which the API's rate-limit step applies.
+// the request budget set for this user, which the API's rate-limit step applies, and what its roles
+// let it do.
 //
-// Thread-safety: a value.
+// Thread-safety: a value (the access table it points to is immutable).
 #ifndef CRM_AUTH_PRINCIPAL_HPP_
 #define CRM_AUTH_PRINCIPAL_HPP_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+
+#include "crm/acl/access_table.hpp"
 
 namespace crm::auth {
 
@@ -30,6 +34,9 @@ struct Principal {
   std::string name;  // display name, for createdByName/modifiedByName
   UserType type = UserType::kRegular;
   UserRateLimit rate_limit = {};
+  // What the user's roles grant; admins bypass it. A non-admin without one has EspoCRM's strict
+  // defaults (acl::StrictDefaults).
+  std::shared_ptr<const acl::AccessTable> access = nullptr;
 
   bool is_admin() const { return type == UserType::kAdmin || type == UserType::kSystem; }
   // The identity used for work the server does on its own behalf (schema set-up, CLI commands).

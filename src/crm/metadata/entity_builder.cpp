@@ -484,6 +484,15 @@ class EntityBuilder {
     entity_.optimistic_concurrency = BoolOr(def_, "optimisticConcurrencyControl");
     entity_.stream = BoolOr(def_, "stream");
     entity_.object = BoolOr(def_, "object", true);
+    if (const auto* acl = def_.if_contains("acl")) {
+      if (acl->is_string() && acl->get_string() == "boolean") {
+        entity_.acl = AclKind::kBoolean;
+      } else if (acl->is_string() && acl->get_string() == "admin") {
+        entity_.acl = AclKind::kAdminOnly;
+      } else {
+        return BadDefinition(entity_.name, "acl must be \"boolean\" or \"admin\"");
+      }
+    }
     if (entity_.optimistic_concurrency) {
       AttributeDef version;
       version.name = "versionNumber";

@@ -108,6 +108,10 @@ struct RelationColumn {
   boost::json::value default_value;
 };
 
+// How roles govern an entity (EspoCRM's scopes.X.acl): per action and level, granted or not as
+// a whole (Webhook), or for admins only whatever a role says (Role).
+enum class AclKind { kRecord, kBoolean, kAdminOnly };
+
 enum class LinkType { kBelongsTo, kHasMany, kHasOne, kHasChildren, kBelongsToParent };
 
 struct LinkDef {
@@ -178,7 +182,8 @@ struct EntityDef {
   // A business object (EspoCRM's scope flag "object"): its changes are events in the outbox and
   // webhooks may subscribe to them. Bookkeeping entities such as Webhook set "object": false.
   bool object = true;
-  bool person = false;  // has a personName "name" field
+  bool person = false;             // has a personName "name" field
+  AclKind acl = AclKind::kRecord;  // "acl": "boolean" | "admin" in the definition
   std::vector<std::pair<std::string, boost::json::array>> primary_filters;
   std::vector<std::pair<std::string, boost::json::array>> bool_filters;
 

@@ -15,6 +15,7 @@
 #ifndef CRM_QUERY_WHERE_HPP_
 #define CRM_QUERY_WHERE_HPP_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,9 @@ struct FilterContext {
   std::string_view time_zone = "UTC";  // default zone for date macros when an item has none
   int fiscal_year_shift = 0;           // months, for the fiscal variants
   bool allow_sensitive = false;        // sensitive attributes (admin-only) may be filtered on
+  // Whether the user may read a field (roles' field-level access); unset: every field. A filter
+  // on a field it may not read is a 400, and text filters leave such fields out.
+  std::function<bool(const metadata::FieldDef&)> field_readable = nullptr;
 };
 
 // Compiles one where array (items AND-ed). Returns an empty fragment (sql == "") for an empty

@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "crm/acl/access_loader.hpp"
 #include "crm/api/api_handler.hpp"
 #include "crm/api/http_status.hpp"
 #include "crm/api/openapi.hpp"
@@ -24,8 +25,10 @@
 #include "crm/ratelimit/quota.hpp"
 #include "crm/server/front_handler.hpp"
 #include "crm/server/http_limits.hpp"
+#include "crm/server/role_commands.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
+#include "crm/service/role_admin.hpp"
 #include "crm/service/user_admin.hpp"
 #include "crm/service/webhook_rules.hpp"
 #include "crm/store/schema.hpp"
@@ -104,6 +107,7 @@ Result<Environment> OpenEnvironment(const StoreOptions& options,
   const metadata::Metadata& metadata = *env.metadata;
   CRM_RETURN_IF_ERROR(env.db->WriteAndWait(
       [&metadata](store::Connection& conn) { return store::MigrateSchema(conn, metadata); }));
+  CRM_RETURN_IF_ERROR(service::EnsureBuiltInRoles(*env.db, metadata, SystemClock::Instance()));
   const std::filesystem::path key_file =
       options.secret_key_file.empty() ? std::filesystem::path(options.data_dir) / kSecretKeyFile
                                       : std::filesystem::path(options.secret_key_file);
@@ -191,6 +195,10 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   verifier.threads = std::max(1U, std::thread::hardware_concurrency() / 2);
   auth::Authenticator authenticator(*env->db, SystemClock::Instance(), env->secrets.get(),
                                     env->epoch.get(), verifier);
+  authenticator.SetAccessLoader(
+      [metadata = env->metadata](store::Connection& conn, std::string_view user_id) {
+        return acl::LoadAccess(conn, *metadata, user_id);
+      });
   ratelimit::MemoryRateLimiter limiter(SystemClock::Instance());
   api::ApiHandler api(records, authenticator,
                       api::ApiOptions{kApiBase, kVersion, *rate_limits, options.trusted_proxies},
@@ -265,8 +273,23 @@ void PrintCredentials(const service::CreatedUser& user) {
   std::cout << SerializeJson(out) << std::endl;
 }
 
+// Roles and teams named on the command line (--role, --team), as ids.
+struct Membership {
+  std::vector<std::string> roles;
+  std::vector<std::string> teams;
+};
+
+Status ResolveMembership(Environment& env, const Membership& names, service::NewUser& user) {
+  CRM_ASSIGN_OR_RETURN(user.role_ids,
+                       service::IdsByName(*env.db, *env.metadata, "Role", names.roles));
+  CRM_ASSIGN_OR_RETURN(user.team_ids,
+                       service::IdsByName(*env.db, *env.metadata, "Team", names.teams));
+  return {};
+}
+
 int CreateApiUser(const StoreOptions& store_options, const std::string& name,
-                  const std::string& auth_mode, const std::string& rate_limit) {
+                  const std::string& auth_mode, const std::string& rate_limit,
+                  const Membership& membership) {
   auto limit = ParseUserRateLimit(rate_limit);
   if (!limit.ok()) {
     std::cerr << "crmd: --rate-limit: " << limit.status().message() << "\n";
@@ -279,10 +302,19 @@ int CreateApiUser(const StoreOptions& store_options, const std::string& name,
   user.user_name = name;
   user.type = "api";
   user.auth_method = auth_mode == "hmac" ? "Hmac" : "ApiKey";
+  if (Status s = ResolveMembership(*env, membership, user); !s.ok()) return Fail(s);
+  // So that "create an API user, copy the key, call the API" works as the seed describes.
+  const bool full_access = user.role_ids.empty() && user.team_ids.empty();
+  if (full_access) user.role_ids.emplace_back(service::kFullAccessRoleId);
   auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user,
                                      env->secrets.get());
   if (!created.ok()) return Fail(created.status());
   PrintCredentials(*created);
+  if (full_access) {
+    std::cerr << "crmd: no --role or --team given: " << name << " holds the built-in role '"
+              << service::kFullAccessRoleName
+              << "' (every entity, every action; not admin). Give it narrower roles with --role.\n";
+  }
   env->db->Shutdown();
   return 0;
 }
@@ -299,7 +331,8 @@ int RotateApiKey(const StoreOptions& store_options, const std::string& name) {
 }
 
 int CreateUser(const StoreOptions& store_options, const std::string& user_name,
-               const std::string& password, bool admin, const std::string& rate_limit) {
+               const std::string& password, bool admin, const std::string& rate_limit,
+               const Membership& membership) {
   auto limit = ParseUserRateLimit(rate_limit);
   if (!limit.ok()) {
     std::cerr << "crmd: --rate-limit: " << limit.status().message() << "\n";
@@ -308,6 +341,7 @@ int CreateUser(const StoreOptions& store_options, const std::string& user_name,
   auto env = OpenEnvironment(store_options);
   if (!env.ok()) return Fail(env.status());
   service::NewUser user{user_name, password, admin ? "admin" : "regular", "", "", *limit};
+  if (Status s = ResolveMembership(*env, membership, user); !s.ok()) return Fail(s);
   auto created = service::CreateUser(*env->db, *env->metadata, SystemClock::Instance(), user);
   if (!created.ok()) return Fail(created.status());
   std::cout << SerializeJson(
@@ -324,8 +358,11 @@ void AddMetadataOption(CLI::App& command, StoreOptions& options) {
       ->envname("CRMD_METADATA");
 }
 
-void AddStoreOptions(CLI::App& command, StoreOptions& options) {
-  command.add_option("--data", options.data_dir, "Data directory (the SQLite file lives inside)")
+// `data_flag` names the data directory's option: --data, except where --data is the command's own
+// (crmd role create --data JSON takes --data-dir).
+void AddStoreOptions(CLI::App& command, StoreOptions& options,
+                     const std::string& data_flag = "--data") {
+  command.add_option(data_flag, options.data_dir, "Data directory (the SQLite file lives inside)")
       ->envname("CRMD_DATA")
       ->capture_default_str();
   command
@@ -397,6 +434,11 @@ int RunCli(int argc, char** argv) {
       "This user's request budget in place of the server's default one: N/UNIT (s, m, h, d) or "
       "unlimited";
   api_user_create->add_option("--rate-limit", user_rate_limit, kUserRateLimitHelp);
+  Membership membership;
+  constexpr char kRoleHelp[] = "A role the user holds, by name (repeatable)";
+  constexpr char kTeamHelp[] = "A team the user is a member of, by name (repeatable)";
+  api_user_create->add_option("--role", membership.roles, kRoleHelp);
+  api_user_create->add_option("--team", membership.teams, kTeamHelp);
   AddStoreOptions(*api_user_create, store_options);
   auto* api_user_rotate = api_user->add_subcommand(
       "rotate-key",
@@ -414,7 +456,14 @@ int RunCli(int argc, char** argv) {
   user_create->add_option("--password", password, "Password")->required();
   user_create->add_flag("--admin", admin, "Make the user an administrator");
   user_create->add_option("--rate-limit", user_rate_limit, kUserRateLimitHelp);
+  user_create->add_option("--role", membership.roles, kRoleHelp);
+  user_create->add_option("--team", membership.teams, kTeamHelp);
   AddStoreOptions(*user_create, store_options);
+
+  RoleCommand role_command;
+  AddRoleCommands(app, role_command, [&](CLI::App& command, const std::string& data_flag) {
+    AddStoreOptions(command, store_options, data_flag);
+  });
 
   WebhookCommand webhook_command;
   AddWebhookCommands(app, webhook_command,
@@ -445,11 +494,18 @@ int RunCli(int argc, char** argv) {
   if (openapi->parsed()) return PrintOpenApi(store_options);
   if (serve->parsed()) return Serve(store_options, serve_options, argv[0]);
   if (api_user_create->parsed()) {
-    return CreateApiUser(store_options, api_user_name, auth_mode, user_rate_limit);
+    return CreateApiUser(store_options, api_user_name, auth_mode, user_rate_limit, membership);
   }
   if (api_user_rotate->parsed()) return RotateApiKey(store_options, api_user_name);
   if (user_create->parsed()) {
-    return CreateUser(store_options, user_name, password, admin, user_rate_limit);
+    return CreateUser(store_options, user_name, password, admin, user_rate_limit, membership);
+  }
+  if (role_command.chosen()) {
+    auto env = OpenEnvironment(store_options);
+    if (!env.ok()) return Fail(env.status());
+    const int status = RunRoleCommand(role_command, *env->metadata, *env->db);
+    env->db->Shutdown();
+    return status;
   }
   if (webhook_command.chosen()) {
     auto env = OpenEnvironment(store_options);

@@ -2,9 +2,11 @@
 
 #include <array>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/common/strings.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/service/access_rules.hpp"
 #include "crm/service/record_sql.hpp"
 #include "crm/service/webhook_rules.hpp"
 
@@ -36,10 +38,17 @@ bool Given(const RuleContext& c, std::string_view attribute) {
 }
 
 // Defaults that depend on the caller: activities must have an assigned user; EspoCRM's UI fills in
-// the current user and crmd does the same for API clients.
+// the current user and crmd does the same for API clients. So it does for any record of a
+// non-admin who may not assign records to others (assignment permission `no` or `team`), so that
+// a user whose roles reach only its own records still sees what it creates.
 void DefaultAssignedUser(RuleContext& c) {
   const auto* field = c.entity.FindField("assignedUser");
-  if (c.mode != WriteMode::kCreate || field == nullptr || !field->required) return;
+  if (c.mode != WriteMode::kCreate || field == nullptr) return;
+  const bool restricted =
+      !c.principal.is_admin() &&
+      AccessOf(c.principal, c.metadata)->permission(acl::Permission::kAssignment) !=
+          acl::Level::kAll;
+  if (!field->required && !restricted) return;
   const auto* given = c.input.Find(c.entity, "assignedUserId");
   if ((given == nullptr || given->is_null()) && c.principal.type != auth::UserType::kSystem) {
     c.input.Set(c.entity, "assignedUserId", json::string(c.principal.id));
@@ -284,6 +293,20 @@ Status UserRules(RuleContext& c) {
   return {};
 }
 
+// A Role's grants must name known scopes, actions, fields and levels: the parts given are checked
+// as ACL loading reads them.
+Status RoleRules(const RuleContext& c) {
+  json::object role;
+  for (const char* key : {"data", "fieldData"}) {
+    if (const auto* value = c.input.Find(c.entity, key)) role[key] = *value;
+  }
+  for (std::size_t p = 0; p < acl::kPermissionCount; ++p) {
+    const std::string_view key = acl::PermissionAttribute(static_cast<acl::Permission>(p));
+    if (const auto* value = c.input.Find(c.entity, key)) role[key] = *value;
+  }
+  return acl::ParseRole(c.metadata, role).status();
+}
+
 }  // namespace
 
 Status ApplyRulesBeforeSave(RuleContext& context) {
@@ -296,6 +319,7 @@ Status ApplyRulesBeforeSave(RuleContext& context) {
   if (name == "Lead") LeadRules(context);
   if (name == "User") CRM_RETURN_IF_ERROR(UserRules(context));
   if (name == "Webhook") CRM_RETURN_IF_ERROR(ApplyWebhookRules(context));
+  if (name == "Role") CRM_RETURN_IF_ERROR(RoleRules(context));
   CRM_RETURN_IF_ERROR(AssignedUserAttends(context));
   // Required fields the rules above may have filled.
   for (const char* field : {"assignedUser", "dateEnd"}) {

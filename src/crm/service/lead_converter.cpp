@@ -8,6 +8,7 @@
 
 #include "crm/common/ids.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/service/access_rules.hpp"
 #include "crm/service/record_input.hpp"
 #include "crm/service/record_writer.hpp"
 
@@ -46,11 +47,12 @@ struct CreatedIds {
   std::string opportunity;
 };
 
-// Converting edits the lead and creates an Account, a Contact and an Opportunity.
-Status CheckConvertAccess(const auth::Principal& principal, const metadata::Metadata& metadata) {
-  for (const char* type : {"Lead", "Account", "Contact", "Opportunity"}) {
-    CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, metadata.Entity(type),
-                                                   type[0] == 'L' ? "edit" : "create"));
+// Converting edits the lead and creates the records asked for.
+Status CheckConvertAccess(const auth::Principal& principal, const metadata::Metadata& metadata,
+                          const std::vector<Planned>& planned) {
+  CRM_RETURN_IF_ERROR(CheckScope(principal, metadata, metadata.Entity("Lead"), acl::Action::kEdit));
+  for (const Planned& item : planned) {
+    CRM_RETURN_IF_ERROR(CheckScope(principal, metadata, *item.entity, acl::Action::kCreate));
   }
   return {};
 }
@@ -329,18 +331,26 @@ Result<ConvertRequest> LeadConverter::FromSeedFlags(const auth::Principal& princ
 void LeadConverter::Convert(const auth::Principal& principal, ConvertRequest request,
                             Callback<RecordResult> done) {
   const metadata::Metadata& metadata = records_.metadata();
-  if (Status s = CheckConvertAccess(principal, metadata); !s.ok()) return done(std::move(s));
+  if (Status s = CheckScope(principal, metadata, metadata.Entity("Lead"), acl::Action::kEdit);
+      !s.ok()) {
+    return done(std::move(s));
+  }
   if (!IsWellFormedId(request.lead_id)) {
     return done(Status::InvalidArgument("Bad id '" + request.lead_id + "'."));
   }
   auto planned = PlanRecords(metadata, request);
   if (!planned.ok()) return done(std::move(planned).TakeStatus());
+  if (Status s = CheckConvertAccess(principal, metadata, *planned); !s.ok())
+    return done(std::move(s));
   const EntityDef& lead_entity = metadata.Entity("Lead");
   auto result = std::make_shared<Result<RecordResult>>(Status::Internal("conversion did not run"));
   RecordService& records = records_;
   records.database().SubmitWrite(
       [&records, &lead_entity, principal, request = std::move(request),
        planned = std::move(planned).value(), result](store::Connection& conn) mutable -> Status {
+        CRM_RETURN_IF_ERROR(CheckRecord(conn, principal, records.metadata(), lead_entity,
+                                        request.lead_id, acl::Action::kEdit,
+                                        "Record " + request.lead_id + " not found."));
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         CRM_ASSIGN_OR_RETURN(const RecordResult lead,
                              writer.ReadBack(lead_entity, request.lead_id));

@@ -1,6 +1,7 @@
 #include "crm/service/mass_actions.hpp"
 
 #include "crm/common/ids.hpp"
+#include "crm/service/access_rules.hpp"
 #include "crm/service/record_input.hpp"
 #include "crm/service/record_writer.hpp"
 
@@ -19,12 +20,23 @@ Status ForRecord(std::size_t index, const Status& status) {
 }
 
 // Bookkeeping entities (Webhook) are changed one record at a time, through their own checks.
-Status CheckMassAccess(const auth::Principal& principal, const metadata::EntityDef& entity,
-                       std::string_view action) {
+Status CheckMassAccess(const RecordService& records, const auth::Principal& principal,
+                       const metadata::EntityDef& entity, acl::Action action) {
   if (!entity.object) {
     return Status::PermissionDenied("Mass actions are not available for " + entity.name + ".");
   }
-  return RecordService::CheckAccess(principal, entity, action);
+  return records.CheckAccess(principal, entity, action);
+}
+
+// EspoCRM's massUpdatePermission: needed to update many records at once, and to delete them by a
+// search rather than by ids.
+Status CheckMassUpdatePermission(const RecordService& records, const auth::Principal& principal) {
+  if (principal.is_admin() ||
+      AccessOf(principal, records.metadata())->permission(acl::Permission::kMassUpdate) ==
+          acl::Level::kAll) {
+    return {};
+  }
+  return Status::PermissionDenied("No mass update permission.");
 }
 
 Status CheckSelection(const MassSelection& selection) {
@@ -44,7 +56,8 @@ Status CheckSelection(const MassSelection& selection) {
 
 void MassActions::Create(const auth::Principal& principal, const metadata::EntityDef& entity,
                          json::array list, WriteOptions options, Callback<MassResult> done) {
-  if (Status s = CheckMassAccess(principal, entity, "create"); !s.ok()) return done(std::move(s));
+  if (Status s = CheckMassAccess(records_, principal, entity, acl::Action::kCreate); !s.ok())
+    return done(std::move(s));
   if (list.empty()) return done(Status::InvalidArgument("The list is empty."));
   if (list.size() > kMaxMassCreate) {
     return done(Status::InvalidArgument("At most " + std::to_string(kMaxMassCreate) +
@@ -82,12 +95,15 @@ void MassActions::Create(const auth::Principal& principal, const metadata::Entit
 
 void MassActions::Update(const auth::Principal& principal, const metadata::EntityDef& entity,
                          MassSelection selection, json::object data, Callback<MassResult> done) {
-  if (Status s = CheckMassAccess(principal, entity, "edit"); !s.ok()) return done(std::move(s));
+  if (Status s = CheckMassAccess(records_, principal, entity, acl::Action::kEdit); !s.ok())
+    return done(std::move(s));
+  if (Status s = CheckMassUpdatePermission(records_, principal); !s.ok()) return done(std::move(s));
   if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
+  DropUneditableFields(principal, entity, data);
   auto input = ParseRecordInput(entity, data, WriteMode::kUpdate);
   if (!input.ok()) return done(std::move(input).TakeStatus());
   ApplyToSelection(
-      principal, entity, std::move(selection),
+      principal, entity, std::move(selection), acl::Action::kEdit,
       [&entity, input = std::move(input).value()](RecordWriter& writer, const std::string& id) {
         return writer.Update(entity, id, input, WriteOptions{}).TakeStatus();
       },
@@ -96,10 +112,15 @@ void MassActions::Update(const auth::Principal& principal, const metadata::Entit
 
 void MassActions::Delete(const auth::Principal& principal, const metadata::EntityDef& entity,
                          MassSelection selection, Callback<MassResult> done) {
-  if (Status s = CheckMassAccess(principal, entity, "delete"); !s.ok()) return done(std::move(s));
+  if (Status s = CheckMassAccess(records_, principal, entity, acl::Action::kDelete); !s.ok())
+    return done(std::move(s));
   if (Status s = CheckSelection(selection); !s.ok()) return done(std::move(s));
+  if (selection.search) {
+    if (Status s = CheckMassUpdatePermission(records_, principal); !s.ok())
+      return done(std::move(s));
+  }
   ApplyToSelection(
-      principal, entity, std::move(selection),
+      principal, entity, std::move(selection), acl::Action::kDelete,
       [&entity](RecordWriter& writer, const std::string& id) {
         return writer.Delete(entity, id, WriteOptions{});
       },
@@ -108,19 +129,29 @@ void MassActions::Delete(const auth::Principal& principal, const metadata::Entit
 
 void MassActions::ApplyToSelection(const auth::Principal& principal,
                                    const metadata::EntityDef& entity, MassSelection selection,
-                                   RecordAction action, Callback<MassResult> done) {
+                                   acl::Action access, RecordAction action,
+                                   Callback<MassResult> done) {
   auto result = std::make_shared<MassResult>();
   RecordService& records = records_;
   records.database().SubmitWrite(
-      [&records, principal, &entity, selection = std::move(selection), action = std::move(action),
-       result](store::Connection& conn) -> Status {
+      [&records, principal, &entity, selection = std::move(selection), access,
+       action = std::move(action), result](store::Connection& conn) -> Status {
         std::vector<std::string> ids = selection.ids;
         if (selection.search) {
-          CRM_ASSIGN_OR_RETURN(
-              ids, records.FindIds(conn, principal, entity, *selection.search, kMaxMassSelection));
+          CRM_ASSIGN_OR_RETURN(ids, records.FindIds(conn, principal, entity, *selection.search,
+                                                    kMaxMassSelection, access));
         }
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         for (const auto& id : ids) {
+          // Records that are gone or out of the principal's reach are skipped, as EspoCRM does;
+          // the answer's ids say which were changed.
+          const Status reachable =
+              CheckReach(conn, principal, records.metadata(), entity, id, access, "");
+          if (reachable.code() == StatusCode::kNotFound ||
+              reachable.code() == StatusCode::kPermissionDenied) {
+            continue;
+          }
+          CRM_RETURN_IF_ERROR(reachable);
           const Status applied = action(writer, id);
           if (applied.code() == StatusCode::kNotFound) continue;
           CRM_RETURN_IF_ERROR(applied);

@@ -56,7 +56,8 @@ class MassActions {
   // One write job: resolves the selection (given ids, or the search's matches) and applies
   // `action` to each record; answers with the ids it applied to.
   void ApplyToSelection(const auth::Principal& principal, const metadata::EntityDef& entity,
-                        MassSelection selection, RecordAction action, Callback<MassResult> done);
+                        MassSelection selection, acl::Action access, RecordAction action,
+                        Callback<MassResult> done);
 
   RecordService& records_;
 };

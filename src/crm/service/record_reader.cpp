@@ -6,12 +6,18 @@
 #include "crm/common/strings.hpp"
 #include "crm/common/time.hpp"
 #include "crm/query/projection.hpp"
+#include "crm/service/access_rules.hpp"
 
 namespace crm::service {
 namespace {
 
 namespace json = boost::json;
 using metadata::AttributeDef;
+
+// Whether the principal's roles hide or freeze some field of `entity` (admins: never).
+bool HasFieldLimits(const auth::Principal& principal, const metadata::EntityDef& entity) {
+  return !principal.is_admin() && principal.access && principal.access->HasFieldLimits(entity.name);
+}
 using metadata::AttributeKind;
 using metadata::EntityDef;
 using metadata::LinkDef;
@@ -136,10 +142,12 @@ RecordReader::RecordReader(const metadata::Metadata& metadata, query::Dialect di
 
 std::vector<int> RecordReader::Attributes(const EntityDef& entity, AttributeSet set,
                                           const auth::Principal& principal) const {
+  const bool limited = HasFieldLimits(principal, entity);
   std::vector<int> out;
   for (int i = 0; i < static_cast<int>(entity.attributes.size()); ++i) {
     const AttributeDef& a = entity.attributes[static_cast<std::size_t>(i)];
     if (a.internal || (a.sensitive && !principal.is_admin())) continue;
+    if (limited && a.field >= 0 && !MayReadField(principal, entity, entity.FieldOf(a))) continue;
     if (set == AttributeSet::kList) {
       switch (a.kind) {
         case AttributeKind::kLinkMultipleIds:
@@ -190,8 +198,9 @@ Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
   return std::optional<StoredRecord>(StoredRecord{std::move(rows.front()), version});
 }
 
-const std::vector<int>& RecordReader::FullAttributes(const EntityDef& entity,
-                                                     const auth::Principal& principal) const {
+std::vector<int> RecordReader::FullAttributes(const EntityDef& entity,
+                                              const auth::Principal& principal) const {
+  if (HasFieldLimits(principal, entity)) return Attributes(entity, AttributeSet::kFull, principal);
   return PlansOf(entity).attributes[principal.is_admin() ? kFullForAdmins : kFullForUsers];
 }
 

@@ -68,9 +68,10 @@ class RecordReader {
                   const std::vector<int>& attributes, std::vector<boost::json::object>& out,
                   const ExtraColumns& extra = nullptr) const;
 
-  // The full attribute set `principal` may read (the prepared one: pass it to ReadById as is).
-  const std::vector<int>& FullAttributes(const metadata::EntityDef& entity,
-                                         const auth::Principal& principal) const;
+  // The full attribute set `principal` may read: a copy of the prepared one (ReadById then uses
+  // its prepared statement), narrowed when the principal's roles hide fields of `entity`.
+  std::vector<int> FullAttributes(const metadata::EntityDef& entity,
+                                  const auth::Principal& principal) const;
   // Every stored attribute but internal ones (what an update compares with); prepared as well.
   const std::vector<int>& StoredAttributes(const metadata::EntityDef& entity) const;
 

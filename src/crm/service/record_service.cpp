@@ -6,6 +6,7 @@
 #include "crm/common/ids.hpp"
 #include "crm/query/projection.hpp"
 #include "crm/query/where.hpp"
+#include "crm/service/access_rules.hpp"
 #include "crm/service/record_input.hpp"
 #include "crm/service/record_writer.hpp"
 
@@ -25,33 +26,10 @@ std::string_view SelectAlias(std::string_view name) {
   return name;
 }
 
-bool Readable(const AttributeDef& attribute, const auth::Principal& principal) {
-  return !attribute.internal && (!attribute.sensitive || principal.is_admin());
-}
-
-// The column naming a row's owner when `principal` may only touch its own rows of `entity`
-// (a non-admin's webhooks); nullptr when it may touch every row.
-const char* OwnerColumn(const auth::Principal& principal, const EntityDef& entity) {
-  return entity.name == "Webhook" && !principal.is_admin() ? "user_id" : nullptr;
-}
-
-// kNotFound with `message` unless the live row `id` belongs to `principal` (when ownership
-// matters for this entity).
-Status CheckOwner(store::Connection& conn, const auth::Principal& principal,
-                  const EntityDef& entity, std::string_view id, const std::string& message) {
-  const char* owner = OwnerColumn(principal, entity);
-  if (owner == nullptr) return {};
-  bool mine = false;
-  const std::array<query::SqlValue, 2> params = {std::string(id), principal.id};
-  CRM_RETURN_IF_ERROR(conn.Query("SELECT 1 FROM " + query::QuoteIdentifier(entity.table) +
-                                     " WHERE \"id\" = ? AND \"deleted\" = 0 AND " +
-                                     query::QuoteIdentifier(owner) + " = ?",
-                                 params, [&](const store::Row&) {
-                                   mine = true;
-                                   return false;
-                                 }));
-  if (!mine) return Status::NotFound(message);
-  return {};
+bool Readable(const EntityDef& entity, const AttributeDef& attribute,
+              const auth::Principal& principal) {
+  if (attribute.internal || (attribute.sensitive && !principal.is_admin())) return false;
+  return attribute.field < 0 || MayReadField(principal, entity, entity.FieldOf(attribute));
 }
 
 // The attributes a list returns for `select`: the requested ones plus what EspoCRM always adds (id,
@@ -63,14 +41,16 @@ Result<std::vector<int>> SelectedAttributes(const EntityDef& entity,
   std::vector<bool> chosen(entity.attributes.size(), false);
   const auto choose = [&](std::string_view name) {
     const int index = entity.AttributeIndex(name);
-    if (index >= 0 && Readable(entity.attributes[static_cast<std::size_t>(index)], principal)) {
+    if (index >= 0 &&
+        Readable(entity, entity.attributes[static_cast<std::size_t>(index)], principal)) {
       chosen[static_cast<std::size_t>(index)] = true;
     }
   };
   for (const auto& raw : select) {
     const std::string_view name = SelectAlias(raw);
     const int index = entity.AttributeIndex(name);
-    if (index < 0 || !Readable(entity.attributes[static_cast<std::size_t>(index)], principal)) {
+    if (index < 0 ||
+        !Readable(entity, entity.attributes[static_cast<std::size_t>(index)], principal)) {
       // A field name selects the field's attributes (select=account gives accountId and
       // accountName).
       const auto* field = entity.FindField(name);
@@ -118,7 +98,7 @@ Result<std::string> OrderClause(const metadata::Metadata& metadata, const Entity
       attribute = &entity.attributes[static_cast<std::size_t>(field->attributes.front())];
     }
   }
-  if (attribute == nullptr || !Readable(*attribute, principal) ||
+  if (attribute == nullptr || !Readable(entity, *attribute, principal) ||
       !query::IsSqlAttribute(*attribute) || attribute->type == metadata::ValueType::kJson ||
       attribute->type == metadata::ValueType::kObject) {
     return Status::InvalidArgument("Unknown attribute '" + order_by + "' in orderBy.");
@@ -142,6 +122,11 @@ Result<query::SqlFragment> RecordService::CompileFilters(const auth::Principal& 
   query::FilterContext context{*metadata_, entity, db_.dialect(), clock_.Now(), principal.id};
   // Only admins see sensitive attributes, so only they may filter on them.
   context.allow_sensitive = principal.is_admin();
+  if (!principal.is_admin() && principal.access && principal.access->HasFieldLimits(entity.name)) {
+    context.field_readable = [&principal, &entity](const metadata::FieldDef& field) {
+      return MayReadField(principal, entity, field);
+    };
+  }
   return query::CompileFilters(params, context);
 }
 
@@ -155,26 +140,17 @@ RecordService::RecordService(std::shared_ptr<const metadata::Metadata> metadata,
       reader_(*metadata_, db.dialect()) {}
 
 Status RecordService::CheckAccess(const auth::Principal& principal, const EntityDef& entity,
-                                  std::string_view action) {
-  if (principal.is_admin()) return {};
-  // Webhooks belong to API users (EspoCRM's rule): they manage their own, other users none.
-  if (entity.name == "Webhook" && principal.type != auth::UserType::kApi) {
-    return Status::PermissionDenied("No " + std::string(action) + " access.");
-  }
-  if (action == "read") return {};
-  if (entity.name == "User" || entity.name == "Team") {
-    return Status::PermissionDenied("No " + std::string(action) + " access.");
-  }
-  return {};
+                                  acl::Action action) const {
+  return CheckScope(principal, *metadata_, entity, action);
 }
 
 Result<RecordResult> RecordService::Read(const auth::Principal& principal, const EntityDef& entity,
                                          std::string_view id) {
-  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
+  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
   if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
-  CRM_RETURN_IF_ERROR(
-      CheckOwner(*conn, principal, entity, id, "Record " + std::string(id) + " does not exist."));
+  CRM_RETURN_IF_ERROR(CheckReach(*conn, principal, *metadata_, entity, id, acl::Action::kRead,
+                                 "Record " + std::string(id) + " does not exist."));
   CRM_ASSIGN_OR_RETURN(
       auto stored, reader_.ReadById(*conn, entity, id, reader_.FullAttributes(entity, principal)));
   if (!stored) return Status::NotFound("Record " + std::string(id) + " does not exist.");
@@ -201,15 +177,15 @@ Result<Page> PageOf(const query::SearchParams& params) {
   return Page{max_size, offset};
 }
 
-// " WHERE ..." over live rows, the rows `principal` may see, the scope's condition and the
-// compiled filters.
-query::SqlFragment WhereClause(const auth::Principal& principal, const EntityDef& entity,
-                               const ListScope* scope, const query::SqlFragment& filter) {
+// " WHERE ..." over live rows, the rows the principal reaches (`reachable`, empty for all), the
+// scope's condition and the compiled filters.
+query::SqlFragment WhereClause(const query::SqlFragment& reachable, const ListScope* scope,
+                               const query::SqlFragment& filter) {
   query::SqlFragment where;
   where.sql = " WHERE t.\"deleted\" = 0";
-  if (const char* owner = OwnerColumn(principal, entity)) {
-    where.sql += " AND t." + query::QuoteIdentifier(owner) + " = ?";
-    where.params.emplace_back(principal.id);
+  if (!reachable.sql.empty()) {
+    where.sql += " AND " + reachable.sql;
+    where.params.insert(where.params.end(), reachable.params.begin(), reachable.params.end());
   }
   if (scope != nullptr && !scope->condition.empty()) {
     where.sql += " AND " + scope->condition;
@@ -250,7 +226,7 @@ RecordReader::ExtraColumns RelationColumnsOf(const ListScope* scope) {
 Result<ListResult> RecordService::List(const auth::Principal& principal, const EntityDef& entity,
                                        const query::SearchParams& params, ListOptions options,
                                        const ListScope* scope) {
-  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, "read"));
+  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
   CRM_ASSIGN_OR_RETURN(const Page page, PageOf(params));
 
   const std::string order_by = params.order_by.value_or(entity.order_by);
@@ -267,7 +243,8 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   }
 
   CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
-  const query::SqlFragment where = WhereClause(principal, entity, scope, filter);
+  const query::SqlFragment where =
+      WhereClause(ReachableRows(principal, *metadata_, entity, acl::Action::kRead), scope, filter);
   // The FROM clause with the scope's join; its parameters come before the WHERE clause's.
   std::string from_join;
   std::vector<query::SqlValue> params_before_where;
@@ -316,10 +293,11 @@ Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,
                                                         const auth::Principal& principal,
                                                         const EntityDef& entity,
                                                         const query::SearchParams& params,
-                                                        std::size_t limit) {
+                                                        std::size_t limit, acl::Action action) {
   CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
   query::SqlFragment select;
-  const query::SqlFragment where = WhereClause(principal, entity, nullptr, filter);
+  const query::SqlFragment where =
+      WhereClause(ReachableRows(principal, *metadata_, entity, action), nullptr, filter);
   select.sql = "SELECT t.\"id\" FROM " + query::QuoteIdentifier(entity.table) + " t" + where.sql +
                " ORDER BY t.\"id\" LIMIT ?";
   select.params = where.params;
@@ -334,7 +312,9 @@ Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,
 
 void RecordService::Create(const auth::Principal& principal, const EntityDef& entity,
                            json::object body, WriteOptions options, Callback<RecordResult> done) {
-  if (Status s = CheckAccess(principal, entity, "create"); !s.ok()) return done(std::move(s));
+  if (Status s = CheckAccess(principal, entity, acl::Action::kCreate); !s.ok())
+    return done(std::move(s));
+  DropUneditableFields(principal, entity, body);
   if (input_check_) {
     if (Status s = input_check_(entity, body, WriteMode::kCreate); !s.ok())
       return done(std::move(s));
@@ -352,8 +332,10 @@ void RecordService::Create(const auth::Principal& principal, const EntityDef& en
 void RecordService::Update(const auth::Principal& principal, const EntityDef& entity,
                            std::string id, json::object body, WriteOptions options,
                            Callback<RecordResult> done) {
-  if (Status s = CheckAccess(principal, entity, "edit"); !s.ok()) return done(std::move(s));
+  if (Status s = CheckAccess(principal, entity, acl::Action::kEdit); !s.ok())
+    return done(std::move(s));
   if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
+  DropUneditableFields(principal, entity, body);
   if (input_check_) {
     if (Status s = input_check_(entity, body, WriteMode::kUpdate); !s.ok())
       return done(std::move(s));
@@ -362,10 +344,10 @@ void RecordService::Update(const auth::Principal& principal, const EntityDef& en
   if (!input.ok()) return done(std::move(input).TakeStatus());
   SubmitRecordWrite(
       principal,
-      [&entity, principal, id = std::move(id), input = std::move(input).value(),
+      [this, &entity, principal, id = std::move(id), input = std::move(input).value(),
        options](RecordWriter& writer) mutable -> Result<RecordResult> {
-        CRM_RETURN_IF_ERROR(
-            CheckOwner(writer.connection(), principal, entity, id, "Record " + id + " not found."));
+        CRM_RETURN_IF_ERROR(CheckReach(writer.connection(), principal, *metadata_, entity, id,
+                                       acl::Action::kEdit, "Record " + id + " not found."));
         return writer.Update(entity, id, std::move(input), options);
       },
       std::move(done));
@@ -391,12 +373,13 @@ void RecordService::SubmitRecordWrite(const auth::Principal& principal,
 
 void RecordService::Delete(const auth::Principal& principal, const EntityDef& entity,
                            std::string id, WriteOptions options, Callback<bool> done) {
-  if (Status s = CheckAccess(principal, entity, "delete"); !s.ok()) return done(std::move(s));
+  if (Status s = CheckAccess(principal, entity, acl::Action::kDelete); !s.ok())
+    return done(std::move(s));
   if (!IsWellFormedId(id)) return done(Status::InvalidArgument("Bad id '" + id + "'."));
   db_.SubmitWrite(
       [this, principal, &entity, id = std::move(id), options](store::Connection& conn) {
-        CRM_RETURN_IF_ERROR(
-            CheckOwner(conn, principal, entity, id, "Record " + id + " not found."));
+        CRM_RETURN_IF_ERROR(CheckReach(conn, principal, *metadata_, entity, id,
+                                       acl::Action::kDelete, "Record " + id + " not found."));
         RecordWriter writer(reader_, conn, principal, clock_.Now());
         return writer.Delete(entity, id, options);
       },

@@ -21,6 +21,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/auth/principal.hpp"
 #include "crm/auth/secret_box.hpp"
 #include "crm/common/status.hpp"
@@ -101,11 +102,13 @@ class RecordService {
                           const ListScope* scope = nullptr);
 
   // Ids of the live records of `entity` matching `params`' filters (where, textFilter,
-  // primaryFilter, boolFilterList), at most `limit`. For mass actions and mass relate.
+  // primaryFilter, boolFilterList) that `principal` reaches for `action`, at most `limit`. For
+  // mass actions and mass relate.
   Result<std::vector<std::string>> FindIds(store::Connection& conn,
                                            const auth::Principal& principal,
                                            const metadata::EntityDef& entity,
-                                           const query::SearchParams& params, std::size_t limit);
+                                           const query::SearchParams& params, std::size_t limit,
+                                           acl::Action action);
 
   store::Database& database() { return db_; }
   const RecordReader& reader() const { return reader_; }
@@ -131,10 +134,10 @@ class RecordService {
       std::function<Status(const metadata::EntityDef&, const boost::json::object&, WriteMode)>;
   void SetInputCheck(InputCheck check) { input_check_ = std::move(check); }
 
-  // The access rule: everyone may read every entity; User and Team are changed by admins only;
-  // Webhooks are for admins and API users, and an API user sees and changes only its own.
-  static Status CheckAccess(const auth::Principal& principal, const metadata::EntityDef& entity,
-                            std::string_view action);
+  // What the principal's roles allow on `entity` as a whole (service/access_rules.hpp):
+  // kPermissionDenied "No {action} access." when it has no level of `action`.
+  Status CheckAccess(const auth::Principal& principal, const metadata::EntityDef& entity,
+                     acl::Action action) const;
 
  private:
   // The filters of `params` (where, textFilter, primaryFilter, boolFilterList) as SQL over `t`.

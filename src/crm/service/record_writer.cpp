@@ -9,6 +9,7 @@
 #include "crm/common/strings.hpp"
 #include "crm/query/projection.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/service/access_rules.hpp"
 #include "crm/service/business_rules.hpp"
 #include "crm/service/record_sql.hpp"
 #include "crm/store/schema.hpp"
@@ -483,6 +484,7 @@ Result<RecordResult> RecordWriter::Create(const EntityDef& entity, RecordInput i
   RuleContext context{conn_, metadata_, entity,  WriteMode::kCreate, principal_, now_,
                       input, nullptr,   secrets_};
   CRM_RETURN_IF_ERROR(ApplyRulesBeforeSave(context));
+  CRM_RETURN_IF_ERROR(CheckAssignment(conn_, principal_, metadata_, entity, input, nullptr));
   CRM_RETURN_IF_ERROR(CheckLinkTargets(entity, input));
   const std::string id = GenerateId();
   CRM_RETURN_IF_ERROR(WriteContactData(entity, id, input, nullptr));
@@ -543,6 +545,8 @@ Result<RecordResult> RecordWriter::Update(const EntityDef& entity, const std::st
   RuleContext context{conn_,      metadata_, entity, WriteMode::kUpdate,
                       principal_, now_,      input,  &stored->record};
   CRM_RETURN_IF_ERROR(ApplyRulesBeforeSave(context));
+  CRM_RETURN_IF_ERROR(
+      CheckAssignment(conn_, principal_, metadata_, entity, input, &stored->record));
   CRM_RETURN_IF_ERROR(CheckLinkTargets(entity, input));
   CRM_RETURN_IF_ERROR(WriteContactData(entity, id, input, &stored->record));
 

@@ -7,6 +7,7 @@
 #include "crm/common/ids.hpp"
 #include "crm/common/strings.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/service/access_rules.hpp"
 #include "crm/service/record_reader.hpp"
 #include "crm/service/record_sql.hpp"
 #include "crm/service/record_writer.hpp"
@@ -37,10 +38,11 @@ Result<const LinkDef*> FindLink(const EntityDef& entity, const std::string& name
 
 // The checks a link or unlink request passes before it is queued: edit access, a link that these
 // endpoints may change (EspoCRM refuses hasOne and belongsToParent), well-formed ids.
-Result<const LinkDef*> CheckRelateRequest(const auth::Principal& principal, const EntityDef& entity,
+Result<const LinkDef*> CheckRelateRequest(const RecordService& records,
+                                          const auth::Principal& principal, const EntityDef& entity,
                                           const std::string& id, const std::string& link_name,
                                           const std::vector<std::string>& other_ids) {
-  CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, entity, "edit"));
+  CRM_RETURN_IF_ERROR(records.CheckAccess(principal, entity, acl::Action::kEdit));
   CRM_ASSIGN_OR_RETURN(const LinkDef* link, FindLink(entity, link_name, false));
   if (link->type == LinkType::kHasOne || link->type == LinkType::kBelongsToParent) {
     return Status::PermissionDenied("Only manyMany, hasMany & hasChildren relations are allowed.");
@@ -52,14 +54,22 @@ Result<const LinkDef*> CheckRelateRequest(const auth::Principal& principal, cons
   return link;
 }
 
-// Inside the write job: the record and every record to (un)link exist, or kNotFound naming one.
-Status CheckRecordsExist(store::Connection& conn, const EntityDef& entity, const std::string& id,
-                         const EntityDef& other, const std::vector<std::string>& other_ids) {
-  CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(conn, entity, id));
-  if (!exists) return Status::NotFound("Record " + id + " not found.");
+// Inside the write job: the record and every record to (un)link exist, or kNotFound naming one,
+// and the principal may edit them (EspoCRM asks edit access on both sides of a link), or
+// kPermissionDenied.
+Status CheckRecordsReachable(store::Connection& conn, const auth::Principal& principal,
+                             const metadata::Metadata& metadata, const EntityDef& entity,
+                             const std::string& id, const EntityDef& other,
+                             const std::vector<std::string>& other_ids) {
+  CRM_RETURN_IF_ERROR(CheckRecord(conn, principal, metadata, entity, id, acl::Action::kEdit,
+                                  "Record " + id + " not found."));
   for (const auto& other_id : other_ids) {
-    CRM_ASSIGN_OR_RETURN(const bool found, RecordExists(conn, other, other_id));
-    if (!found) return Status::NotFound("Record " + other_id + " not found.");
+    // Users and teams are edited by admins only; being able to read one is enough to make it an
+    // attendee or a record's team (EspoCRM asks read there too).
+    const bool read_is_enough = other.name == "User" || other.name == "Team";
+    CRM_RETURN_IF_ERROR(CheckRecord(conn, principal, metadata, other, other_id,
+                                    read_is_enough ? acl::Action::kRead : acl::Action::kEdit,
+                                    "Record " + other_id + " not found."));
   }
   return {};
 }
@@ -162,14 +172,14 @@ Result<ListResult> RelationService::ListRelated(const auth::Principal& principal
                                                 const std::string& link_name,
                                                 const query::SearchParams& params,
                                                 ListOptions options) {
-  CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, entity, "read"));
+  CRM_RETURN_IF_ERROR(records_.CheckAccess(principal, entity, acl::Action::kRead));
   CRM_ASSIGN_OR_RETURN(const LinkDef* link, FindLink(entity, link_name, true));
   if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + id + "'.");
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, records_.database().ReadConnection());
-  CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(*conn, entity, id));
-  if (!exists) return Status::NotFound("Record " + id + " does not exist.");
-
   const metadata::Metadata& metadata = records_.metadata();
+  CRM_RETURN_IF_ERROR(CheckRecord(*conn, principal, metadata, entity, id, acl::Action::kRead,
+                                  "Record " + id + " does not exist."));
+
   const EntityDef& other = metadata.Entity(link->entity);
   ListScope scope;
   switch (link->type) {
@@ -217,7 +227,7 @@ Result<ListResult> RelationService::ListRelated(const auth::Principal& principal
 void RelationService::Link(const auth::Principal& principal, const EntityDef& entity,
                            std::string id, std::string link_name, LinkSelection selection,
                            Callback<bool> done) {
-  auto link = CheckRelateRequest(principal, entity, id, link_name, selection.ids);
+  auto link = CheckRelateRequest(records_, principal, entity, id, link_name, selection.ids);
   if (!link.ok()) return done(link.status());
   if ((*link)->type == LinkType::kBelongsTo &&
       (selection.mass_relate || selection.ids.size() != 1)) {
@@ -229,12 +239,13 @@ void RelationService::Link(const auth::Principal& principal, const EntityDef& en
        selection = std::move(selection)](store::Connection& conn) -> Status {
         const metadata::Metadata& metadata = records.metadata();
         const EntityDef& other = metadata.Entity(link->entity);
-        CRM_RETURN_IF_ERROR(CheckRecordsExist(conn, entity, id, other, selection.ids));
+        CRM_RETURN_IF_ERROR(
+            CheckRecordsReachable(conn, principal, metadata, entity, id, other, selection.ids));
         std::vector<std::string> ids = selection.ids;
         if (selection.mass_relate) {
           // FindIds yields live records only.
-          CRM_ASSIGN_OR_RETURN(
-              ids, records.FindIds(conn, principal, other, *selection.mass_relate, kMaxMassRelate));
+          CRM_ASSIGN_OR_RETURN(ids, records.FindIds(conn, principal, other, *selection.mass_relate,
+                                                    kMaxMassRelate, acl::Action::kEdit));
         }
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         if (link->type == LinkType::kBelongsTo) {
@@ -295,7 +306,7 @@ void RelationService::Link(const auth::Principal& principal, const EntityDef& en
 void RelationService::Unlink(const auth::Principal& principal, const EntityDef& entity,
                              std::string id, std::string link_name, std::vector<std::string> ids,
                              Callback<bool> done) {
-  auto link = CheckRelateRequest(principal, entity, id, link_name, ids);
+  auto link = CheckRelateRequest(records_, principal, entity, id, link_name, ids);
   if (!link.ok()) return done(link.status());
   RecordService& records = records_;
   records.database().SubmitWrite(
@@ -303,7 +314,8 @@ void RelationService::Unlink(const auth::Principal& principal, const EntityDef& 
        ids = std::move(ids)](store::Connection& conn) -> Status {
         const metadata::Metadata& metadata = records.metadata();
         const EntityDef& other = metadata.Entity(link->entity);
-        CRM_RETURN_IF_ERROR(CheckRecordsExist(conn, entity, id, other, ids));
+        CRM_RETURN_IF_ERROR(
+            CheckRecordsReachable(conn, principal, metadata, entity, id, other, ids));
         RecordWriter writer(records.reader(), conn, principal, records.clock().Now());
         if (link->type == LinkType::kBelongsTo) {
           CRM_ASSIGN_OR_RETURN(const auto current,
@@ -350,7 +362,7 @@ void RelationService::Unlink(const auth::Principal& principal, const EntityDef& 
 Result<ListResult> RelationService::Activities(const auth::Principal& principal,
                                                const EntityDef& entity, const std::string& id,
                                                bool history, const query::SearchParams& params) {
-  CRM_RETURN_IF_ERROR(RecordService::CheckAccess(principal, entity, "read"));
+  CRM_RETURN_IF_ERROR(records_.CheckAccess(principal, entity, acl::Action::kRead));
   if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + id + "'.");
   const std::int64_t max_size = params.max_size.value_or(kDefaultMaxSize);
   const std::int64_t offset = params.offset.value_or(0);
@@ -361,16 +373,16 @@ Result<ListResult> RelationService::Activities(const auth::Principal& principal,
   if (max_size < 0 || offset < 0)
     return Status::InvalidArgument("maxSize and offset must not be negative.");
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, records_.database().ReadConnection());
-  CRM_ASSIGN_OR_RETURN(const bool exists, RecordExists(*conn, entity, id));
-  if (!exists) return Status::NotFound("Record " + id + " does not exist.");
-
   const metadata::Metadata& metadata = records_.metadata();
+  CRM_RETURN_IF_ERROR(CheckRecord(*conn, principal, metadata, entity, id, acl::Action::kRead,
+                                  "Record " + id + " does not exist."));
   // One SELECT per activity type, UNION ALL-ed and ordered by date: the newest first.
   std::string sql;
   std::vector<SqlValue> sql_params;
   for (const char* type : {"Call", "Meeting", "Task"}) {
     const EntityDef* activity = metadata.FindEntity(type);
-    if (activity == nullptr) continue;
+    if (activity == nullptr || !records_.CheckAccess(principal, *activity, acl::Action::kRead).ok())
+      continue;
     const bool task = activity->name == "Task";
     std::string condition = "(t.\"parent_type\" = ? AND t.\"parent_id\" = ?)";
     sql_params.emplace_back(entity.name);
@@ -394,6 +406,13 @@ Result<ListResult> RelationService::Activities(const auth::Principal& principal,
     } else {
       status = history ? "t.\"status\" IN ('Held', 'Not Held')" : "t.\"status\" = 'Planned'";
     }
+    // Only the activities the principal may read, in the query, so the total counts only them.
+    const query::SqlFragment reachable =
+        ReachableRows(principal, metadata, *activity, acl::Action::kRead);
+    if (!reachable.sql.empty()) {
+      condition = "(" + condition + ") AND " + reachable.sql;
+      sql_params.insert(sql_params.end(), reachable.params.begin(), reachable.params.end());
+    }
     if (!sql.empty()) sql += " UNION ALL ";
     sql += "SELECT '" + activity->name + "' AS scope, t.\"id\" AS id, " +
            (task ? "COALESCE(t.\"date_start\", t.\"date_end\")" : "t.\"date_start\"") +
@@ -401,6 +420,7 @@ Result<ListResult> RelationService::Activities(const auth::Principal& principal,
            status + " AND (" + condition + ")";
   }
   ListResult result;
+  if (sql.empty()) return result;  // the principal may read no activity type
   const std::vector<SqlValue> count_params = sql_params;
   CRM_RETURN_IF_ERROR(
       conn->Query("SELECT COUNT(*) FROM (" + sql + ") a", count_params, [&](const store::Row& row) {

@@ -1,6 +1,9 @@
 #include "crm/service/user_admin.hpp"
 
 #include <array>
+#include <utility>
+
+#include <boost/json/array.hpp>
 
 #include "crm/auth/crypto.hpp"
 #include "crm/auth/principal.hpp"
@@ -23,6 +26,13 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
                     {"type", user.type},
                     {"lastName", user.last_name.empty() ? user.user_name : user.last_name}};
   if (!user.auth_method.empty()) body["authMethod"] = user.auth_method;
+  for (const auto& [key, ids] :
+       {std::pair{"rolesIds", &user.role_ids}, {"teamsIds", &user.team_ids}}) {
+    if (ids->empty()) continue;
+    json::array list;
+    for (const auto& id : *ids) list.emplace_back(id);
+    body[key] = std::move(list);
+  }
   const metadata::EntityDef& entity = metadata.Entity("User");
   CRM_ASSIGN_OR_RETURN(RecordInput input, ParseRecordInput(entity, body, WriteMode::kCreate));
   CreatedUser created;

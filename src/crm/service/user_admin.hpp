@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crm/auth/credential_epoch.hpp"
 #include "crm/auth/principal.hpp"
@@ -22,11 +23,13 @@ namespace crm::service {
 
 struct NewUser {
   std::string user_name;
-  std::string password;                 // users with a password (not API users)
-  std::string type = "regular";         // regular, admin or api
-  std::string auth_method;              // API users: ApiKey or Hmac
-  std::string last_name;                // display name; defaults to the user name
-  auth::UserRateLimit rate_limit = {};  // the user's own request budget, if any
+  std::string password;                    // users with a password (not API users)
+  std::string type = "regular";            // regular, admin or api
+  std::string auth_method;                 // API users: ApiKey or Hmac
+  std::string last_name;                   // display name; defaults to the user name
+  auth::UserRateLimit rate_limit = {};     // the user's own request budget, if any
+  std::vector<std::string> role_ids = {};  // roles held directly
+  std::vector<std::string> team_ids = {};  // teams it is a member of (and their roles)
 };
 
 // What a new or rotated API user is shown once: the database keeps only the key's hash and the

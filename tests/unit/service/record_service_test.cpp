@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/common/strings.hpp"
 #include "crm/service/record_writer.hpp"
@@ -39,6 +40,8 @@ class RecordServiceTest : public ::testing::Test {
     service_ = std::make_unique<RecordService>(metadata_, *db_, clock_, &secrets_);
     user_ = Create("User", R"({"userName": "sales", "lastName": "Sales"})", admin_)->record;
     principal_.id = std::string(user_.at("id").as_string());
+    // A user of the Full access role: these tests are about records, not about roles.
+    principal_.access = acl::FullAccess(*metadata_, principal_.id);
   }
 
   const metadata::EntityDef& Entity(std::string_view name) { return metadata_->Entity(name); }

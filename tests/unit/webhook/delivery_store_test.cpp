@@ -133,8 +133,7 @@ TEST_F(DeliveryStoreTest, ARolledBackChangeQueuesNothing) {
 TEST_F(DeliveryStoreTest, SkipOwnSkipsTheOwnersChanges) {
   const json::object api_user =
       Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey"})");
-  const auth::Principal owner{std::string(api_user.at("id").as_string()), "hooks", "hooks",
-                              auth::UserType::kApi};
+  const auth::Principal owner = ApiUserPrincipal(api_user);
   const std::string hook = std::string(
       Create("Webhook", R"({"event": "Account.create", "url": "http://x.test/h", "skipOwn": true})",
              owner)
@@ -148,8 +147,7 @@ TEST_F(DeliveryStoreTest, SkipOwnSkipsTheOwnersChanges) {
 TEST_F(DeliveryStoreTest, AnApiUserOwnsItsWebhooksAndSeesNoOthers) {
   const json::object api_user =
       Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey"})");
-  const auth::Principal owner{std::string(api_user.at("id").as_string()), "hooks", "hooks",
-                              auth::UserType::kApi};
+  const auth::Principal owner = ApiUserPrincipal(api_user);
   const std::string admins = Webhook("Contact.create");
   const json::object own =
       Create("Webhook",
@@ -182,8 +180,7 @@ TEST_F(DeliveryStoreTest, WebhooksBelongToApiUsersAtMostFiftyEach) {
   EXPECT_THAT(create(body, admin_), StatusIs(StatusCode::kPermissionDenied));
   body["userId"] = api_user.at("id");
   EXPECT_THAT(create(body, admin_), IsOk());
-  const auth::Principal owner{std::string(api_user.at("id").as_string()), "hooks", "hooks",
-                              auth::UserType::kApi};
+  const auth::Principal owner = ApiUserPrincipal(api_user);
   body.erase("userId");
   for (int i = 1; i < 50; ++i) ASSERT_THAT(create(body, owner), IsOk()) << i;
   auto refused = create(body, owner);

@@ -15,6 +15,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/store/schema.hpp"
@@ -48,6 +49,14 @@ class WebhookTestBase : public ::testing::Test {
     auto result = done.get_future().get();
     EXPECT_THAT(result, crm::testing::IsOk());
     return result.ok() ? result->record : boost::json::object{};
+  }
+
+  // The API user `user` (a created User record) holding the Full access role, as
+  // `crmd api-user create` makes it.
+  auth::Principal ApiUserPrincipal(const boost::json::object& user) const {
+    const std::string id(user.at("id").as_string());
+    return auth::Principal{
+        id, "hooks", "hooks", auth::UserType::kApi, {}, acl::FullAccess(*metadata_, id)};
   }
 
   crm::testing::TempDir dir_;

@@ -55,8 +55,10 @@ BoundNode BindTextFilter(std::string_view text, const FilterContext& context) {
   std::vector<BoundNode> any;
   for (const std::string& field_name : context.entity.text_filter_fields) {
     const FieldDef* field = context.entity.FindField(field_name);
-    if (field == nullptr || field->internal || (field->sensitive && !context.allow_sensitive))
+    if (field == nullptr || field->internal || (field->sensitive && !context.allow_sensitive) ||
+        (context.field_readable && !context.field_readable(*field))) {
       continue;
+    }
     switch (field->type) {
       case FieldType::kPersonName: {
         for (const std::string_view part : {"firstName", "lastName"}) {

@@ -59,7 +59,9 @@ std::optional<std::string> DateTimeText(const json::value& value) {
 }  // namespace
 
 bool Visible(const metadata::AttributeDef& attribute, const FilterContext& context) {
-  return !attribute.internal && (context.allow_sensitive || !attribute.sensitive);
+  if (attribute.internal || (attribute.sensitive && !context.allow_sensitive)) return false;
+  return !context.field_readable || attribute.field < 0 ||
+         context.field_readable(context.entity.FieldOf(attribute));
 }
 
 std::optional<std::int64_t> IntegerOf(const json::value& value) {

@@ -1,0 +1,81 @@
+#include "crm/acl/row_condition.hpp"
+
+namespace crm::acl {
+namespace {
+
+using metadata::EntityDef;
+using query::QuoteIdentifier;
+using query::SqlFragment;
+
+// " IN (?, ?, ...)" over the user's teams, with their ids appended to `out`.
+std::string InTeams(const AccessTable& who, SqlFragment& out) {
+  std::string sql = " IN (";
+  for (std::size_t i = 0; i < who.team_ids().size(); ++i) {
+    sql += i == 0 ? "?" : ", ?";
+    out.params.emplace_back(who.team_ids()[i]);
+  }
+  return sql + ")";
+}
+
+SqlFragment OwnCondition(const EntityDef& entity, const AccessTable& who) {
+  SqlFragment out;
+  if (entity.name == "User") {
+    out.sql = "t.\"id\" = ?";
+  } else if (entity.HasField("assignedUser")) {
+    out.sql = "t.\"assigned_user_id\" = ?";
+  } else if (entity.HasField("createdBy")) {
+    out.sql = "t.\"created_by_id\" = ?";
+  } else {
+    out.sql = "0";
+    return out;
+  }
+  out.params.emplace_back(who.user_id());
+  return out;
+}
+
+// Rows linked to one of the user's teams through the many-to-many link `link` of `entity`.
+SqlFragment LinkedToTeams(const metadata::LinkDef& link, const AccessTable& who) {
+  SqlFragment out;
+  out.sql = "EXISTS (SELECT 1 FROM " + QuoteIdentifier(link.join_table) + " a WHERE a." +
+            QuoteIdentifier(link.near_key_column) + " = t.\"id\"";
+  for (const auto& [column, value] : link.conditions) {
+    out.sql += " AND a." + QuoteIdentifier(column) + " = ?";
+    out.params.emplace_back(value);
+  }
+  out.sql += " AND a." + QuoteIdentifier(link.far_key_column) + InTeams(who, out) + ")";
+  return out;
+}
+
+}  // namespace
+
+SqlFragment RowCondition(const EntityDef& entity, Level level, const AccessTable& who) {
+  switch (level) {
+    case Level::kAll:
+      return {};
+    case Level::kNo:
+      return {"0", {}};
+    case Level::kOwn:
+      return OwnCondition(entity, who);
+    case Level::kTeam:
+      break;
+  }
+  if (entity.name == "Team") {
+    SqlFragment out;
+    if (who.team_ids().empty()) return {"0", {}};
+    out.sql = "t.\"id\"" + InTeams(who, out);
+    return out;
+  }
+  SqlFragment own = OwnCondition(entity, who);
+  // For User this is the team membership itself (team_user), so team reaches the members of
+  // the user's teams.
+  const metadata::LinkDef* teams = entity.FindLink("teams");
+  if (who.team_ids().empty() || teams == nullptr || !teams->many_to_many()) return own;
+  SqlFragment linked = LinkedToTeams(*teams, who);
+  SqlFragment out;
+  out.sql = "(" + own.sql + " OR " + linked.sql + ")";
+  out.params = std::move(own.params);
+  out.params.insert(out.params.end(), linked.params.begin(), linked.params.end());
+  return out;
+}
+
+}  // namespace crm::acl
