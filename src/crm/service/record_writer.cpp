@@ -453,7 +453,8 @@ Status RecordWriter::EmitEvent(const EntityDef& entity, const std::string& id,
                                     return false;
                                   }));
   // The webhooks' deliveries go in the same transaction as the change and its event.
-  return webhook::QueueDeliveries(conn_, {seq, &entity, type, &payload, principal_.id}, now_);
+  return webhook::QueueDeliveries(
+      conn_, {seq, &entity, type, &payload, principal_.id, id, &metadata_}, now_);
 }
 
 Status RecordWriter::CheckPreconditions(const EntityDef& entity, const std::string& id,

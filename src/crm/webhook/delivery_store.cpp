@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "crm/acl/access_loader.hpp"
 #include "crm/common/ids.hpp"
 #include "crm/common/json.hpp"
 #include "crm/store/schema.hpp"
@@ -51,9 +52,11 @@ Result<std::vector<std::string>> WebhooksWithPendingDeliveries(store::Connection
 }
 
 Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
+                                                     const metadata::Metadata& metadata,
                                                      std::string_view webhook_id,
                                                      std::size_t limit) {
   std::optional<PendingBatch> batch;
+  std::string owner;
   const std::array<SqlValue, 1> id = {std::string(webhook_id)};
   CRM_RETURN_IF_ERROR(conn.Query(
       std::string("SELECT w.\"url\", w.\"secret_key\", w.\"format\", w.\"headers\", u.\"type\", "
@@ -67,6 +70,7 @@ Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
         found.target.secret = row.IsNull(1) ? "" : std::string(row.Text(1));
         found.target.espo_format = !row.IsNull(2) && row.Text(2) == "espo";
         found.target.headers = ParseHeaders(row.IsNull(3) ? "" : row.Text(3));
+        if (!row.IsNull(5)) owner = row.Text(5);
         found.target.owner_is_admin =
             row.IsNull(5) ||
             (!row.IsNull(4) &&
@@ -75,6 +79,9 @@ Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
         return false;
       }));
   if (!batch) return batch;
+  if (!batch->target.owner_is_admin) {
+    CRM_ASSIGN_OR_RETURN(batch->target.owner_access, acl::LoadAccess(conn, metadata, owner));
+  }
   const std::array<SqlValue, 2> params = {std::string(webhook_id),
                                           static_cast<std::int64_t>(limit)};
   CRM_RETURN_IF_ERROR(conn.Query(

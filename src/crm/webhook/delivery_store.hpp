@@ -8,6 +8,7 @@
 #define CRM_WEBHOOK_DELIVERY_STORE_HPP_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,8 +16,10 @@
 
 #include <boost/json/object.hpp>
 
+#include "crm/acl/access_table.hpp"
 #include "crm/common/status.hpp"
 #include "crm/common/time.hpp"
+#include "crm/metadata/metadata.hpp"
 #include "crm/store/database.hpp"
 #include "crm/webhook/retry_policy.hpp"
 #include "crm/webhook/signing.hpp"
@@ -31,6 +34,9 @@ struct WebhookTarget {
   bool espo_format = false;    // format "espo": a JSON array of items per request
   HeaderList headers;          // the record's custom headers
   bool owner_is_admin = true;  // no owner (created by an admin or the CLI) counts as admin
+  // What a non-admin owner's roles let it read (fields hidden from it are left out); null for
+  // admins' webhooks.
+  std::shared_ptr<const acl::AccessTable> owner_access;
 };
 
 struct PendingDelivery {
@@ -57,6 +63,7 @@ Result<std::vector<std::string>> WebhooksWithPendingDeliveries(store::Connection
 // The oldest pending deliveries of an active webhook, at most `limit`; nullopt when it has none
 // or is no longer active.
 Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
+                                                     const metadata::Metadata& metadata,
                                                      std::string_view webhook_id,
                                                      std::size_t limit);
 

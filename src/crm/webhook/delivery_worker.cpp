@@ -246,7 +246,8 @@ void DeliveryWorker::Run() {
       if (transfers.size() >= options_.max_parallel) break;
       const auto skip = unrecorded.find(webhook_id);
       const std::size_t skipped = skip == unrecorded.end() ? 0 : skip->second.size();
-      auto batch = LoadPendingBatch(**conn, webhook_id, options_.espo_batch_size + skipped);
+      auto batch =
+          LoadPendingBatch(**conn, *metadata_, webhook_id, options_.espo_batch_size + skipped);
       if (!batch.ok() || !batch->has_value()) continue;
       PendingBatch& pending = **batch;
       if (skipped != 0) {

@@ -1,6 +1,7 @@
 // The write side of webhooks: for a change event just written to the outbox (crmd_event), queue
 // one delivery per active webhook that subscribes to it, in the same transaction, so that a
-// committed change is delivered (after any crash) and a rolled-back one never is.
+// committed change is delivered (after any crash) and a rolled-back one never is. A webhook owned
+// by a user who is not an admin only gets the changes of records its owner's roles let it read.
 //
 // Thread-safety: call inside a write job, with the job's connection.
 #ifndef CRM_WEBHOOK_OUTBOX_HPP_
@@ -27,6 +28,9 @@ struct ChangeEvent {
   // of its field's attributes is among them).
   const boost::json::object* payload = nullptr;
   std::string_view user_id;  // who made the change (skipOwn)
+  std::string_view record_id;
+  // For the owners' access tables (acl::LoadAccess); without it only admins' webhooks match.
+  const metadata::Metadata* metadata = nullptr;
 };
 
 // Webhook records' table (metadata/entityDefs/Webhook.json), which this layer reads directly.

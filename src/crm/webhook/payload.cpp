@@ -29,6 +29,10 @@ json::object Item(const metadata::Metadata& metadata, const WebhookTarget& targe
     if (key != "id") {
       if (attribute == nullptr || attribute->internal) continue;
       if (attribute->sensitive && !target.owner_is_admin) continue;
+      if (target.owner_access && attribute->field >= 0 &&
+          !target.owner_access->FieldReadable(entity->name, entity->FieldOf(*attribute).name)) {
+        continue;
+      }
       if (only_field != nullptr &&
           (attribute->field < 0 || &entity->FieldOf(*attribute) != only_field)) {
         continue;

@@ -9,10 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/common/json.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/record_writer.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/webhook/outbox.hpp"
+#include "crm/webhook/payload.hpp"
 
 #include "testing/status_matchers.hpp"
 #include "unit/webhook/webhook_test_base.hpp"
@@ -50,7 +52,7 @@ class DeliveryStoreTest : public WebhookTestBase {
   store::Connection& Reader() { return **db_->ReadConnection(); }
   std::vector<std::string> PendingEvents(const std::string& webhook) {
     std::vector<std::string> events;
-    auto batch = LoadPendingBatch(Reader(), webhook, 100);
+    auto batch = LoadPendingBatch(Reader(), *metadata_, webhook, 100);
     EXPECT_THAT(batch, IsOk());
     if (batch.ok() && batch->has_value()) {
       for (const auto& d : (*batch)->deliveries) events.push_back(d.event);
@@ -99,7 +101,7 @@ TEST_F(DeliveryStoreTest, ChangesQueueDeliveriesForMatchingWebhooksInOrder) {
   ASSERT_THAT(pending, IsOk());
   EXPECT_THAT(*pending, ::testing::UnorderedElementsAre(on_create, on_update, on_title));
 
-  auto batch = LoadPendingBatch(Reader(), on_update, 100);
+  auto batch = LoadPendingBatch(Reader(), *metadata_, on_update, 100);
   ASSERT_THAT(batch, IsOk());
   ASSERT_TRUE(batch->has_value());
   const auto& first = (*batch)->deliveries.front();
@@ -132,7 +134,8 @@ TEST_F(DeliveryStoreTest, ARolledBackChangeQueuesNothing) {
 
 TEST_F(DeliveryStoreTest, SkipOwnSkipsTheOwnersChanges) {
   const json::object api_user =
-      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey"})");
+      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey",
+                     "rolesIds": ["crmd-full-access"]})");
   const auth::Principal owner = ApiUserPrincipal(api_user);
   const std::string hook = std::string(
       Create("Webhook", R"({"event": "Account.create", "url": "http://x.test/h", "skipOwn": true})",
@@ -146,7 +149,8 @@ TEST_F(DeliveryStoreTest, SkipOwnSkipsTheOwnersChanges) {
 
 TEST_F(DeliveryStoreTest, AnApiUserOwnsItsWebhooksAndSeesNoOthers) {
   const json::object api_user =
-      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey"})");
+      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey",
+                     "rolesIds": ["crmd-full-access"]})");
   const auth::Principal owner = ApiUserPrincipal(api_user);
   const std::string admins = Webhook("Contact.create");
   const json::object own =
@@ -167,7 +171,8 @@ TEST_F(DeliveryStoreTest, AnApiUserOwnsItsWebhooksAndSeesNoOthers) {
 
 TEST_F(DeliveryStoreTest, WebhooksBelongToApiUsersAtMostFiftyEach) {
   const json::object api_user =
-      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey"})");
+      Create("User", R"({"userName": "hooks", "type": "api", "authMethod": "ApiKey",
+                     "rolesIds": ["crmd-full-access"]})");
   const json::object person = Create("User", R"({"userName": "person", "lastName": "P"})");
   const auto& entity = metadata_->Entity("Webhook");
   const auto create = [&](const json::object& body, const auth::Principal& principal) {
@@ -189,11 +194,43 @@ TEST_F(DeliveryStoreTest, WebhooksBelongToApiUsersAtMostFiftyEach) {
   EXPECT_THAT(create(body, admin_), IsOk());  // admins have no limit
 }
 
+// A webhook carries only what its owner may read: the records its roles reach, without the fields
+// they hide.
+TEST_F(DeliveryStoreTest, TheOwnersRolesDecideWhatItsWebhooksCarry) {
+  const json::object role = Create("Role", R"({"name": "Own contacts",
+      "data": {"Contact": {"read": "own"}},
+      "fieldData": {"Contact": {"title": {"read": "no"}}}})");
+  const json::object narrow = Create("User", R"({"userName": "narrow", "type": "api",
+      "authMethod": "ApiKey", "rolesIds": [")" + std::string(role.at("id").as_string()) +
+                                                 R"("]})");
+  const std::string owner(narrow.at("id").as_string());
+  const std::string hook = Webhook("Contact.create", R"(, "userId": ")" + owner + "\"");
+  Create("Contact",
+         R"({"lastName": "Theirs", "title": "CEO", "assignedUserId": ")" + owner + R"("})");
+  Create("Contact", R"({"lastName": "Not theirs", "title": "CFO"})");
+  auto batch = LoadPendingBatch(Reader(), *metadata_, hook, 100);
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_TRUE(batch->has_value());
+  ASSERT_EQ((*batch)->deliveries.size(), 1U);
+  const json::object body =
+      ParseJson(BuildBody(*metadata_, (*batch)->target, (*batch)->deliveries))->as_object();
+  const json::object& data = body.at("data").as_object();
+  EXPECT_EQ(data.at("lastName"), "Theirs");
+  EXPECT_FALSE(data.contains("title"));
+  // The admin's webhook on the same event carries both, with every field.
+  const std::string admins = Webhook("Contact.create");
+  Create("Contact", R"({"lastName": "Third", "title": "CTO"})");
+  batch = LoadPendingBatch(Reader(), *metadata_, admins, 100);
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_EQ((*batch)->deliveries.size(), 1U);
+  EXPECT_THAT(BuildBody(*metadata_, (*batch)->target, (*batch)->deliveries), HasSubstr("CTO"));
+}
+
 TEST_F(DeliveryStoreTest, AttemptsAreRecordedRetriedAndLogged) {
   const std::string hook = Webhook("Contact.create");
   Create("Contact", R"({"lastName": "One"})");
   Create("Contact", R"({"lastName": "Two"})");
-  auto batch = LoadPendingBatch(Reader(), hook, 100);
+  auto batch = LoadPendingBatch(Reader(), *metadata_, hook, 100);
   ASSERT_THAT(batch, IsOk());
   ASSERT_EQ((*batch)->deliveries.size(), 2U);
   const std::string first = (*batch)->deliveries[0].id;
@@ -204,7 +241,7 @@ TEST_F(DeliveryStoreTest, AttemptsAreRecordedRetriedAndLogged) {
   ASSERT_THAT(
       db_->WriteAndWait([&](store::Connection& c) { return RecordAttempt(c, hook, retry); }),
       IsOk());
-  batch = LoadPendingBatch(Reader(), hook, 100);
+  batch = LoadPendingBatch(Reader(), *metadata_, hook, 100);
   ASSERT_THAT(batch, IsOk());
   EXPECT_EQ((*batch)->deliveries[0].attempts, 1);
   EXPECT_EQ((*batch)->deliveries[0].next_attempt_at, later);
@@ -250,7 +287,7 @@ TEST_F(DeliveryStoreTest, GoneDeactivatesTheWebhookAndFailsWhatWaits) {
   const std::string hook = Webhook("Contact.create");
   Create("Contact", R"({"lastName": "One"})");
   Create("Contact", R"({"lastName": "Two"})");
-  auto batch = LoadPendingBatch(Reader(), hook, 1);
+  auto batch = LoadPendingBatch(Reader(), *metadata_, hook, 1);
   ASSERT_THAT(batch, IsOk());
   AttemptResult gone{{(*batch)->deliveries[0].id},
                      AttemptOutcome::kGone,
@@ -275,7 +312,7 @@ TEST_F(DeliveryStoreTest, GoneDeactivatesTheWebhookAndFailsWhatWaits) {
 TEST_F(DeliveryStoreTest, PruningDropsOldDeliveredRowsAndTheirEvents) {
   const std::string hook = Webhook("Contact.create");
   Create("Contact", R"({"lastName": "One"})");
-  auto batch = LoadPendingBatch(Reader(), hook, 1);
+  auto batch = LoadPendingBatch(Reader(), *metadata_, hook, 1);
   ASSERT_THAT(batch, IsOk());
   AttemptResult ok{{(*batch)->deliveries[0].id},
                    AttemptOutcome::kDelivered,
@@ -302,7 +339,7 @@ TEST_F(DeliveryStoreTest, PruningDropsOldDeliveredRowsAndTheirEvents) {
                              }),
               IsOk());
   EXPECT_EQ(events, 1);
-  batch = LoadPendingBatch(Reader(), hook, 1);
+  batch = LoadPendingBatch(Reader(), *metadata_, hook, 1);
   ASSERT_THAT(batch, IsOk());
   EXPECT_THAT((*batch)->deliveries[0].payload, HasSubstr("Two"));
 }
@@ -331,7 +368,7 @@ TEST_F(DeliveryStoreTest, APingIsQueuedLikeAnEvent) {
     return id.status();
   }),
               IsOk());
-  auto batch = LoadPendingBatch(Reader(), hook, 10);
+  auto batch = LoadPendingBatch(Reader(), *metadata_, hook, 10);
   ASSERT_THAT(batch, IsOk());
   ASSERT_EQ((*batch)->deliveries.size(), 1U);
   EXPECT_EQ((*batch)->deliveries[0].id, *id);

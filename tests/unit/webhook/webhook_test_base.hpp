@@ -18,6 +18,7 @@
 #include "crm/acl/access_table.hpp"
 #include "crm/auth/crypto.hpp"
 #include "crm/service/record_service.hpp"
+#include "crm/service/role_admin.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/store/sqlite/sqlite_database.hpp"
 
@@ -37,6 +38,7 @@ class WebhookTestBase : public ::testing::Test {
     ASSERT_THAT(db_->WriteAndWait(
                     [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
                 crm::testing::IsOk());
+    ASSERT_THAT(service::EnsureBuiltInRoles(*db_, *metadata_, clock_), crm::testing::IsOk());
     records_ = std::make_unique<service::RecordService>(metadata_, *db_, clock_);
   }
 
