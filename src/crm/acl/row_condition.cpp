@@ -7,6 +7,9 @@ using metadata::EntityDef;
 using query::QuoteIdentifier;
 using query::SqlFragment;
 
+// A condition no row meets. PostgreSQL wants a boolean where SQLite takes 0.
+constexpr char kNoRow[] = "1 = 0";
+
 // " IN (?, ?, ...)" over the user's teams, with their ids appended to `out`.
 std::string InTeams(const AccessTable& who, SqlFragment& out) {
   std::string sql = " IN (";
@@ -26,7 +29,7 @@ SqlFragment OwnCondition(const EntityDef& entity, const AccessTable& who) {
   } else if (entity.HasField("createdBy")) {
     out.sql = "t.\"created_by_id\" = ?";
   } else {
-    out.sql = "0";
+    out.sql = kNoRow;
     return out;
   }
   out.params.emplace_back(who.user_id());
@@ -53,7 +56,7 @@ SqlFragment RowCondition(const EntityDef& entity, Level level, const AccessTable
     case Level::kAll:
       return {};
     case Level::kNo:
-      return {"0", {}};
+      return {kNoRow, {}};
     case Level::kOwn:
       return OwnCondition(entity, who);
     case Level::kTeam:
@@ -61,7 +64,7 @@ SqlFragment RowCondition(const EntityDef& entity, Level level, const AccessTable
   }
   if (entity.name == "Team") {
     SqlFragment out;
-    if (who.team_ids().empty()) return {"0", {}};
+    if (who.team_ids().empty()) return {kNoRow, {}};
     out.sql = "t.\"id\"" + InTeams(who, out);
     return out;
   }

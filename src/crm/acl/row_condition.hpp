@@ -17,7 +17,7 @@
 namespace crm::acl {
 
 // A condition over `t` for the rows of `entity` that `level` reaches for `who`. Empty SQL for
-// kAll (every row); "0" when no row qualifies.
+// kAll (every row); "1 = 0" when no row qualifies (a boolean on both SQLite and PostgreSQL).
 query::SqlFragment RowCondition(const metadata::EntityDef& entity, Level level,
                                 const AccessTable& who);
 

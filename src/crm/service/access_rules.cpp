@@ -162,7 +162,7 @@ Status CheckAssignment(store::Connection& conn, const auth::Principal& principal
       if (!found) return failure;
     }
   }
-  // Teams given must be the principal's own (`team`); with `no`, none may be added.
+  // Teams added must be the principal's own.
   const metadata::FieldDef* teams = entity.FindField("teams");
   if (teams == nullptr) return {};
   const int teams_index = static_cast<int>(teams - entity.fields.data());
@@ -179,9 +179,7 @@ Status CheckAssignment(store::Connection& conn, const auth::Principal& principal
     for (const auto& id : *set.ids) {
       if (std::find(before.begin(), before.end(), id) != before.end()) continue;
       const auto& mine = access->team_ids();
-      if (permission == Level::kNo || !std::binary_search(mine.begin(), mine.end(), id)) {
-        return failure;
-      }
+      if (!std::binary_search(mine.begin(), mine.end(), id)) return failure;
     }
   }
   return {};

@@ -60,9 +60,9 @@ void DropUneditableFields(const auth::Principal& principal, const metadata::Enti
                           boost::json::object& body);
 
 // Inside a write job: kPermissionDenied "Assignment failure: ..." when the assigned user or teams
-// in `body` are ones the principal's assignment permission does not allow (`no`: only itself and
-// none of the teams; `team`: users of its teams and its teams). `stored` is the record before an
-// update (null for a create): unchanged values are always allowed.
+// in `input` are ones the principal's assignment permission does not allow (`no`: only itself;
+// `team`: users of its teams; both: only its own teams). `stored` is the record before an update
+// (null for a create): unchanged values are always allowed.
 Status CheckAssignment(store::Connection& conn, const auth::Principal& principal,
                        const metadata::Metadata& metadata, const metadata::EntityDef& entity,
                        const RecordInput& input, const boost::json::object* stored);

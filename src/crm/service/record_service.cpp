@@ -54,7 +54,8 @@ Result<std::vector<int>> SelectedAttributes(const EntityDef& entity,
       // A field name selects the field's attributes (select=account gives accountId and
       // accountName).
       const auto* field = entity.FindField(name);
-      if (field == nullptr || field->internal || field->attributes.empty()) {
+      if (field == nullptr || field->internal || field->attributes.empty() ||
+          !MayReadField(principal, entity, *field)) {
         return Status::InvalidArgument("Unknown attribute '" + std::string(raw) + "' in select.");
       }
       for (const int a : field->attributes)

@@ -23,9 +23,11 @@ Result<std::string> CreateRecord(store::Database& db, const metadata::Metadata& 
   const metadata::EntityDef& entity = metadata.Entity(entity_name);
   CRM_ASSIGN_OR_RETURN(RecordInput input, ParseRecordInput(entity, body, WriteMode::kCreate));
   const RecordReader reader(metadata, db.dialect());
+  // The writer keeps a reference to its principal: it must outlive the job.
+  const auth::Principal system = auth::Principal::System();
   std::string id;
   CRM_RETURN_IF_ERROR(db.WriteAndWait([&](store::Connection& conn) -> Status {
-    RecordWriter writer(reader, conn, auth::Principal::System(), clock.Now());
+    RecordWriter writer(reader, conn, system, clock.Now());
     CRM_ASSIGN_OR_RETURN(RecordResult created,
                          writer.Create(entity, std::move(input), WriteOptions{}));
     id = std::string(created.record.at("id").as_string());

@@ -145,7 +145,7 @@ TEST_F(AccessTableTest, RowConditionsNameTheOwnerAndTheTeams) {
   const auto& contact = metadata_->Entity("Contact");
   const auto table = Merge({}, {"t2", "t1"});
   EXPECT_EQ(RowCondition(contact, Level::kAll, *table).sql, "");
-  EXPECT_EQ(RowCondition(contact, Level::kNo, *table).sql, "0");
+  EXPECT_EQ(RowCondition(contact, Level::kNo, *table).sql, "1 = 0");
   const query::SqlFragment own = RowCondition(contact, Level::kOwn, *table);
   EXPECT_EQ(own.sql, "t.\"assigned_user_id\" = ?");
   const query::SqlFragment team = RowCondition(contact, Level::kTeam, *table);
