@@ -119,6 +119,7 @@ bool IsSqlAttribute(const AttributeDef& attribute) {
     case AttributeKind::kLinkMultipleNames:
     case AttributeKind::kLinkMultipleColumns:
     case AttributeKind::kDuration:
+    case AttributeKind::kEmpty:
       return false;
     default:
       return !attribute.internal;
@@ -239,6 +240,7 @@ std::optional<std::string> AttributeExpression(const metadata::Metadata& metadat
     case AttributeKind::kLinkMultipleNames:
     case AttributeKind::kLinkMultipleColumns:
     case AttributeKind::kDuration:
+    case AttributeKind::kEmpty:
       return std::nullopt;
   }
   return std::nullopt;
