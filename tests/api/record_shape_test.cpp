@@ -71,6 +71,7 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "accountsIds",
         "accountsNames",
         "accountsColumns",
+        "accountIsInactive",
         "accountType",
         "createdAt",
         "modifiedAt",
@@ -871,6 +872,24 @@ TEST_F(RecordShapeTest, ListRowsCarryEspoCrmsMandatoryAttributes) {
   for (const char* name : {"isFollowed", "followersIds", "followersNames"}) {
     EXPECT_FALSE(full_row.contains(name)) << name;
   }
+}
+
+// Contact.accountIsInactive is the primary account's isInactive column in accountContact
+// (metadata relationColumn): false beside an account, null without one (captures 16 and 19).
+TEST_F(RecordShapeTest, AccountIsInactiveComesFromThePrimaryAccount) {
+  const json::value account = Create("Account", {{"name", "Inactive Check Co"}});
+  const json::value with =
+      Create("Contact", {{"lastName", "WithAccount"}, {"accountId", StringAt(account, "id")}});
+  const json::value without = Create("Contact", {{"lastName", "WithoutAccount"}});
+  EXPECT_TRUE(HasAttributes(with, {{"accountIsInactive", false}}));
+  EXPECT_TRUE(HasAttributes(without, {{"accountIsInactive", nullptr}}));
+  const HttpResponse list =
+      Api().Get("/Contact?select=id&where[0][type]=equals&where[0][attribute]=id&where[0][value]=" +
+                StringAt(with, "id"));
+  ASSERT_HTTP_STATUS(list, 200);
+  const json::array rows = AsArray(AsObject(list.Json()).at("list"));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(HasAttributes(rows[0], {{"accountIsInactive", false}}));
 }
 
 }  // namespace

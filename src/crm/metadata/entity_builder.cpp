@@ -1,5 +1,6 @@
 #include "crm/metadata/entity_builder.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -310,6 +311,15 @@ class EntityBuilder {
         field.read_only = true;
         field.not_storable = true;
       }
+      if (const auto* relation = o.if_contains("relationColumn")) {
+        if (!relation->is_object())
+          return BadDefinition(entity_.name, "relationColumn must be an object");
+        field.relation_link = StringOr(relation->get_object(), "link");
+        field.relation_column = StringOr(relation->get_object(), "column");
+        field.relation_through = StringOr(relation->get_object(), "through");
+        field.read_only = true;
+        field.not_storable = true;
+      }
       const std::string pattern = StringOr(o, "pattern");
       if (!pattern.empty() && pattern != "$noBadCharacters") {
         return BadDefinition(entity_.name, "field " + field.name +
@@ -365,6 +375,22 @@ class EntityBuilder {
   Status CheckFieldLink(const FieldDef& field) const {
     // A field of a feature not built has no link: its values are always empty.
     if (!field.not_built.empty()) return {};
+    if (!field.relation_link.empty()) {
+      const LinkDef* link = entity_.FindLink(field.relation_link);
+      const LinkDef* through = entity_.FindLink(field.relation_through);
+      const bool has_column =
+          link != nullptr &&
+          std::any_of(link->additional_columns.begin(), link->additional_columns.end(),
+                      [&](const RelationColumn& c) { return c.name == field.relation_column; });
+      if (!has_column || !link->many_to_many() || through == nullptr ||
+          through->type != LinkType::kBelongsTo || through->entity != link->entity) {
+        return BadDefinition(entity_.name,
+                             "relationColumn of " + field.name +
+                                 " needs a many-to-many link with that column and a belongsTo "
+                                 "link to the same entity");
+      }
+      return {};
+    }
     const auto link_of = [&](LinkType type) -> Status {
       const LinkDef* link = entity_.FindLink(field.name);
       if (link == nullptr || link->type != type) {
@@ -428,15 +454,18 @@ class EntityBuilder {
     const FieldDef& field = entity_.fields[static_cast<std::size_t>(index)];
     const std::string name = field.name;
     const bool not_built = !field.not_built.empty();
+    const bool relation = !field.relation_link.empty();
     const bool stored = !field.not_storable;
     const bool has_columns = !field.columns.empty();
     for (const AttributeTemplate& t : ExpansionOf(field.type)) {
-      if ((t.when == Presence::kIfStored && !stored && !not_built) ||
+      if ((t.when == Presence::kIfStored && !stored && !not_built && !relation) ||
           (t.when == Presence::kIfColumns && !has_columns)) {
         continue;
       }
-      Add(index, name + std::string(t.suffix), t.type, not_built ? AttributeKind::kEmpty : t.kind,
-          t.column && !not_built, t.read_only);
+      const AttributeKind kind = not_built  ? AttributeKind::kEmpty
+                                 : relation ? AttributeKind::kRelationColumn
+                                            : t.kind;
+      Add(index, name + std::string(t.suffix), t.type, kind, t.column && stored, t.read_only);
       AttributeDef& attribute = entity_.attributes.back();
       if (t.max_length == kNoMaxLength) {
         attribute.max_length.reset();

@@ -82,6 +82,10 @@ enum class AttributeKind {
   kPhoneData,            // phoneNumberData, stored as a JSON column
   kCurrencyConverted,    // {f}Converted; crmd has one currency, so it equals the amount
   kDuration,             // seconds between dateStart and dateEnd
+  // A relation column of the record behind a belongsTo link, read from a many-to-many link's join
+  // table ("relationColumn" in metadata: Contact.accountIsInactive is the primary account's
+  // isInactive in accountContact).
+  kRelationColumn,
   // A field of a feature crmd has not built ("notBuilt" in metadata: followers, campaigns, ...):
   // always its type's empty value, so that clients find every attribute EspoCRM sends.
   kEmpty,
@@ -142,6 +146,11 @@ struct FieldDef {
   bool no_bad_characters = false;  // "$noBadCharacters" pattern: no '<', '>' or '='
   bool in_lists = true;            // "inLists": false keeps it out of list rows without a select
   std::string not_built;           // "notBuilt": the missing feature; its attributes are kEmpty
+  // "relationColumn": {"link", "column", "through"}: the join-table column `column` of many-to-many
+  // `link`, for the row whose far key is this record's belongsTo `through` id.
+  std::string relation_link;
+  std::string relation_column;
+  std::string relation_through;
   std::optional<int> max_length;
   std::optional<double> min;
   std::optional<double> max;

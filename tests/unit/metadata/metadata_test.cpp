@@ -159,7 +159,7 @@ TEST(Metadata, NotBuiltFieldsExpandToEmptyReadOnlyAttributes) {
 TEST(Metadata, MandatoryListAttributesMustExist) {
   const auto metadata = Shipped();
   EXPECT_THAT(metadata->Entity("Contact").mandatory_attributes,
-              ::testing::ElementsAre("accountId", "accountName"));
+              ::testing::ElementsAre("accountId", "accountName", "accountIsInactive"));
   auto sources = ShippedEntityDefs();
   sources.push_back({"Widget", R"({"fields": {"name": {"type": "varchar"},
       "createdAt": {"type": "datetime"}}, "collection": {"mandatoryAttributes": ["nope"]}})"});
