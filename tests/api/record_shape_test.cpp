@@ -36,7 +36,9 @@ class RecordShapeTest : public SharedServerTest {
 // (Contact), 18 (Account), 43 (Lead) and 04 (User) confirm), kept to those crmd serves. Call and
 // Meeting duration and Team description come from section 6's field tables. EspoCRM has more
 // (streams, campaigns, target lists, portal users, collaborators, ...): when crmd serves one, add
-// it here. Real EspoCRM leaves unset attributes out of a create response (capture 11 against 16);
+// it here; the attributes of features crmd has not built (followers, stream, campaigns, portals,
+// stars, avatars, ...) are declared "notBuilt" in metadata and present with EspoCRM's empty values.
+// Real EspoCRM leaves unset attributes out of a create response (capture 11 against 16);
 // crmd answers a create with the full record, which is what this table holds.
 const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
   static const std::map<std::string, std::vector<std::string>> attributes = {
@@ -69,6 +71,7 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "accountsIds",
         "accountsNames",
         "accountsColumns",
+        "accountIsInactive",
         "accountType",
         "createdAt",
         "modifiedAt",
@@ -79,7 +82,18 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "assignedUserId",
         "assignedUserName",
         "teamsIds",
-        "teamsNames"}},
+        "teamsNames",
+        "campaignId",
+        "campaignName",
+        "hasPortalUser",
+        "portalUserId",
+        "portalUserName",
+        "originalLeadId",
+        "originalLeadName",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt"}},
       {"Lead",
        {"id",
         "name",
@@ -128,7 +142,13 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "createdContactId",
         "createdContactName",
         "createdOpportunityId",
-        "createdOpportunityName"}},
+        "createdOpportunityName",
+        "campaignId",
+        "campaignName",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt"}},
       {"Account",
        {"id",
         "name",
@@ -168,6 +188,13 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "teamsNames",
         "originalLeadId",
         "originalLeadName",
+        "campaignId",
+        "campaignName",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt",
+        "isStarred",
         "versionNumber"}},
       {"Opportunity",
        {"id",
@@ -201,7 +228,13 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "assignedUserName",
         "teamsIds",
         "teamsNames",
-        "versionNumber"}},
+        "versionNumber",
+        "campaignId",
+        "campaignName",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt"}},
       {"Call",
        {"id",
         "name",
@@ -271,7 +304,11 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "assignedUserId",
         "assignedUserName",
         "teamsIds",
-        "teamsNames"}},
+        "teamsNames",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt"}},
       {"Task",
        {"id",
         "name",
@@ -301,7 +338,11 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "assignedUserName",
         "teamsIds",
         "teamsNames",
-        "versionNumber"}},
+        "versionNumber",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt"}},
       {"Case",
        {"id",
         "name",
@@ -330,7 +371,11 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "assignedUserName",
         "teamsIds",
         "teamsNames",
-        "versionNumber"}},
+        "versionNumber",
+        "isFollowed",
+        "followersIds",
+        "followersNames",
+        "streamUpdatedAt"}},
       // EspoCRM's Team and User carry their roles (rolesIds, rolesNames; espocrm-wire.md section
       // 7).
       {"Team",
@@ -367,7 +412,25 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAttributes() {
         "createdAt",
         "modifiedAt",
         "createdById",
-        "createdByName"}},
+        "createdByName",
+        "portalsIds",
+        "portalsNames",
+        "portalRolesIds",
+        "portalRolesNames",
+        "accountsIds",
+        "accountsNames",
+        "contactId",
+        "contactName",
+        "avatarId",
+        "avatarName",
+        "avatarColor",
+        "dashboardTemplateId",
+        "dashboardTemplateName",
+        "workingTimeCalendarId",
+        "workingTimeCalendarName",
+        "layoutSetId",
+        "layoutSetName",
+        "lastAccess"}},
   };
   return attributes;
 }
@@ -765,6 +828,92 @@ TEST_F(RecordShapeTest, MetadataKeySelectsOneValue) {
   EXPECT_THAT(StringsAt(json::object{{"v", stages.Json()}}, "v"),
               ::testing::ElementsAre("Prospecting", "Qualification", "Proposal", "Negotiation",
                                      "Closed Won", "Closed Lost"));
+}
+
+// Attributes of features crmd has not built (metadata "notBuilt") have EspoCRM's empty values
+// whatever a client writes to them: false, [], {}, null.
+TEST_F(RecordShapeTest, NotBuiltAttributesHaveEmptyValues) {
+  const json::value created =
+      Create("Contact", {{"lastName", "Unbuilt"},
+                         {"isFollowed", true},
+                         {"hasPortalUser", true},
+                         {"campaignId", "6b0c3712bdc73595b"},
+                         {"followersIds", json::array{"6b0c3712bdc73595b"}}});
+  const HttpResponse read = Api().Get("/Contact/" + StringAt(created, "id"));
+  ASSERT_HTTP_STATUS(read, 200);
+  for (const json::value& record : {created, read.Json()}) {
+    EXPECT_TRUE(HasAttributes(record, {{"isFollowed", false},
+                                       {"hasPortalUser", false},
+                                       {"campaignId", nullptr},
+                                       {"campaignName", nullptr},
+                                       {"portalUserId", nullptr},
+                                       {"streamUpdatedAt", nullptr},
+                                       {"followersIds", json::array()},
+                                       {"followersNames", json::object()}}));
+  }
+}
+
+// An email address's or phone number's flags are null without an address or number (capture 16
+// against 26: EspoCRM's reads), false beside one.
+TEST_F(RecordShapeTest, ContactFlagsAreNullWithoutAValue) {
+  const json::value with =
+      Create("Contact", {{"lastName", "Flagged"}, {"emailAddress", "flagged@example.com"}});
+  const json::value without = Create("Contact", {{"lastName", "Unflagged"}});
+  EXPECT_TRUE(HasAttributes(with, {{"emailAddressIsOptedOut", false},
+                                   {"emailAddressIsInvalid", false},
+                                   {"phoneNumberIsOptedOut", nullptr},
+                                   {"phoneNumberIsInvalid", nullptr}}));
+  EXPECT_TRUE(HasAttributes(
+      without, {{"emailAddressIsOptedOut", nullptr}, {"emailAddressIsInvalid", nullptr}}));
+}
+
+// List rows: the attributes EspoCRM adds whatever the select (Contact's accountId and
+// accountName, metadata collection.mandatoryAttributes), a person's name parts when ordering by
+// name, and no not-built attribute that EspoCRM leaves out of lists (isFollowed, followers).
+TEST_F(RecordShapeTest, ListRowsCarryEspoCrmsMandatoryAttributes) {
+  Create("Contact", {{"firstName", "Listed"}, {"lastName", "Row"}});
+  const HttpResponse by_id = Api().Get("/Contact?select=id&maxSize=1");
+  ASSERT_HTTP_STATUS(by_id, 200);
+  const json::array rows = AsArray(AsObject(by_id.Json()).at("list"));
+  ASSERT_FALSE(rows.empty());
+  for (const char* name : {"id", "accountId", "accountName", "createdAt", "createdById"}) {
+    EXPECT_TRUE(AsObject(rows[0]).contains(name)) << name;
+  }
+  EXPECT_FALSE(AsObject(rows[0]).contains("firstName"));
+
+  const HttpResponse by_name = Api().Get("/Contact?select=id,name&orderBy=name&maxSize=1");
+  ASSERT_HTTP_STATUS(by_name, 200);
+  const json::object row = AsObject(AsArray(AsObject(by_name.Json()).at("list")).at(0));
+  for (const char* name : {"name", "salutationName", "firstName", "lastName", "middleName"}) {
+    EXPECT_TRUE(row.contains(name)) << name;
+  }
+
+  const HttpResponse full = Api().Get("/Contact?maxSize=1");
+  ASSERT_HTTP_STATUS(full, 200);
+  const json::object full_row = AsObject(AsArray(AsObject(full.Json()).at("list")).at(0));
+  EXPECT_TRUE(full_row.contains("hasPortalUser"));
+  EXPECT_TRUE(full_row.contains("campaignId"));
+  for (const char* name : {"isFollowed", "followersIds", "followersNames"}) {
+    EXPECT_FALSE(full_row.contains(name)) << name;
+  }
+}
+
+// Contact.accountIsInactive is the primary account's isInactive column in accountContact
+// (metadata relationColumn): false beside an account, null without one (captures 16 and 19).
+TEST_F(RecordShapeTest, AccountIsInactiveComesFromThePrimaryAccount) {
+  const json::value account = Create("Account", {{"name", "Inactive Check Co"}});
+  const json::value with =
+      Create("Contact", {{"lastName", "WithAccount"}, {"accountId", StringAt(account, "id")}});
+  const json::value without = Create("Contact", {{"lastName", "WithoutAccount"}});
+  EXPECT_TRUE(HasAttributes(with, {{"accountIsInactive", false}}));
+  EXPECT_TRUE(HasAttributes(without, {{"accountIsInactive", nullptr}}));
+  const HttpResponse list =
+      Api().Get("/Contact?select=id&where[0][type]=equals&where[0][attribute]=id&where[0][value]=" +
+                StringAt(with, "id"));
+  ASSERT_HTTP_STATUS(list, 200);
+  const json::array rows = AsArray(AsObject(list.Json()).at("list"));
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(HasAttributes(rows[0], {{"accountIsInactive", false}}));
 }
 
 }  // namespace

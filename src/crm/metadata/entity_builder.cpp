@@ -1,5 +1,6 @@
 #include "crm/metadata/entity_builder.hpp"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <optional>
@@ -304,6 +305,21 @@ class EntityBuilder {
       field.not_storable = BoolOr(o, "notStorable");
       field.internal = BoolOr(o, "internal") || field.type == FieldType::kPassword;
       field.sensitive = BoolOr(o, "sensitive");
+      field.in_lists = BoolOr(o, "inLists", true);
+      field.not_built = StringOr(o, "notBuilt");
+      if (!field.not_built.empty()) {
+        field.read_only = true;
+        field.not_storable = true;
+      }
+      if (const auto* relation = o.if_contains("relationColumn")) {
+        if (!relation->is_object())
+          return BadDefinition(entity_.name, "relationColumn must be an object");
+        field.relation_link = StringOr(relation->get_object(), "link");
+        field.relation_column = StringOr(relation->get_object(), "column");
+        field.relation_through = StringOr(relation->get_object(), "through");
+        field.read_only = true;
+        field.not_storable = true;
+      }
       const std::string pattern = StringOr(o, "pattern");
       if (!pattern.empty() && pattern != "$noBadCharacters") {
         return BadDefinition(entity_.name, "field " + field.name +
@@ -357,6 +373,24 @@ class EntityBuilder {
   }
 
   Status CheckFieldLink(const FieldDef& field) const {
+    // A field of a feature not built has no link: its values are always empty.
+    if (!field.not_built.empty()) return {};
+    if (!field.relation_link.empty()) {
+      const LinkDef* link = entity_.FindLink(field.relation_link);
+      const LinkDef* through = entity_.FindLink(field.relation_through);
+      const bool has_column =
+          link != nullptr &&
+          std::any_of(link->additional_columns.begin(), link->additional_columns.end(),
+                      [&](const RelationColumn& c) { return c.name == field.relation_column; });
+      if (!has_column || !link->many_to_many() || through == nullptr ||
+          through->type != LinkType::kBelongsTo || through->entity != link->entity) {
+        return BadDefinition(entity_.name,
+                             "relationColumn of " + field.name +
+                                 " needs a many-to-many link with that column and a belongsTo "
+                                 "link to the same entity");
+      }
+      return {};
+    }
     const auto link_of = [&](LinkType type) -> Status {
       const LinkDef* link = entity_.FindLink(field.name);
       if (link == nullptr || link->type != type) {
@@ -407,6 +441,7 @@ class EntityBuilder {
     attribute.read_only = read_only || field.read_only;
     attribute.internal = field.internal;
     attribute.sensitive = field.sensitive;
+    attribute.in_lists = field.in_lists;
     attribute.no_bad_characters = field.no_bad_characters;
     if (type == ValueType::kString && kind == AttributeKind::kColumn) {
       attribute.max_length = field.max_length;
@@ -418,14 +453,19 @@ class EntityBuilder {
   void AddFieldAttributes(int index) {
     const FieldDef& field = entity_.fields[static_cast<std::size_t>(index)];
     const std::string name = field.name;
+    const bool not_built = !field.not_built.empty();
+    const bool relation = !field.relation_link.empty();
     const bool stored = !field.not_storable;
     const bool has_columns = !field.columns.empty();
     for (const AttributeTemplate& t : ExpansionOf(field.type)) {
-      if ((t.when == Presence::kIfStored && !stored) ||
+      if ((t.when == Presence::kIfStored && !stored && !not_built && !relation) ||
           (t.when == Presence::kIfColumns && !has_columns)) {
         continue;
       }
-      Add(index, name + std::string(t.suffix), t.type, t.kind, t.column, t.read_only);
+      const AttributeKind kind = not_built  ? AttributeKind::kEmpty
+                                 : relation ? AttributeKind::kRelationColumn
+                                            : t.kind;
+      Add(index, name + std::string(t.suffix), t.type, kind, t.column && stored, t.read_only);
       AttributeDef& attribute = entity_.attributes.back();
       if (t.max_length == kNoMaxLength) {
         attribute.max_length.reset();
@@ -466,6 +506,8 @@ class EntityBuilder {
       entity_.order_desc = StringOr(o, "order", "desc") == "desc";
       CRM_ASSIGN_OR_RETURN(entity_.text_filter_fields,
                            StringList(entity_.name, o, "textFilterFields"));
+      CRM_ASSIGN_OR_RETURN(entity_.mandatory_attributes,
+                           StringList(entity_.name, o, "mandatoryAttributes"));
     }
     if (entity_.text_filter_fields.empty() && entity_.FindField("name") != nullptr) {
       entity_.text_filter_fields.push_back("name");
@@ -474,6 +516,10 @@ class EntityBuilder {
         entity_.FindAttribute(entity_.order_by) == nullptr) {
       return BadDefinition(entity_.name,
                            "collection.orderBy names unknown field " + entity_.order_by);
+    }
+    for (const auto& a : entity_.mandatory_attributes) {
+      if (entity_.FindAttribute(a) == nullptr)
+        return BadDefinition(entity_.name, "mandatoryAttributes names unknown attribute " + a);
     }
     for (const auto& f : entity_.text_filter_fields) {
       if (entity_.FindField(f) == nullptr)

@@ -82,6 +82,13 @@ enum class AttributeKind {
   kPhoneData,            // phoneNumberData, stored as a JSON column
   kCurrencyConverted,    // {f}Converted; crmd has one currency, so it equals the amount
   kDuration,             // seconds between dateStart and dateEnd
+  // A relation column of the record behind a belongsTo link, read from a many-to-many link's join
+  // table ("relationColumn" in metadata: Contact.accountIsInactive is the primary account's
+  // isInactive in accountContact).
+  kRelationColumn,
+  // A field of a feature crmd has not built ("notBuilt" in metadata: followers, campaigns, ...):
+  // always its type's empty value, so that clients find every attribute EspoCRM sends.
+  kEmpty,
 };
 
 struct AttributeDef {
@@ -93,6 +100,7 @@ struct AttributeDef {
   bool read_only = false;  // ignored when it appears in a create or update body
   bool internal = false;   // never read or written over the API
   bool sensitive = false;  // read by admins only
+  bool in_lists = true;    // in list rows when there is no select
   // Validation of string values, per attribute because one field may expand to several (address).
   std::optional<int> max_length;
   bool no_bad_characters = false;
@@ -140,6 +148,13 @@ struct FieldDef {
   bool internal = false;
   bool sensitive = false;
   bool no_bad_characters = false;  // "$noBadCharacters" pattern: no '<', '>' or '='
+  bool in_lists = true;            // "inLists": false keeps it out of list rows without a select
+  std::string not_built;           // "notBuilt": the missing feature; its attributes are kEmpty
+  // "relationColumn": {"link", "column", "through"}: the join-table column `column` of many-to-many
+  // `link`, for the row whose far key is this record's belongsTo `through` id.
+  std::string relation_link;
+  std::string relation_column;
+  std::string relation_through;
   std::optional<int> max_length;
   std::optional<double> min;
   std::optional<double> max;
@@ -176,6 +191,9 @@ struct EntityDef {
   std::string order_by = "createdAt";
   bool order_desc = true;
   std::vector<std::string> text_filter_fields;
+  // Attributes every list row carries whatever the select (collection.mandatoryAttributes; EspoCRM
+  // adds Contact's accountId, accountName and accountIsInactive, for example).
+  std::vector<std::string> mandatory_attributes;
   std::vector<std::string> duplicate_check_fields;
   bool optimistic_concurrency = false;
   bool stream = false;

@@ -62,6 +62,25 @@ std::string LinkOneExpression(const metadata::Metadata& metadata, const EntityDe
          " AND o.\"deleted\" = 0 LIMIT 1)";
 }
 
+// The join-table column of a relationColumn field, for the row of the record's belongsTo link.
+std::string RelationColumnExpression(const EntityDef& entity, const AttributeDef& attribute) {
+  const auto& field = entity.FieldOf(attribute);
+  const LinkDef& link = *entity.FindLink(field.relation_link);
+  std::string column;
+  for (const auto& c : link.additional_columns) {
+    if (c.name == field.relation_column) column = c.column;
+  }
+  std::string sql = "(SELECT j." + QuoteIdentifier(column) + " FROM " +
+                    QuoteIdentifier(link.join_table) + " j WHERE j." +
+                    QuoteIdentifier(link.near_key_column) + " = " + Column(kMainAlias, "id") +
+                    " AND j." + QuoteIdentifier(link.far_key_column) + " = " +
+                    Column(kMainAlias, ToSnakeCase(field.relation_through + "Id"));
+  for (const auto& [condition, value] : link.conditions) {
+    sql += " AND j." + QuoteIdentifier(condition) + " = " + Literal(value);
+  }
+  return sql + ")";
+}
+
 // Correlated-subquery form of a belongsTo link's name or foreign column (used in WHERE/ORDER BY).
 std::string LinkedValueSubquery(const metadata::Metadata& metadata, const EntityDef& entity,
                                 const AttributeDef& attribute) {
@@ -119,6 +138,7 @@ bool IsSqlAttribute(const AttributeDef& attribute) {
     case AttributeKind::kLinkMultipleNames:
     case AttributeKind::kLinkMultipleColumns:
     case AttributeKind::kDuration:
+    case AttributeKind::kEmpty:
       return false;
     default:
       return !attribute.internal;
@@ -231,6 +251,8 @@ std::optional<std::string> AttributeExpression(const metadata::Metadata& metadat
       return LinkOneExpression(metadata, entity, attribute, true);
     case AttributeKind::kParentName:
       return ParentNameExpression(metadata, entity, attribute, kMainAlias);
+    case AttributeKind::kRelationColumn:
+      return RelationColumnExpression(entity, attribute);
     case AttributeKind::kCurrencyConverted: {
       const auto& field = entity.FieldOf(attribute);
       return Column(kMainAlias, entity.FindAttribute(field.name)->column);
@@ -239,6 +261,7 @@ std::optional<std::string> AttributeExpression(const metadata::Metadata& metadat
     case AttributeKind::kLinkMultipleNames:
     case AttributeKind::kLinkMultipleColumns:
     case AttributeKind::kDuration:
+    case AttributeKind::kEmpty:
       return std::nullopt;
   }
   return std::nullopt;

@@ -90,6 +90,41 @@ void FillLinkSet(const EntityDef& entity, const metadata::FieldDef& field, std::
   if (auto* slot = record.if_contains(field.name + "Columns")) *slot = std::move(columns);
 }
 
+// The value of an attribute no column holds until it is filled in: a not-built feature's empty
+// value (EspoCRM's false, [] and {}), null otherwise.
+json::value Placeholder(const AttributeDef& attribute) {
+  if (attribute.kind != AttributeKind::kEmpty) return nullptr;
+  switch (attribute.type) {
+    case ValueType::kBool:
+      return false;
+    case ValueType::kIdArray:
+    case ValueType::kStringArray:
+      return json::array();
+    case ValueType::kObject:
+      return json::object();
+    default:
+      return nullptr;
+  }
+}
+
+// An email address's or phone number's opt-out and invalid flags: EspoCRM has them null when there
+// is no address or number.
+bool IsContactFlag(const EntityDef& entity, const AttributeDef& attribute) {
+  if (attribute.field < 0 || attribute.type != ValueType::kBool) return false;
+  const auto& field = entity.FieldOf(attribute);
+  return field.type == metadata::FieldType::kEmail || field.type == metadata::FieldType::kPhone;
+}
+
+void NullFlagsWithoutValue(const EntityDef& entity, const std::vector<int>& attributes,
+                           json::object& record) {
+  for (const int index : attributes) {
+    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
+    if (!IsContactFlag(entity, attribute)) continue;
+    const auto* main = record.if_contains(entity.FieldOf(attribute).name);
+    if (main != nullptr && main->is_null()) record[attribute.name] = nullptr;
+  }
+}
+
 bool IsComputedOnly(const AttributeDef& attribute) {
   return attribute.kind == AttributeKind::kDuration;
 }
@@ -149,6 +184,11 @@ std::vector<int> RecordReader::Attributes(const EntityDef& entity, AttributeSet 
     if (a.internal || (a.sensitive && !principal.is_admin())) continue;
     if (limited && a.field >= 0 && !MayReadField(principal, entity, entity.FieldOf(a))) continue;
     if (set == AttributeSet::kList) {
+      // A not-built linkMultiple stays out of lists like the built ones.
+      if (!a.in_lists ||
+          (a.field >= 0 && entity.FieldOf(a).type == metadata::FieldType::kLinkMultiple)) {
+        continue;
+      }
       switch (a.kind) {
         case AttributeKind::kLinkMultipleIds:
         case AttributeKind::kLinkMultipleNames:
@@ -219,8 +259,11 @@ Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
                               const std::vector<int>& attributes, std::vector<json::object>& out,
                               const ExtraColumns& extra) const {
   bool has_duration = false;
+  bool has_contact_flags = false;
   for (const int index : attributes) {
-    has_duration |= IsComputedOnly(entity.attributes[static_cast<std::size_t>(index)]);
+    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
+    has_duration |= IsComputedOnly(attribute);
+    has_contact_flags |= IsContactFlag(entity, attribute);
   }
   const std::vector<int>& columns = projection.columns;
   return conn.Query(sql, params, [&](const store::Row& row) {
@@ -235,7 +278,7 @@ Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
         record.emplace(attribute.name, ColumnValue(attribute, row, static_cast<int>(column)));
         ++column;
       } else {
-        record.emplace(attribute.name, nullptr);
+        record.emplace(attribute.name, Placeholder(attribute));
       }
     }
     int link_column = static_cast<int>(columns.size());
@@ -245,6 +288,7 @@ Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
       ++link_column;
     }
     if (has_duration) FillDuration(entity, attributes, record);
+    if (has_contact_flags) NullFlagsWithoutValue(entity, attributes, record);
     if (extra) extra(row, projection.extra_start(), record);
     out.push_back(std::move(record));
     return true;

@@ -1,7 +1,9 @@
 // RecordReader: reads records from the store and shapes them as EspoCRM does on the wire: every
 // requested attribute present (nulls included) in metadata order, link names resolved, linkMultiple
 // ids/names/columns filled from the join tables, emailAddressData/phoneNumberData as arrays,
-// computed attributes (person name, duration, converted currency) filled in.
+// computed attributes (person name, duration, converted currency) filled in, attributes of features
+// not built (metadata "notBuilt") at EspoCRM's empty values, and email/phone flags null without an
+// address or number.
 //
 // Thread-safety: stateless apart from immutable metadata; each call uses the Connection it is
 // given, which belongs to the calling thread (or to the writer during a write job).

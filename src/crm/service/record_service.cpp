@@ -73,8 +73,14 @@ Result<std::vector<int>> SelectedAttributes(const EntityDef& entity,
       if (entity.person && (name == "firstName" || name == "lastName")) choose("name");
     }
   }
+  for (const auto& name : entity.mandatory_attributes) choose(name);
   choose("id");
   choose(order_by);
+  // Ordering by a person's name orders by its parts, and EspoCRM then returns them (captures 24
+  // and 35); selecting the name alone does not (capture 21).
+  if (entity.person && order_by == "name") {
+    for (const char* part : {"salutationName", "firstName", "lastName", "middleName"}) choose(part);
+  }
   choose("createdById");
   choose("assignedUserId");
   std::vector<int> out;

@@ -130,6 +130,44 @@ TEST(Metadata, StageProbabilitiesComeFromMetadataAndCanBeOverridden) {
   EXPECT_EQ(map[2], (std::pair<std::string, std::int64_t>{"Proposal", 60}));
 }
 
+// A field of a feature crmd has not built expands to the attributes of its type, none stored, all
+// read-only and of kind kEmpty; it needs no link, not even for a link or linkMultiple type.
+TEST(Metadata, NotBuiltFieldsExpandToEmptyReadOnlyAttributes) {
+  auto sources = ShippedEntityDefs();
+  sources.push_back({"Widget", R"({"fields": {"name": {"type": "varchar"},
+      "createdAt": {"type": "datetime"},
+      "followers": {"type": "linkMultiple", "notBuilt": "stream"},
+      "campaign": {"type": "link", "notBuilt": "campaigns"},
+      "isFollowed": {"type": "bool", "notBuilt": "stream", "inLists": false}}})"});
+  const auto metadata = Metadata::Load(sources);
+  ASSERT_TRUE(metadata.ok()) << metadata.status().ToString();
+  const EntityDef& widget = (*metadata)->Entity("Widget");
+  for (const char* name :
+       {"followersIds", "followersNames", "campaignId", "campaignName", "isFollowed"}) {
+    const AttributeDef* attribute = widget.FindAttribute(name);
+    ASSERT_NE(attribute, nullptr) << name;
+    EXPECT_EQ(attribute->kind, AttributeKind::kEmpty) << name;
+    EXPECT_FALSE(attribute->stored()) << name;
+    EXPECT_TRUE(attribute->read_only) << name;
+  }
+  EXPECT_EQ(widget.FindAttribute("isFollowed")->type, ValueType::kBool);
+  EXPECT_FALSE(widget.FindAttribute("isFollowed")->in_lists);
+  EXPECT_TRUE(widget.FindAttribute("campaignId")->in_lists);
+  EXPECT_EQ(widget.FindField("campaign")->not_built, "campaigns");
+}
+
+TEST(Metadata, MandatoryListAttributesMustExist) {
+  const auto metadata = Shipped();
+  EXPECT_THAT(metadata->Entity("Contact").mandatory_attributes,
+              ::testing::ElementsAre("accountId", "accountName", "accountIsInactive"));
+  auto sources = ShippedEntityDefs();
+  sources.push_back({"Widget", R"({"fields": {"name": {"type": "varchar"},
+      "createdAt": {"type": "datetime"}}, "collection": {"mandatoryAttributes": ["nope"]}})"});
+  EXPECT_THAT(Metadata::Load(sources).status(),
+              StatusIs(StatusCode::kInvalidArgument,
+                       HasSubstr("mandatoryAttributes names unknown attribute nope")));
+}
+
 TEST(Metadata, RejectsBadDefinitions) {
   const auto load_with = [](const char* entity, const char* json) {
     auto sources = ShippedEntityDefs();
