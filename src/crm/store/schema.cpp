@@ -224,7 +224,8 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
     const std::string sql =
         dialect == Dialect::kSqlite
             ? "SELECT name FROM pragma_table_info(?)"
-            : "SELECT column_name FROM information_schema.columns WHERE table_name = ?";
+            : "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+              "current_schema() AND table_name = ?";
     const query::SqlValue table = entity.table;
     CRM_RETURN_IF_ERROR(conn.Query(sql, std::span(&table, 1), [&](const Row& row) {
       existing.emplace(row.Text(0));
