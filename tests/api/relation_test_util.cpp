@@ -8,10 +8,10 @@
 #include <filesystem>
 
 #include "crm/query/sql.hpp"
-#include "crm/store/schema.hpp"
 #include "crm/store/open_database.hpp"
-#include "testing/test_server.hpp"
+#include "crm/store/schema.hpp"
 
+#include "testing/test_server.hpp"
 #include <unistd.h>
 
 namespace crm::apitest {

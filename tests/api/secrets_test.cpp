@@ -17,9 +17,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "api/api_test_util.hpp"
 #include "crm/query/sql.hpp"
 #include "crm/store/open_database.hpp"
+
+#include "api/api_test_util.hpp"
 
 namespace crm::apitest {
 namespace {
