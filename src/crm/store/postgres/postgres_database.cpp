@@ -188,7 +188,7 @@ class PostgresConnection final : public Connection {
     const auto at = url.rfind('@');
     const auto scheme = url.find("://");
     if (at == std::string::npos || scheme == std::string::npos) return url;
-    return url.substr(0, scheme + 3) + "…" + url.substr(at);
+    return url.substr(0, scheme + 3) + "***" + url.substr(at);
   }
 
   Status Check(const PGresult* result, std::string_view what, std::string_view sql) {
