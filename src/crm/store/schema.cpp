@@ -98,6 +98,31 @@ Status EnsureIndex(Connection& conn, const std::string& name, const std::string&
       CRM_RETURN_IF_ERROR(conn.ExecuteScript("DROP INDEX " + QuoteIdentifier(name)));
     }
   }
+  if (conn.dialect() == Dialect::kPostgres) {
+    // PostgreSQL keeps no definition text to compare (pg_get_indexdef is normalised); each index
+    // carries the statement that made it as its comment instead.
+    std::string wanted = create_sql;
+    const std::string kIfNotExists = "IF NOT EXISTS ";
+    wanted.erase(wanted.find(kIfNotExists), kIfNotExists.size());
+    bool found = false;
+    std::string existing;
+    const query::SqlValue key = name;
+    CRM_RETURN_IF_ERROR(conn.Query(
+        "SELECT COALESCE(obj_description(c.\"oid\", 'pg_class'), '') FROM pg_class c JOIN "
+        "pg_namespace n ON n.\"oid\" = c.\"relnamespace\" WHERE c.\"relkind\" = 'i' AND "
+        "c.\"relname\" = ? AND n.\"nspname\" = current_schema()",
+        std::span(&key, 1), [&](const Row& row) {
+          found = true;
+          existing = row.Text(0);
+          return false;
+        }));
+    if (found && existing == wanted) return {};
+    if (found) CRM_RETURN_IF_ERROR(conn.ExecuteScript("DROP INDEX " + QuoteIdentifier(name)));
+    std::string comment;
+    for (const char c : wanted) comment += c == '\'' ? std::string("''") : std::string(1, c);
+    return conn.ExecuteScript(wanted + "; COMMENT ON INDEX " + QuoteIdentifier(name) + " IS '" +
+                              comment + "'");
+  }
   return conn.ExecuteScript(create_sql);
 }
 

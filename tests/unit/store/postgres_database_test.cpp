@@ -8,7 +8,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/metadata/metadata.hpp"
 #include "crm/store/open_database.hpp"
+#include "crm/store/schema.hpp"
 
 #include "testing/postgres_schema.hpp"
 #include "testing/status_matchers.hpp"
@@ -288,6 +290,42 @@ TEST_F(PostgresDatabaseTest, NestedQueryWithTheSameStatementWorks) {
                              }),
               IsOk());
   EXPECT_EQ(inner_rows, 4);
+}
+
+TEST_F(PostgresDatabaseTest, MigrationIsRepeatableAndReplacesAnIndexWhoseDefinitionChanged) {
+  auto metadata = metadata::Metadata::LoadDefault("");
+  ASSERT_THAT(metadata, IsOk());
+  const auto migrate = [&] {
+    return db_->WriteAndWait([&](Connection& conn) { return MigrateSchema(conn, **metadata); });
+  };
+  ASSERT_THAT(migrate(), IsOk());
+  ASSERT_THAT(migrate(), IsOk());
+  const auto definition = [&] {
+    std::string text;
+    const std::array<SqlValue, 1> name = {std::string("idx_contact_account_id")};
+    EXPECT_THAT((*db_->ReadConnection())
+                    ->Query("SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                            "AND indexname = ?",
+                            name,
+                            [&](const Row& row) {
+                              text = row.Text(0);
+                              return false;
+                            }),
+                IsOk());
+    return text;
+  };
+  const std::string wanted = definition();
+  EXPECT_THAT(wanted, ::testing::HasSubstr("account_id"));
+  // An older crmd's index of the same name over other columns.
+  ASSERT_THAT(db_->WriteAndWait([](Connection& conn) {
+    return conn.ExecuteScript(
+        "DROP INDEX idx_contact_account_id; CREATE INDEX idx_contact_account_id ON contact "
+        "(last_name)");
+  }),
+              IsOk());
+  ASSERT_NE(definition(), wanted);
+  ASSERT_THAT(migrate(), IsOk());
+  EXPECT_EQ(definition(), wanted);
 }
 
 }  // namespace
