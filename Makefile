@@ -55,10 +55,12 @@ run: build
 node-deps:
 	@cd tests/clients && { [ -d node_modules/axios ] && [ -d node_modules/@apidevtools/swagger-parser ] && [ -d node_modules/standardwebhooks ] || npm ci --no-audit --no-fund --loglevel=error; }
 
+# The suite runs beside a throw-away PostgreSQL cluster (scripts/pg-test-cluster.sh), removed
+# afterwards whether the tests pass or not; its URL reaches the tests in CRMD_TEST_POSTGRES_URL.
 test: deps-test node-deps
 	$(CONFIGURE)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+	scripts/pg-test-cluster.sh run ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 	@$(COUNT_TESTS) $(BUILD_DIR) $(MIN_TESTS)
 
 # The whole suite (unit, API, clients, benchmark smoke tests, corpus replay) with AddressSanitizer

@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libssl-dev libsodium-dev libcli11-dev libspdlog-dev libcurl4-openssl-dev
+  libsqlite3-dev libpq-dev libssl-dev libsodium-dev libcli11-dev libspdlog-dev libcurl4-openssl-dev
   libhowardhinnant-date-dev tzdata libmimalloc-dev
   # The default configuration builds the tests and the benchmarks too (CRM_BUILD_TESTS and
   # CRM_BUILD_BENCH are ON), and it fails when something a test needs is missing rather than
@@ -15,8 +15,8 @@ build_pkgs=(g++ cmake ninja-build pkg-config
   # datagen_smoke) and clang-format (clang_format_check).
   libgtest-dev libgmock-dev libbenchmark-dev clang-format)
 # What the tests run beside the build: the seed document's Python and Node.js clients (Node.js
-# below).
-test_pkgs=(python3 python3-requests)
+# below), and the PostgreSQL server of the throw-away test cluster (scripts/pg-test-cluster.sh).
+test_pkgs=(python3 python3-requests postgresql)
 bench_pkgs=(wrk nginx-light curl)
 # The clang builds (make thread-safety, make fuzz-smoke): the compiler and its sanitizer and
 # libFuzzer runtimes.

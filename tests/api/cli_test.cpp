@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_test_util.hpp"
+#include "testing/postgres_schema.hpp"
 #include "testing/temp_dir.hpp"
 #include <fcntl.h>
 #include <poll.h>
@@ -209,6 +210,39 @@ TEST(CliTest, MigrateExitsZero) {
   EXPECT_TRUE(std::filesystem::exists(data.path() / "crmd.db"));
   const CommandResult second = Crmd({"migrate", "--data", dir});
   EXPECT_EQ(second.exit_code, 0) << second.err;
+}
+
+// --database (and CRMD_DATABASE) move the records to PostgreSQL for every command.
+TEST(CliTest, DatabaseUrlPutsTheRecordsInPostgres) {
+  if (crm::testing::PostgresTestUrl().empty()) {
+    GTEST_SKIP() << "CRMD_TEST_POSTGRES_URL is not set (make test sets it)";
+  }
+  crm::testing::PostgresSchema schema(crm::testing::PostgresTestUrl());
+  TempDir data;
+  const std::string dir = data.path().string();
+  const CommandResult created =
+      Crmd({"user", "create", "--username", "carol", "--password", "Carol-Password-1", "--data",
+            dir, "--database", schema.url()});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_FALSE(std::filesystem::exists(data.path() / "crmd.db"));
+  // The environment names the same database: the user is there.
+  const CommandResult again = Crmd(
+      {"user", "create", "--username", "carol", "--password", "Carol-Password-2", "--data", dir},
+      {"CRMD_DATABASE=" + schema.url()});
+  EXPECT_NE(again.exit_code, 0);
+  // Without either, the SQLite file of the data directory, where there is no carol yet.
+  const CommandResult on_sqlite = Crmd(
+      {"user", "create", "--username", "carol", "--password", "Carol-Password-3", "--data", dir});
+  EXPECT_EQ(on_sqlite.exit_code, 0) << on_sqlite.err;
+  EXPECT_TRUE(std::filesystem::exists(data.path() / "crmd.db"));
+}
+
+TEST(CliTest, DatabaseMustBeAPostgresUrl) {
+  TempDir data;
+  const CommandResult result =
+      Crmd({"migrate", "--data", data.path().string(), "--database", "mysql://crm@db/crm"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err, ::testing::HasSubstr("postgres://"));
 }
 
 // Administrative commands against a running server's data directory.

@@ -167,6 +167,9 @@ TEST_F(DurabilityTest, SeveralKillsInARow) {
 // PRAGMA integrity_check on the database of `data_dir`, read through the store layer as the server
 // reads it; "ok" when the file is sound.
 std::string IntegrityCheck(const std::string& data_dir) {
+  // On PostgreSQL the kill hits crmd only, a client of the database server, whose files it never
+  // writes: there is no file of crmd's to check (the acknowledged writes still are, above).
+  if (!testing::DatabaseUrlOf(data_dir).empty()) return "ok";
   store::SqliteOptions options;
   options.path = (std::filesystem::path(data_dir) / "crmd.db").string();
   auto db = store::SqliteDatabase::Open(options);

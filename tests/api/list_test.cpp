@@ -112,6 +112,31 @@ TEST_F(ListApiTest, OrderByAndOrder) {
             std::vector<std::string>(expected.begin(), expected.begin() + 3));
 }
 
+// As in EspoCRM on MySQL (and in SQLite), empty values come first in ascending order and last in
+// descending; PostgreSQL's own default is the opposite.
+TEST_F(ListApiTest, EmptyValuesSortFirstAscendingAndLastDescending) {
+  ApiClient api = Api();
+  for (const char* website : {"b.example", "", "a.example"}) {
+    json::object account{{"name", std::string("NullOrder ") + website}};
+    account["website"] = *website != '\0' ? json::value(website) : json::value(nullptr);
+    ASSERT_HTTP_STATUS(api.Post("/Account", account), 200);
+  }
+  const auto websites = [&](const std::string& order) {
+    const HttpResponse r =
+        api.Get("/Account?orderBy=website&order=" + order +
+                "&where[0][type]=startsWith&where[0][attribute]=name&where[0][value]=NullOrder");
+    EXPECT_HTTP_STATUS(r, 200);
+    std::vector<std::string> out;
+    for (const auto& item : AsArray(AsObject(r.Json()).at("list"))) {
+      const json::value& website = AsObject(item).at("website");
+      out.push_back(website.is_null() ? "null" : std::string(website.as_string()));
+    }
+    return out;
+  };
+  EXPECT_EQ(websites("asc"), (std::vector<std::string>{"null", "a.example", "b.example"}));
+  EXPECT_EQ(websites("desc"), (std::vector<std::string>{"b.example", "a.example", "null"}));
+}
+
 TEST_F(ListApiTest, DefaultOrderIsNewestFirst) {
   const json::value body = List("?maxSize=200");
   std::vector<std::string> created;

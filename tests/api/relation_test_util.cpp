@@ -8,9 +8,10 @@
 #include <filesystem>
 
 #include "crm/query/sql.hpp"
+#include "crm/store/open_database.hpp"
 #include "crm/store/schema.hpp"
-#include "crm/store/sqlite/sqlite_database.hpp"
 
+#include "testing/test_server.hpp"
 #include <unistd.h>
 
 namespace crm::apitest {
@@ -132,7 +133,7 @@ std::vector<ChangeEvent> ReadEvents(const std::string& data_dir, std::int64_t af
   // SQL. The server keeps writing meanwhile; WAL lets this reader run beside it.
   store::SqliteOptions options;
   options.path = (std::filesystem::path(data_dir) / "crmd.db").string();
-  auto db = store::SqliteDatabase::Open(options);
+  auto db = store::OpenDatabase(testing::DatabaseUrlOf(data_dir), options);
   if (!db.ok()) {
     ADD_FAILURE() << "cannot open the server's database: " << db.status().message();
     return events;

@@ -17,10 +17,45 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/query/sql.hpp"
+#include "crm/store/open_database.hpp"
+
 #include "api/api_test_util.hpp"
 
 namespace crm::apitest {
 namespace {
+
+// On PostgreSQL, what a dump would hold: every row of every table of the server's schema, as text.
+std::string PostgresRowsText(const std::string& url) {
+  std::string text;
+  auto db = store::OpenDatabase(url, {});
+  EXPECT_TRUE(db.ok()) << db.status().message();
+  if (!db.ok()) return text;
+  auto conn = (*db)->ReadConnection();
+  EXPECT_TRUE(conn.ok());
+  if (!conn.ok()) return text;
+  std::vector<std::string> tables;
+  EXPECT_TRUE((*conn)
+                  ->Query("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                          "current_schema()",
+                          {},
+                          [&](const store::Row& row) {
+                            tables.emplace_back(row.Text(0));
+                            return true;
+                          })
+                  .ok());
+  for (const std::string& table : tables) {
+    EXPECT_TRUE((*conn)
+                    ->Query("SELECT t::text FROM " + query::QuoteIdentifier(table) + " t", {},
+                            [&](const store::Row& row) {
+                              text += row.Text(0);
+                              text += '\n';
+                              return true;
+                            })
+                    .ok());
+  }
+  return text;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -118,6 +153,9 @@ class StoredSecretsTest : public SharedServerTest {
  protected:
   // Every byte the database keeps: the file and its write-ahead log.
   static std::string DatabaseBytes() {
+    if (const std::string url = testing::DatabaseUrlOf(DataDir()); !url.empty()) {
+      return PostgresRowsText(url);
+    }
     std::string bytes;
     for (const char* name : {"crmd.db", "crmd.db-wal"}) {
       std::ifstream in(std::filesystem::path(DataDir()) / name, std::ios::binary);

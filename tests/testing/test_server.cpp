@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -107,8 +109,32 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
   return result;
 }
 
+namespace {
+
+std::mutex database_urls_mu;
+std::map<std::string, std::string> database_urls;  // data dir -> URL, for servers on PostgreSQL
+
+}  // namespace
+
+std::string DatabaseUrlOf(const std::string& data_dir) {
+  std::lock_guard lock(database_urls_mu);
+  const auto it = database_urls.find(data_dir);
+  return it != database_urls.end() ? it->second : "";
+}
+
 std::unique_ptr<TestServer> TestServer::Start(const std::vector<std::string>& extra_args) {
   std::unique_ptr<TestServer> server(new TestServer());
+  if (const char* backend = std::getenv("CRMD_TEST_BACKEND");
+      backend != nullptr && std::string_view(backend) == "postgres") {
+    if (PostgresTestUrl().empty()) {
+      ADD_FAILURE() << "CRMD_TEST_BACKEND=postgres needs CRMD_TEST_POSTGRES_URL";
+      return nullptr;
+    }
+    server->schema_ = std::make_unique<PostgresSchema>(PostgresTestUrl());
+    server->database_url_ = server->schema_->url();
+    std::lock_guard lock(database_urls_mu);
+    database_urls[server->data_dir()] = server->database_url_;
+  }
   server->serve_args_ = {"serve", "--listen", "127.0.0.1:0"};
   server->serve_args_.insert(server->serve_args_.end(), extra_args.begin(), extra_args.end());
   if (!server->Launch(server->serve_args_)) return nullptr;
@@ -130,7 +156,9 @@ bool TestServer::Launch(const std::vector<std::string>& serve_args) {
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   const std::string binary = CrmdBinary();
   auto argv = Argv(binary, args);
-  auto env_strings = Environment({std::string("CRMD_ADMIN_PASSWORD=") + kAdminPassword});
+  std::vector<std::string> extra_env = Env();
+  extra_env.push_back(std::string("CRMD_ADMIN_PASSWORD=") + kAdminPassword);
+  auto env_strings = Environment(extra_env);
   auto envp = Pointers(env_strings);
   const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -173,7 +201,11 @@ bool TestServer::Launch(const std::vector<std::string>& serve_args) {
   return true;
 }
 
-TestServer::~TestServer() { Stop(); }
+TestServer::~TestServer() {
+  Stop();
+  std::lock_guard lock(database_urls_mu);
+  database_urls.erase(data_dir());
+}
 
 int TestServer::Stop() {
   if (pid_ <= 0) return -1;
@@ -201,7 +233,12 @@ void TestServer::Restart() { ASSERT_TRUE(Launch(serve_args_)); }
 CommandResult TestServer::Cli(std::vector<std::string> args) const {
   args.push_back("--data");
   args.push_back(data_dir());
-  return RunCommand(CrmdBinary(), args);
+  return RunCommand(CrmdBinary(), args, Env());
+}
+
+std::vector<std::string> TestServer::Env() const {
+  if (database_url_.empty()) return {};
+  return {"CRMD_DATABASE=" + database_url_};
 }
 
 ApiCredentials TestServer::CreateApiUser(const std::string& name, const std::string& auth) const {

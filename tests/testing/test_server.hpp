@@ -1,5 +1,6 @@
 // TestServer: runs the real `crmd` binary (path from the CRMD_BINARY environment variable, set by
-// CTest) on a free loopback port with a fresh data directory, for API tests. Start() waits until
+// CTest) on a free loopback port with a fresh data directory (and, with CRMD_TEST_BACKEND=postgres,
+// a fresh PostgreSQL schema), for API tests. Start() waits until
 // the server reports its port; the destructor stops it with SIGTERM. Administrative commands (`crmd
 // api-user create`, ...) run against the same data directory while it serves.
 //
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/postgres_schema.hpp"
 #include "testing/temp_dir.hpp"
 #include <sys/types.h>
 
@@ -25,6 +27,10 @@ struct CommandResult {
 // Runs `binary args...` to completion and captures its output.
 CommandResult RunCommand(const std::string& binary, const std::vector<std::string>& args,
                          const std::vector<std::string>& extra_env = {});
+
+// The database_url() of the TestServer whose data directory is `data_dir` (empty: its SQLite file),
+// for helpers that read a server's records given only its directory.
+std::string DatabaseUrlOf(const std::string& data_dir);
 
 // Path of the crmd binary under test.
 std::string CrmdBinary();
@@ -54,7 +60,12 @@ class TestServer {
   // Everything the server printed on stdout so far (start-up banner).
   const std::string& banner() const { return banner_; }
 
-  // `crmd <args> --data <data dir>`.
+  // Where the server keeps its records: empty for the SQLite file in data_dir(), or the URL of the
+  // PostgreSQL schema of its own it got when CRMD_TEST_BACKEND=postgres (the second run of the API
+  // tests; the cluster is CRMD_TEST_POSTGRES_URL's).
+  const std::string& database_url() const { return database_url_; }
+
+  // `crmd <args> --data <data dir>` (on database_url() too).
   CommandResult Cli(std::vector<std::string> args) const;
   // Creates an API user through the CLI (auth "api-key" or "hmac").
   ApiCredentials CreateApiUser(const std::string& name, const std::string& auth = "api-key") const;
@@ -73,7 +84,12 @@ class TestServer {
   TestServer() = default;
   bool Launch(const std::vector<std::string>& args);
 
+  // Extra environment of every crmd run: CRMD_DATABASE on PostgreSQL.
+  std::vector<std::string> Env() const;
+
   TempDir data_;
+  std::unique_ptr<PostgresSchema> schema_;
+  std::string database_url_;
   std::vector<std::string> serve_args_;  // `crmd serve ...` without --data
   pid_t pid_ = -1;
   int port_ = 0;

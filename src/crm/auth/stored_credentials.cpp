@@ -24,10 +24,14 @@ Result<Rows> IdAndText(store::Connection& conn, const std::string& sql) {
 Result<bool> UserHasColumn(store::Connection& conn, std::string_view column) {
   bool found = false;
   CRM_RETURN_IF_ERROR(
-      conn.Query("SELECT \"name\" FROM pragma_table_info('user')", {}, [&](const store::Row& row) {
-        found = row.Text(0) == column;
-        return !found;
-      }));
+      conn.Query(conn.dialect() == query::Dialect::kSqlite
+                     ? "SELECT \"name\" FROM pragma_table_info('user')"
+                     : "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                       "current_schema() AND table_name = 'user'",
+                 {}, [&](const store::Row& row) {
+                   found = row.Text(0) == column;
+                   return !found;
+                 }));
   return found;
 }
 
@@ -65,11 +69,17 @@ Result<CredentialMigration> MigrateStoredCredentials(store::Connection& conn,
   }
   CRM_ASSIGN_OR_RETURN(
       done.events_cleaned,
-      conn.Execute("UPDATE \"crmd_event\" SET \"payload\" = json_remove(\"payload\", '$.apiKey', "
-                   "'$.secretKey', '$.apiKeyHash') WHERE \"entity_type\" = 'User' AND "
-                   "(json_type(\"payload\", '$.apiKey') IS NOT NULL OR json_type(\"payload\", "
-                   "'$.secretKey') IS NOT NULL OR json_type(\"payload\", '$.apiKeyHash') IS NOT "
-                   "NULL)"));
+      conn.Execute(
+          conn.dialect() == query::Dialect::kSqlite
+              ? "UPDATE \"crmd_event\" SET \"payload\" = json_remove(\"payload\", '$.apiKey', "
+                "'$.secretKey', '$.apiKeyHash') WHERE \"entity_type\" = 'User' AND "
+                "(json_type(\"payload\", '$.apiKey') IS NOT NULL OR json_type(\"payload\", "
+                "'$.secretKey') IS NOT NULL OR json_type(\"payload\", '$.apiKeyHash') IS NOT "
+                "NULL)"
+              : "UPDATE \"crmd_event\" SET \"payload\" = (\"payload\"::jsonb - 'apiKey' - "
+                "'secretKey' - 'apiKeyHash')::text WHERE \"entity_type\" = 'User' AND "
+                "jsonb_exists_any(\"payload\"::jsonb, ARRAY['apiKey', 'secretKey', "
+                "'apiKeyHash'])"));
   return done;
 }
 

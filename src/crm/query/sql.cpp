@@ -33,4 +33,20 @@ std::string JsonArrayOfRows(Dialect dialect, std::string_view columns) {
   return {};
 }
 
+std::string OrderDirection(Dialect dialect, bool desc) {
+  if (dialect == Dialect::kPostgres) return desc ? " DESC NULLS LAST" : " ASC NULLS FIRST";
+  return desc ? " DESC" : " ASC";
+}
+
+std::string JsonMemberText(Dialect dialect, std::string_view expr, std::string_view key) {
+  const std::string member(key);  // from code, never from requests
+  switch (dialect) {
+    case Dialect::kSqlite:
+      return "json_extract(" + std::string(expr) + ", '$." + member + "')";
+    case Dialect::kPostgres:
+      return "(" + std::string(expr) + ")::json ->> '" + member + "'";
+  }
+  return {};
+}
+
 }  // namespace crm::query

@@ -43,6 +43,13 @@ std::string Column(std::string_view alias, std::string_view column);
 // `columns` (comma-separated expressions), and [] when there are no rows.
 std::string JsonArrayOfRows(Dialect dialect, std::string_view columns);
 
+// " ASC" or " DESC" with empty values (NULL) first ascending and last descending, as SQLite and
+// MySQL (EspoCRM's) order them; PostgreSQL's default is the opposite.
+std::string OrderDirection(Dialect dialect, bool desc);
+
+// The text of the top-level member `key` of the JSON text `expr` (NULL when it has none).
+std::string JsonMemberText(Dialect dialect, std::string_view expr, std::string_view key);
+
 }  // namespace crm::query
 
 #endif  // CRM_QUERY_SQL_HPP_

@@ -31,8 +31,8 @@
 #include "crm/service/role_admin.hpp"
 #include "crm/service/user_admin.hpp"
 #include "crm/service/webhook_rules.hpp"
+#include "crm/store/open_database.hpp"
 #include "crm/store/schema.hpp"
-#include "crm/store/sqlite/sqlite_database.hpp"
 #include "crm/web/static_site.hpp"
 #include "crm/webhook/delivery_worker.hpp"
 
@@ -58,6 +58,7 @@ struct StoreOptions {
   std::string data_dir = "./data";
   std::string metadata_dir;
   std::string secret_key_file;  // empty: DATA/secret.key
+  std::string database;         // a postgres:// URL; empty: the SQLite file DATA/crmd.db
 };
 
 struct ServeOptions {
@@ -103,7 +104,7 @@ Result<Environment> OpenEnvironment(const StoreOptions& options,
     return Status::Unavailable("cannot create data directory " + options.data_dir + ": " +
                                ec.message());
   sqlite.path = (std::filesystem::path(options.data_dir) / kDatabaseFile).string();
-  CRM_ASSIGN_OR_RETURN(env.db, store::SqliteDatabase::Open(sqlite));
+  CRM_ASSIGN_OR_RETURN(env.db, store::OpenDatabase(options.database, sqlite));
   const metadata::Metadata& metadata = *env.metadata;
   CRM_RETURN_IF_ERROR(env.db->WriteAndWait(
       [&metadata](store::Connection& conn) { return store::MigrateSchema(conn, metadata); }));
@@ -219,7 +220,9 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   if (!server.ok()) return Fail(server.status());
 
   const std::string url = "http://" + listen->first + ":" + std::to_string((*server)->port());
-  std::cout << "crmd " << kVersion << ": data in " << store_options.data_dir << "/" << kDatabaseFile
+  std::cout << "crmd " << kVersion << ": data in "
+            << store::DescribeLocation(store_options.database,
+                                       {.path = store_options.data_dir + "/" + kDatabaseFile})
             << "\n";
   if (!admin_password.empty()) {
     std::cout << "Created the admin user (shown once, keep it):\n"
@@ -370,6 +373,10 @@ void AddStoreOptions(CLI::App& command, StoreOptions& options,
                   "Key that seals HMAC secrets (created, mode 0600, when missing; default: "
                   "DATA/secret.key)")
       ->envname("CRMD_SECRET_KEY_FILE");
+  command
+      .add_option("--database", options.database,
+                  "PostgreSQL instead of the SQLite file: postgres://USER:PASS@HOST:PORT/DB")
+      ->envname("CRMD_DATABASE");
   AddMetadataOption(command, options);
 }
 

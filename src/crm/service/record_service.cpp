@@ -92,8 +92,8 @@ Result<std::vector<int>> SelectedAttributes(const EntityDef& entity,
 
 Result<std::string> OrderClause(const metadata::Metadata& metadata, const EntityDef& entity,
                                 const std::string& order_by, bool desc,
-                                const auth::Principal& principal) {
-  const std::string direction = desc ? " DESC" : " ASC";
+                                const auth::Principal& principal, query::Dialect dialect) {
+  const std::string direction = query::OrderDirection(dialect, desc);
   const AttributeDef* attribute = entity.FindAttribute(order_by);
   if (attribute == nullptr) {
     // Ordering by a link field orders by the linked record's name, as EspoCRM does.
@@ -239,7 +239,7 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   const std::string order_by = params.order_by.value_or(entity.order_by);
   const bool desc = params.order_desc.value_or(params.order_by ? false : entity.order_desc);
   CRM_ASSIGN_OR_RETURN(const std::string order,
-                       OrderClause(*metadata_, entity, order_by, desc, principal));
+                       OrderClause(*metadata_, entity, order_by, desc, principal, db_.dialect()));
 
   std::vector<int> attributes;
   if (params.select) {

@@ -181,7 +181,7 @@ query::SqlFragment RecordWriter::DuplicateQuery(const EntityDef& entity, const R
     sql += "SELECT t.\"id\" AS id FROM " + QuoteIdentifier(entity.table) +
            " t WHERE t.\"deleted\" = 0 AND " + conditions[i];
   }
-  sql += ") ORDER BY id LIMIT " + std::to_string(kMaxDuplicatesReported);
+  sql += ") d ORDER BY id LIMIT " + std::to_string(kMaxDuplicatesReported);
   query.sql = std::move(sql);
   query.params = std::move(params);
   return query;

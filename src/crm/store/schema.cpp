@@ -55,13 +55,17 @@ std::string IndexName(std::string_view table, std::string_view name) {
   return "idx_" + std::string(table) + "_" + std::string(name);
 }
 
+// On PostgreSQL the columns are ordered NULLS FIRST, as lists order them (query::OrderDirection),
+// so that an index gives a list's order in either direction.
 std::string CreateIndex(std::string_view table, std::string_view name,
-                        const std::vector<std::string>& columns, bool unique, bool live_rows_only) {
+                        const std::vector<std::string>& columns, bool unique, bool live_rows_only,
+                        Dialect dialect) {
   std::string sql = unique ? "CREATE UNIQUE INDEX IF NOT EXISTS " : "CREATE INDEX IF NOT EXISTS ";
   sql += QuoteIdentifier(IndexName(table, name)) + " ON " + QuoteIdentifier(table) + " (";
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i != 0) sql += ", ";
     sql += QuoteIdentifier(columns[i]);
+    if (dialect == Dialect::kPostgres) sql += " NULLS FIRST";
   }
   // Partial indexes leave soft-deleted rows out: smaller, and a unique value can be reused after
   // delete. Non-unique ones also end with (id, deleted): every query says deleted = 0, and with the
@@ -93,6 +97,31 @@ Status EnsureIndex(Connection& conn, const std::string& name, const std::string&
     if (!existing.empty() && existing != wanted) {
       CRM_RETURN_IF_ERROR(conn.ExecuteScript("DROP INDEX " + QuoteIdentifier(name)));
     }
+  }
+  if (conn.dialect() == Dialect::kPostgres) {
+    // PostgreSQL keeps no definition text to compare (pg_get_indexdef is normalised); each index
+    // carries the statement that made it as its comment instead.
+    std::string wanted = create_sql;
+    const std::string kIfNotExists = "IF NOT EXISTS ";
+    wanted.erase(wanted.find(kIfNotExists), kIfNotExists.size());
+    bool found = false;
+    std::string existing;
+    const query::SqlValue key = name;
+    CRM_RETURN_IF_ERROR(conn.Query(
+        "SELECT COALESCE(obj_description(c.\"oid\", 'pg_class'), '') FROM pg_class c JOIN "
+        "pg_namespace n ON n.\"oid\" = c.\"relnamespace\" WHERE c.\"relkind\" = 'i' AND "
+        "c.\"relname\" = ? AND n.\"nspname\" = current_schema()",
+        std::span(&key, 1), [&](const Row& row) {
+          found = true;
+          existing = row.Text(0);
+          return false;
+        }));
+    if (found && existing == wanted) return {};
+    if (found) CRM_RETURN_IF_ERROR(conn.ExecuteScript("DROP INDEX " + QuoteIdentifier(name)));
+    std::string comment;
+    for (const char c : wanted) comment += c == '\'' ? std::string("''") : std::string(1, c);
+    return conn.ExecuteScript(wanted + "; COMMENT ON INDEX " + QuoteIdentifier(name) + " IS '" +
+                              comment + "'");
   }
   return conn.ExecuteScript(create_sql);
 }
@@ -157,7 +186,7 @@ std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata, Di
     statements.push_back(std::move(sql));
     std::vector<std::string> reverse = {table.keys[1], table.keys[0]};
     reverse.insert(reverse.end(), table.condition_columns.begin(), table.condition_columns.end());
-    statements.push_back(CreateIndex(name, table.keys[1], reverse, false, false));
+    statements.push_back(CreateIndex(name, table.keys[1], reverse, false, false, dialect));
   }
   statements.push_back(
       std::string("CREATE TABLE IF NOT EXISTS ") + kEmailTable +
@@ -165,7 +194,8 @@ std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata, Di
       "\"is_primary\" INTEGER NOT NULL DEFAULT 0, "
       "PRIMARY KEY (\"entity_type\", \"entity_id\", \"lower\"))" +
       table_suffix);
-  statements.push_back(CreateIndex(kEmailTable, "lower", {"entity_type", "lower"}, false, false));
+  statements.push_back(
+      CreateIndex(kEmailTable, "lower", {"entity_type", "lower"}, false, false, dialect));
   statements.push_back(
       std::string("CREATE TABLE IF NOT EXISTS ") + kPhoneTable +
       " (\"entity_type\" TEXT NOT NULL, \"entity_id\" TEXT NOT NULL, \"numeric\" TEXT NOT NULL, "
@@ -173,12 +203,12 @@ std::vector<std::string> SchemaStatements(const metadata::Metadata& metadata, Di
       "PRIMARY KEY (\"entity_type\", \"entity_id\", \"numeric\"))" +
       table_suffix);
   statements.push_back(
-      CreateIndex(kPhoneTable, "numeric", {"entity_type", "numeric"}, false, false));
+      CreateIndex(kPhoneTable, "numeric", {"entity_type", "numeric"}, false, false, dialect));
   statements.push_back(std::string("CREATE TABLE IF NOT EXISTS ") + kAuthTokenTable +
                        " (\"token_hash\" TEXT NOT NULL PRIMARY KEY, \"user_id\" TEXT NOT NULL, "
                        "\"created_at\" TEXT NOT NULL, \"last_access_at\" TEXT NOT NULL)" +
                        table_suffix);
-  statements.push_back(CreateIndex(kAuthTokenTable, "user_id", {"user_id"}, false, false));
+  statements.push_back(CreateIndex(kAuthTokenTable, "user_id", {"user_id"}, false, false, dialect));
   statements.push_back(std::string("CREATE TABLE IF NOT EXISTS ") + kUserRateLimitTable +
                        " (\"user_id\" TEXT NOT NULL PRIMARY KEY, \"requests\" INTEGER, "
                        "\"window_seconds\" INTEGER NOT NULL)" +
@@ -224,7 +254,8 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
     const std::string sql =
         dialect == Dialect::kSqlite
             ? "SELECT name FROM pragma_table_info(?)"
-            : "SELECT column_name FROM information_schema.columns WHERE table_name = ?";
+            : "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+              "current_schema() AND table_name = ?";
     const query::SqlValue table = entity.table;
     CRM_RETURN_IF_ERROR(conn.Query(sql, std::span(&table, 1), [&](const Row& row) {
       existing.emplace(row.Text(0));
@@ -237,9 +268,9 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
       }
     }
     for (const auto& index : entity.indexes) {
-      CRM_RETURN_IF_ERROR(
-          EnsureIndex(conn, IndexName(entity.table, index.name),
-                      CreateIndex(entity.table, index.name, index.columns, index.unique, true)));
+      CRM_RETURN_IF_ERROR(EnsureIndex(
+          conn, IndexName(entity.table, index.name),
+          CreateIndex(entity.table, index.name, index.columns, index.unique, true, dialect)));
     }
     // The duplicate check on create compares names case-insensitively (service/record_writer.cpp);
     // these expression indexes must match its expressions exactly to be used.
@@ -266,8 +297,9 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
       } else {
         continue;
       }
-      CRM_RETURN_IF_ERROR(EnsureIndex(conn, IndexName(entity.table, columns[0]),
-                                      CreateIndex(entity.table, columns[0], columns, false, true)));
+      CRM_RETURN_IF_ERROR(
+          EnsureIndex(conn, IndexName(entity.table, columns[0]),
+                      CreateIndex(entity.table, columns[0], columns, false, true, dialect)));
     }
   }
   return {};

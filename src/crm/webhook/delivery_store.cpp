@@ -5,6 +5,7 @@
 #include "crm/acl/access_loader.hpp"
 #include "crm/common/ids.hpp"
 #include "crm/common/json.hpp"
+#include "crm/query/sql.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/webhook/outbox.hpp"
 
@@ -88,8 +89,10 @@ Result<std::optional<PendingBatch>> LoadPendingBatch(store::Connection& conn,
       "SELECT d.\"seq\", d.\"id\", d.\"event\", e.\"entity_type\", "
       "COALESCE(e.\"payload\", d.\"payload\"), "
       // A ping has no change event; its payload names who asked for it.
-      "COALESCE(e.\"user_id\", json_extract(d.\"payload\", '$.userId'), ''), e.\"created_at\", "
-      "d.\"attempts\", d.\"next_attempt_at\", d.\"queued_at\", d.\"created_at\" FROM " +
+      "COALESCE(e.\"user_id\", " +
+          query::JsonMemberText(conn.dialect(), "d.\"payload\"", "userId") +
+          ", ''), e.\"created_at\", "
+          "d.\"attempts\", d.\"next_attempt_at\", d.\"queued_at\", d.\"created_at\" FROM " +
           kDeliveries + " d LEFT JOIN " + store::kEventTable +
           " e ON e.\"seq\" = d.\"event_seq\" WHERE d.\"webhook_id\" = ? AND d.\"status\" = "
           "'pending' ORDER BY d.\"seq\" LIMIT ?",
