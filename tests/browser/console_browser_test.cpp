@@ -30,15 +30,22 @@ TEST(ConsoleTest, PagesCarryTheSecurityHeaders) {
   const HttpResponse page = http.Get("/");
   ASSERT_HTTP_STATUS(page, 200);
   EXPECT_EQ(page.Header("Content-Type"), "text/html; charset=utf-8");
-  EXPECT_THAT(page.body, HasSubstr(R"(<script type="module" src="/console.js">)"));
+  // The page is revalidated; what it loads is addressed by content hash and cached for good.
+  EXPECT_EQ(page.Header("Cache-Control"), "no-cache");
+  const std::string prefix = R"(src="/console.js?v=)";
+  const std::size_t at = page.body.find(prefix);
+  ASSERT_NE(at, std::string::npos) << page.body;
+  const std::string script_path = "/console.js?v=" + page.body.substr(at + prefix.size(), 16);
+  EXPECT_THAT(script_path, ::testing::MatchesRegex("/console.js\\?v=[0-9a-f]{16}"));
   const std::string policy = page.Header("Content-Security-Policy");
   EXPECT_THAT(policy, HasSubstr("default-src 'self'"));
   EXPECT_THAT(policy, HasSubstr("frame-ancestors 'none'"));
   EXPECT_THAT(policy, Not(HasSubstr("unsafe-inline")));
   EXPECT_EQ(page.Header("X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(page.Header("X-Frame-Options"), "DENY");
-  const HttpResponse script = http.Get("/console.js");
+  const HttpResponse script = http.Get(script_path);
   ASSERT_HTTP_STATUS(script, 200);
+  EXPECT_EQ(script.Header("Cache-Control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(script.Header("Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_THAT(script.Header("Content-Security-Policy"), Not(HasSubstr("unsafe-inline")));
   EXPECT_EQ(http.Get("/console.css").Header("Content-Type"), "text/css; charset=utf-8");

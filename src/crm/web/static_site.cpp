@@ -52,7 +52,8 @@ void StaticSite::Handle(const http::Request& request, http::Responder responder)
   }
   http::Response response{200, {}, std::string(asset->bytes)};
   response.SetHeader("Content-Type", std::string(asset->content_type));
-  response.SetHeader("Cache-Control", "no-cache");
+  response.SetHeader("Cache-Control",
+                     asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
   AddPageHeaders(path, response);
   responder.Send(std::move(response));
 }

@@ -23,6 +23,8 @@ struct Asset {
   std::string_view path;  // "/console.js"; a path ending in '/' is a directory index
   std::string_view content_type;
   std::string_view bytes;
+  // Addressed with its content hash (/console.js?v=...): cached for good. Others are revalidated.
+  bool immutable = false;
 };
 
 // The assets compiled into the binary (a generated file defines it).
