@@ -13,10 +13,11 @@ const STORAGE_KEY = 'crmd.session';
 let session = null; // {userName, token}
 
 export class ApiError extends Error {
-  constructor(status, message, field) {
+  constructor(status, message, field, body) {
     super(message);
     this.status = status;
     this.field = field; // the attribute a validation failure names, or undefined
+    this.body = body; // the error body (a 409's duplicates), or undefined
   }
 }
 
@@ -45,24 +46,25 @@ function keepSession(value) {
 async function errorOf(response) {
   let description = response.statusText || `HTTP ${response.status}`;
   let field;
+  let body;
   try {
-    const body = await response.json();
+    body = await response.json();
     if (body && body.error && body.error.description) description = body.error.description;
     const data = body && body.messageTranslation && body.messageTranslation.data;
     if (data && data.field) field = data.field;
   } catch {
     // Not JSON: keep the status text.
   }
-  return new ApiError(response.status, description, field);
+  return new ApiError(response.status, description, field, body);
 }
 
 // api('GET', '/Contact', {query: {maxSize: 20}}) -> parsed JSON; throws ApiError.
-export async function api(method, path, { body, query, auth } = {}) {
+export async function api(method, path, { body, query, auth, headers: extra } = {}) {
   const url = new URL(BASE + path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
   }
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: 'application/json', ...extra };
   if (auth) {
     headers['Espo-Authorization'] = auth;
   } else if (session) {

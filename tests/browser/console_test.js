@@ -20,7 +20,7 @@ const shots = process.env.SCREENSHOT_DIR;
 let browser;
 let page;
 const consoleErrors = [];
-// Requests the server is expected to refuse (the bad email); Chromium logs each refused fetch.
+// Requests the server is expected to refuse (a bad email, a duplicate); Chromium logs each one.
 let expectedRefusals = 0;
 
 function adminApi(method, apiPath, body) {
@@ -106,6 +106,20 @@ test('creates a Contact and finds it by a filter', async () => {
   await page.getByRole('button', { name: 'Remove filter Last name' }).click();
   await page.getByText('2 total').waitFor();
   await screenshot('list');
+});
+
+test('creating a duplicate names the existing record and saves only when asked', async () => {
+  await page.goto(base + '/#/Contact/create');
+  await page.getByLabel('First name').fill('Grace');
+  await page.getByLabel('Last name *').fill('Hopper');
+  expectedRefusals += 1;
+  await page.getByRole('button', { name: 'Save' }).click();
+  const note = page.locator('.duplicates');
+  await note.getByRole('link', { name: 'Grace Hopper' }).waitFor();
+  await note.getByRole('button', { name: 'Save anyway' }).click();
+  await page.getByRole('heading', { name: 'Grace Hopper' }).waitFor();
+  const found = await adminApi('GET', '/Contact?textFilter=Hopper');
+  assert.equal(found.total, 2);
 });
 
 test('an edit with a bad email shows the server validation message beside the field', async () => {
@@ -250,7 +264,7 @@ test('a regular user sees no administration', async () => {
 });
 
 test('no console errors', () => {
-  const unexpected = consoleErrors.filter((m) => !/status of 400/.test(m));
+  const unexpected = consoleErrors.filter((m) => !/status of (400|409)/.test(m));
   assert.deepEqual(unexpected, []);
   assert.ok(consoleErrors.length <= expectedRefusals, consoleErrors.join('\n'));
 });

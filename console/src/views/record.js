@@ -203,15 +203,17 @@ export function EditView({ entity, id }) {
   const [errors, setErrors] = useState({});
   const [error, setError] = useState(null);
   const [saving, setSaving] = useState(false);
+  const [duplicates, setDuplicates] = useState(null);
   if (loaded.loading) return html`<${Loading} what=${entity} />`;
   if (loaded.error) return html`<${ErrorNote} error=${loaded.error} />`;
   const values = { ...(isNew ? defaults(fields) : loaded.data), ...changes };
   const set = (patch) => setChanges({ ...changes, ...patch });
-  const submit = async (e) => {
-    e.preventDefault();
+  // `skipDuplicates`: the user saw the records a 409 named and saves anyway.
+  const save = async (skipDuplicates) => {
     setSaving(true);
     setErrors({});
     setError(null);
+    setDuplicates(null);
     const body = {};
     for (const { name, def } of fields) {
       const attr = def.type === 'link' ? name + 'Id' : name;
@@ -219,18 +221,27 @@ export function EditView({ entity, id }) {
         body[attr] = def.type === 'link' ? values[attr] || null : toApi(def, values[attr]);
       }
     }
+    const headers = skipDuplicates ? { 'X-Skip-Duplicate-Check': 'true' } : undefined;
     try {
       const saved = isNew
-        ? await api('POST', `/${entity}`, { body })
-        : await api('PUT', `/${entity}/${encodeURIComponent(id)}`, { body });
+        ? await api('POST', `/${entity}`, { body, headers })
+        : await api('PUT', `/${entity}/${encodeURIComponent(id)}`, { body, headers });
       go(recordPath(entity, saved.id));
     } catch (err) {
+      if (err.status === 409 && err.body && Array.isArray(err.body.duplicates)) {
+        setDuplicates(err.body.duplicates);
+        return;
+      }
       const field = err.field && fields.find(({ name }) => name === err.field || name + 'Id' === err.field);
       if (field) setErrors({ [field.name]: err.message });
       else setError(err);
     } finally {
       setSaving(false);
     }
+  };
+  const submit = (e) => {
+    e.preventDefault();
+    save(false);
   };
   const title = isNew ? `Create ${entity}` : `Edit ${values.name || id}`;
   return html`<form class="record-form" onSubmit=${submit} aria-label=${title} novalidate>
@@ -241,6 +252,12 @@ export function EditView({ entity, id }) {
       </div>
     </header>
     <${ErrorNote} error=${error} />
+    ${duplicates &&
+    html`<div class="duplicates" role="alert"><p>Records with the same name or email exist:</p>
+      <ul>${duplicates.map(
+        (d) => html`<li key=${d.id}><a href=${href(recordPath(d._entityType || entity, d.id))}>${d.name || d.id}</a></li>`,
+      )}</ul>
+      <button type="button" onClick=${() => save(true)}>Save anyway</button></div>`}
     <div class="form-grid">
       ${fields.map(
         ({ name, def }) => html`<${FieldInput} key=${name} entity=${entity} name=${name} def=${def}
