@@ -10,6 +10,7 @@ import { ListView } from './views/list.js';
 import { ConvertView, EditView, RecordView } from './views/record.js';
 import { BoardView } from './views/board.js';
 import { ApiUsersView, WebhookView, WebhooksView } from './views/admin.js';
+import { RoleView, RolesView } from './views/roles.js';
 
 function SignIn({ onSignedIn }) {
   const [userName, setUserName] = useState('');
@@ -89,6 +90,8 @@ function Page({ route, isAdmin }) {
     if (second === 'api-users') return html`<${ApiUsersView} />`;
     if (second === 'webhooks' && third) return html`<${WebhookView} id=${third} />`;
     if (second === 'webhooks') return html`<${WebhooksView} />`;
+    if (second === 'roles' && hasEntity('Role') && third) return html`<${RoleView} id=${third} />`;
+    if (second === 'roles' && hasEntity('Role')) return html`<${RolesView} />`;
     return html`<p class="error" role="alert">No such page.</p>`;
   }
   if (!hasEntity(head)) return html`<p class="error" role="alert">No such page.</p>`;
@@ -143,7 +146,8 @@ function Shell({ app, onSignOut }) {
       ${isAdmin &&
       html`<h2 id="admin-nav">Administration</h2>
         <ul aria-labelledby="admin-nav">${item('User', 'Users')}${item('admin/api-users', 'API users')}
-          ${item('Team', 'Teams')}${item('admin/webhooks', 'Webhooks')}</ul>`}
+          ${hasEntity('Role') && item('admin/roles', 'Roles')}${item('Team', 'Teams')}
+          ${item('admin/webhooks', 'Webhooks')}</ul>`}
       <ul><li><a href="/api-docs/">API reference</a></li></ul>
     </nav>
     <main id="content">${route.parts.length > 0 && html`<${Page} route=${route} isAdmin=${isAdmin} />`}</main>

@@ -18,10 +18,13 @@ export function hasEntity(entity) {
   return !!(metadata && metadata.entityDefs[entity]);
 }
 
+// Entities with pages of their own under Administration.
+const kAdminEntities = new Set(['Webhook', 'Role']);
+
 // The entities of the navigation: the CRM's objects the user's access table lets it read.
 export function navEntities(acl) {
   return Object.entries(metadata.scopes)
-    .filter(([name, scope]) => scope.entity && scope.object && name !== 'Webhook')
+    .filter(([name, scope]) => scope.entity && scope.object && !kAdminEntities.has(name))
     .filter(([name]) => {
       const rights = acl && acl.table && acl.table[name];
       return !rights || rights === true || (rights.read && rights.read !== 'no');

@@ -214,6 +214,27 @@ test('a webhook to a local receiver: trigger it and see the delivery in the log'
   }
 });
 
+test('an admin gives a role rights per entity and action', async () => {
+  await page.goto(base + '/#/admin/roles');
+  await page.getByLabel('Role name').fill('Sales rep');
+  await page.getByRole('button', { name: 'Create role' }).click();
+  await page.getByRole('heading', { name: 'Sales rep' }).waitFor();
+  await page.getByLabel('Contact read').selectOption('own');
+  await page.getByLabel('Contact edit').selectOption('own');
+  await page.getByLabel('Case: no access').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Saved.').waitFor();
+  await screenshot('role');
+  const roles = await adminApi('GET', '/Role?textFilter=Sales');
+  assert.equal(roles.total, 1);
+  const role = await adminApi('GET', `/Role/${roles.list[0].id}`);
+  assert.deepEqual(role.data, { Contact: { read: 'own', edit: 'own' }, Case: false });
+  // A reload shows what was stored.
+  await page.reload();
+  assert.equal(await page.getByLabel('Contact read').inputValue(), 'own');
+  assert.ok(await page.getByLabel('Case: no access').isChecked());
+});
+
 test('dragging an Opportunity to another stage stores the stage', async () => {
   const deal = await adminApi('POST', '/Opportunity', {
     name: 'Difference Engine', amount: 5000, closeDate: '2027-03-01', stage: 'Prospecting',
@@ -239,12 +260,18 @@ test('record values that look like HTML show as text', async () => {
   await page.goto(`${base}/#/Contact?q=Markup`);
   await page.getByRole('cell', { name: markup }).waitFor();
   assert.equal(await page.locator('main img').count(), 0);
+  // Back returns to the record, with its values still text.
+  await page.goBack();
+  await page.locator('[data-field="title"] dd', { hasText: markup }).waitFor();
 });
 
 test('the list is readable at 390 pixels', async () => {
   await page.setViewportSize({ width: 390, height: 800 });
+  await page.goto(base + '/#/Contact?q=Markup');
+  await page.getByText('1 total').waitFor();
   await page.goto(base + '/#/Contact');
   await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  assert.equal(await page.getByLabel('Search Contact').inputValue(), '', 'the box follows the address');
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `page is ${width} px wide`);
   await screenshot('list-390');

@@ -2,7 +2,7 @@
 // value: one where item each), sort by a column, paging with the API's total, mass delete. The
 // whole state lives in the address, so back, reload and a copied link show the same list.
 
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { attributeOf, defsOf, label, listColumns, operatorsFor, takesValue } from '../meta.js';
 import { ErrorNote, Loading, Value, go, href, html, useLoad } from '../ui.js';
@@ -72,6 +72,8 @@ export function ListView({ entity, query }) {
   const sort = query.sort || (defsOf(entity).fields.createdAt ? 'createdAt' : '');
   const order = query.order || 'desc';
   const [search, setSearch] = useState(query.q || '');
+  // Back, forward and links change the address under the box.
+  useEffect(() => setSearch(query.q || ''), [query.q]);
   const [selected, setSelected] = useState(new Set());
   const [actionError, setActionError] = useState(null);
 
