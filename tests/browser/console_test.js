@@ -147,6 +147,19 @@ test('links the Contact to an Account and sees it in the Account related list', 
   await screenshot('record');
 });
 
+test('the edit form chooses a link by searching its entity', async () => {
+  const account = await adminApi('POST', '/Account', { name: 'Jacquard Looms' });
+  await page.goto(contactUrl + '/edit');
+  const field = page.locator('.form-field[data-field="account"]');
+  await field.getByRole('button', { name: 'Choose' }).click();
+  await field.getByLabel('Find Account').fill('Jacquard');
+  await field.getByRole('button', { name: 'Jacquard Looms' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('[data-field="account"] dd').getByRole('link', { name: 'Jacquard Looms' }).waitFor();
+  const contactId = contactUrl.split('/').pop();
+  assert.equal((await adminApi('GET', `/Contact/${contactId}`)).accountId, account.id);
+});
+
 test('converts a Lead', async () => {
   const lead = await adminApi('POST', '/Lead', { firstName: 'Leo', lastName: 'Lead', accountName: 'Lead Co' });
   await page.goto(`${base}/#/Lead/${lead.id}`);

@@ -142,15 +142,11 @@ function inputType(def) {
   }
 }
 
-function FieldInput({ entity, name, def, values, set, error }) {
-  const id = `field-${name}`;
-  const errorId = `${id}-error`;
-  const note = error && html`<p class="field-error" id=${errorId} role="alert">${error}</p>`;
-  const described = error ? errorId : undefined;
-  if (def.type === 'link') {
-    const target = linkTarget(entity, name);
-    const [picking, setPicking] = useState(false);
-    return html`<div class="form-field" data-field=${name}>
+// A belongsTo link: the record's name, and a search to choose another.
+function LinkInput({ entity, name, def, values, set, note }) {
+  const target = linkTarget(entity, name);
+  const [picking, setPicking] = useState(false);
+  return html`<div class="form-field" data-field=${name}>
       <span class="label">${label(name)}${def.required ? ' *' : ''}</span>
       <span>${values[name + 'Name'] || values[name + 'Id'] || '—'}</span>
       <button type="button" class="small" onClick=${() => setPicking(!picking)}>${picking ? 'Cancel' : 'Choose'}</button>
@@ -163,6 +159,15 @@ function FieldInput({ entity, name, def, values, set, error }) {
       }} />`}
       ${note}
     </div>`;
+}
+
+function FieldInput({ entity, name, def, values, set, error }) {
+  const id = `field-${name}`;
+  const errorId = `${id}-error`;
+  const note = error && html`<p class="field-error" id=${errorId} role="alert">${error}</p>`;
+  const described = error ? errorId : undefined;
+  if (def.type === 'link') {
+    return html`<${LinkInput} entity=${entity} name=${name} def=${def} values=${values} set=${set} note=${note} />`;
   }
   if (def.type === 'bool') {
     return html`<div class="form-field check" data-field=${name}>
