@@ -15,8 +15,9 @@ build_pkgs=(g++ cmake ninja-build pkg-config
   # datagen_smoke) and clang-format (clang_format_check).
   libgtest-dev libgmock-dev libbenchmark-dev clang-format)
 # What the tests run beside the build: the seed document's Python and Node.js clients (Node.js
-# below), and the PostgreSQL server of the throw-away test cluster (scripts/pg-test-cluster.sh).
-test_pkgs=(python3 python3-requests postgresql)
+# below), the PostgreSQL server of the throw-away test cluster (scripts/pg-test-cluster.sh), and
+# the browser the console's tests drive (tests/browser/, through playwright-core).
+test_pkgs=(python3 python3-requests postgresql chromium)
 bench_pkgs=(wrk nginx-light curl)
 # The clang builds (make thread-safety, make fuzz-smoke): the compiler and its sanitizer and
 # libFuzzer runtimes.
@@ -39,7 +40,7 @@ for pkg in "${wanted[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
 done
 # Node.js may come from Debian or from another source; only its absence matters. Every build needs
-# npm: the web pages embedded in the binary are npm packages (web/package-lock.json).
+# npm: the web pages embedded in the binary are npm packages (web/ and console/ package-lock.json).
 if ! command -v npm >/dev/null 2>&1; then
   missing+=(nodejs npm)
 fi

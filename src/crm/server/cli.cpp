@@ -234,6 +234,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
             << " " << url << "/api/v1/Contact\n"
             << "API key: " << program << " api-user create --name my-app --data "
             << store_options.data_dir << "\n"
+            << "Console: " << url << "/\n"
             << "API reference: " << url << kApiReferencePath << std::endl;
 
   std::thread signal_thread([&signals, &server] {

@@ -1,7 +1,8 @@
 // StaticSite: the web pages crmd serves beside the API, from files embedded in the binary at
 // build time (tools/embed_web_assets.cmake), so nothing is deployed beside it and nothing is
-// fetched from the network. Today that is the API reference at /api-docs/: Swagger UI
-// (swagger-ui-dist from npm, pinned in web/package-lock.json) rendering GET /api/v1/OpenApi.
+// fetched from the network: the console at / (console/, bundled by esbuild; see docs/console.md)
+// and the API reference at /api-docs/: Swagger UI (swagger-ui-dist from npm, pinned in
+// web/package-lock.json) rendering GET /api/v1/OpenApi.
 // Answers GET and HEAD; every page gets headers that keep it from being framed or sniffed, and a
 // Content-Security-Policy that allows only this origin's scripts.
 //
@@ -19,9 +20,11 @@
 namespace crm::web {
 
 struct Asset {
-  std::string_view path;  // "/api-docs/swagger-ui.css"; a path ending in '/' is a directory index
+  std::string_view path;  // "/console.js"; a path ending in '/' is a directory index
   std::string_view content_type;
   std::string_view bytes;
+  // Addressed with its content hash (/console.js?v=...): cached for good. Others are revalidated.
+  bool immutable = false;
 };
 
 // The assets compiled into the binary (a generated file defines it).
