@@ -28,7 +28,7 @@ COUNT_TESTS := scripts/check-test-count.sh
 # off for that process tree only.
 SANITIZED := $(shell setarch $$(uname -m) -R true 2>/dev/null && echo setarch $$(uname -m) -R)
 
-.PHONY: build run test asan tsan thread-safety fuzz-smoke bench bench-smoke format clean \
+.PHONY: build run test asan tsan thread-safety fuzz-smoke bench bench-smoke screenshots format clean \
         deps-build deps-test deps-bench deps-clang node-deps
 
 deps-build:
@@ -108,6 +108,13 @@ bench-smoke: deps-bench
 	$(CONFIGURE)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 	bench/run.sh --build-dir $(BUILD_DIR) --smoke
+
+# Rewrites docs/screenshots/ from the console's browser test (a plain test run leaves them alone).
+screenshots: deps-test
+	$(CONFIGURE)
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+	CRMD_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots ctest --test-dir $(BUILD_DIR) -R crm_console_test \
+	  --output-on-failure
 
 format:
 	find src tests bench fuzz -name '*.cpp' -o -name '*.hpp' | xargs clang-format -i

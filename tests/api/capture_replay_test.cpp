@@ -80,7 +80,6 @@ constexpr std::string_view kCreateIsFullRecord =
 constexpr std::string_view kRelatedColumns =
     "relation routes (the lead's relation_service): a related list always carries the relation "
     "columns; EspoCRM only when selected";
-constexpr std::string_view kRoles = "not built: roles (issue 12 item 2)";
 constexpr std::string_view kKeysAtRest =
     "issue 12.5: crmd keeps API keys as hashes and HMAC secrets sealed, shown once at create, so "
     "a read cannot return them";
@@ -196,19 +195,17 @@ const std::vector<Deviation>& Deviations() {
        "missing targetListIsOptedOut",
        kCreateOnlyFlags},
       {{"09"}, "kind", kDuplicateBody},
-      {{"04"}, "missing apiKey", kKeysAtRest},
-      {{"04"}, "missing secretKey", kKeysAtRest},
+      {{"04", "06", "07"}, "missing apiKey", kKeysAtRest},
+      {{"04", "07"}, "missing secretKey", kKeysAtRest},
       {{"46"}, "extra ids", kMassAnswer},
       {{"36", "38"}, "extra accountRole", kRelatedColumns},
-      {{"02", "03", "04"}, "missing rolesIds", kRoles},
-      {{"02", "03", "04"}, "missing rolesNames", kRoles},
       {{"08", "10", "11", "12", "15", "16", "18", "26", "30", "31", "40", "42", "43",
         "44", "47", "48", "50", "54", "55", "67", "68", "69", "70", "72", "73"},
        "type streamUpdatedAt",
        kStreamUpdatedAt},
       {{"70"}, "type title", kTitle},
-      {{"04"}, "missing auth2FA", kUserPreferences},
-      {{"02", "03", "04"}, "missing teamsColumns", kUserPreferences},
+      {{"04", "06", "07"}, "missing auth2FA", kUserPreferences},
+      {{"02", "03", "04", "06", "07"}, "missing teamsColumns", kUserPreferences},
       {{"13"}, "extra error", kValidationBody},
       {{"61", "62", "63", "64"}, "extra format", kWebhookConfig},
       {{"61", "62", "63", "64"}, "extra headers", kWebhookConfig},
@@ -223,11 +220,7 @@ const std::vector<Deviation>& Deviations() {
 
 // Captures not replayed: their requests need what crmd does not have.
 const std::map<std::string, std::string_view>& NotReplayed() {
-  static const std::map<std::string, std::string_view> not_replayed = {
-      {"05", "roles are not built yet (issue 12 item 2): POST /Role"},
-      {"06", "roles are not built yet (issue 12 item 2): assigns rolesIds to a user"},
-      {"07", "roles are not built yet (issue 12 item 2): assigns rolesIds to a user"},
-  };
+  static const std::map<std::string, std::string_view> not_replayed = {};
   return not_replayed;
 }
 

@@ -10,6 +10,10 @@ import { CopyButton, ErrorNote, Loading, go, href, html, useLoad } from '../ui.j
 export function ApiUsersView() {
   const [name, setName] = useState('');
   const [method, setMethod] = useState('ApiKey');
+  // Without a role an API user may do nothing (EspoCRM's strict default); the built-in Full access
+  // role is what `crmd api-user create` gives too.
+  const [role, setRole] = useState('crmd-full-access');
+  const roles = useLoad(() => api('GET', '/Role', { query: { maxSize: 200, select: 'id,name' } }), []);
   const [created, setCreated] = useState(null);
   const [error, setError] = useState(null);
   const users = useLoad(
@@ -29,7 +33,9 @@ export function ApiUsersView() {
     e.preventDefault();
     setError(null);
     try {
-      const user = await api('POST', '/User', { body: { userName: name, type: 'api', authMethod: method } });
+      const user = await api('POST', '/User', {
+        body: { userName: name, type: 'api', authMethod: method, rolesIds: role ? [role] : [] },
+      });
       setCreated(user);
       setName('');
       users.reload();
@@ -54,6 +60,13 @@ export function ApiUsersView() {
       <label>Authentication
         <select value=${method} onChange=${(e) => setMethod(e.currentTarget.value)}>
           <option value="ApiKey">API key</option><option value="Hmac">HMAC</option>
+        </select></label>
+      <label>Role
+        <select value=${role} onChange=${(e) => setRole(e.currentTarget.value)}>
+          ${(roles.data ? roles.data.list : [{ id: 'crmd-full-access', name: 'Full access' }]).map(
+            (r) => html`<option key=${r.id} value=${r.id}>${r.name}</option>`,
+          )}
+          <option value="">No role (no access)</option>
         </select></label>
       <button type="submit" class="primary">Create API user</button>
     </form>

@@ -71,6 +71,28 @@ Result<ScopeRule> ParseScope(const EntityDef& entity, const json::value& value) 
   return rule;
 }
 
+// A scope without an entity here: `true`/`false`, or an object of known actions and levels.
+Status CheckForeignScope(std::string_view scope, const json::value& value) {
+  if (value.is_bool()) return {};
+  if (!value.is_object()) return BadRole("scope '" + std::string(scope) + "' must be an object");
+  for (const auto& [key, level] : value.get_object()) {
+    const auto action = std::find_if(kActions.begin(), kActions.end(),
+                                     [&](Action a) { return ActionName(a) == key; });
+    if (action == kActions.end()) {
+      return BadRole("unknown action '" + std::string(key) + "' in scope '" + std::string(scope) +
+                     "'");
+    }
+    const bool known = level.is_string() &&
+                       (level.get_string() == "not-set" ||
+                        ParseLevel(level.get_string(), *action == Action::kCreate).has_value());
+    if (!known) {
+      return BadRole("bad level for '" + std::string(key) + "' in scope '" + std::string(scope) +
+                     "'");
+    }
+  }
+  return {};
+}
+
 Result<std::optional<bool>> ParseFieldLevel(const json::value* value, const std::string& where) {
   if (value == nullptr || value->is_null()) return std::optional<bool>();
   if (value->is_string()) {
@@ -135,7 +157,12 @@ Result<RoleRules> ParseRole(const metadata::Metadata& metadata, const json::obje
     if (!data->is_object()) return BadRole("data must be an object");
     for (const auto& [scope, value] : data->get_object()) {
       const EntityDef* entity = metadata.FindEntity(scope);
-      if (entity == nullptr) return BadRole("unknown scope '" + std::string(scope) + "' in data");
+      if (entity == nullptr) {
+        // EspoCRM's clients send the scopes of modules crmd does not have (Document, Campaign,
+        // Calendar, ...): checked for shape, kept in the record, and granting nothing.
+        CRM_RETURN_IF_ERROR(CheckForeignScope(scope, value));
+        continue;
+      }
       CRM_ASSIGN_OR_RETURN(rules.scopes[scope], ParseScope(*entity, value));
     }
   }

@@ -85,8 +85,13 @@ TEST_F(AccessTableTest, BooleanScopesAreGrantedWhole) {
 }
 
 TEST_F(AccessTableTest, BadRolesSayWhatIsWrong) {
-  EXPECT_THAT(Parse(R"({"data": {"Nope": {"read": "all"}}})"),
-              StatusIs(StatusCode::kInvalidArgument, "Role: unknown scope 'Nope' in data."));
+  // Scopes of EspoCRM modules crmd does not have are accepted (EspoCRM's clients send them), but
+  // still checked, and grant nothing.
+  EXPECT_THAT(Parse(R"({"data": {"Document": {"read": "all"}, "Calendar": true}})"), IsOk());
+  EXPECT_THAT(
+      Parse(R"({"data": {"Document": {"read": "most"}}})"),
+      StatusIs(StatusCode::kInvalidArgument, "Role: bad level for 'read' in scope 'Document'."));
+  EXPECT_THAT(Parse(R"({"data": {"Document": 3}})"), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(
       Parse(R"({"data": {"Contact": {"read": "yes"}}})"),
       StatusIs(StatusCode::kInvalidArgument, "Role: bad level for 'read' in scope 'Contact'."));
