@@ -461,6 +461,13 @@ run_scale() {
   cp "$dir"/crmd.db* "$data/"
   LISTS=$dir/bench
   API_KEY=$(cat "$LISTS/api_key.txt")
+  # A second API user whose role reaches only its team's contacts (read: team, team Sales, which
+  # holds about an eighth of them): its lists, beside the Full-access user's, are the ACL's cost.
+  "$CRMD" role create --name "Bench team" --data '{"Contact": {"read": "team"}}' \
+    --data-dir "$data" >/dev/null || die "crmd role create failed"
+  TEAM_API_KEY=$("$CRMD" api-user create --name bench-team --role "Bench team" --team Sales \
+    --data "$data" 2>/dev/null | sed -n 's/.*"apiKey":"\([0-9a-f]*\)".*/\1/p')
+  [[ -n $TEAM_API_KEY ]] || die "crmd api-user create failed"
 
   # 1. crmd with its access log on (the default): start-up, checks, GET by id.
   start_crmd "$n-log" "$data"
@@ -490,6 +497,10 @@ run_scale() {
     BENCH_NO_TOTAL=1
   run_wrk "$n" list-total "list 20, filter + order, with total" "$CRMD_URL" list.lua \
     "$CONNECTIONS" 0
+  run_wrk "$n" list-team "list 20, no total, team-level role" "$CRMD_URL" list.lua \
+    "$CONNECTIONS" 0 BENCH_NO_TOTAL=1 BENCH_API_KEY="$TEAM_API_KEY"
+  run_wrk "$n" list-total-team "list 20, with total, team-level role" "$CRMD_URL" list.lua \
+    "$CONNECTIONS" 0 BENCH_API_KEY="$TEAM_API_KEY"
   run_wrk "$n" related "related list (Account contacts, 20)" "$CRMD_URL" related.lua \
     "$CONNECTIONS" 0
   run_wrk "$n" list-c1 "list 20, no total, 1 connection" "$CRMD_URL" list.lua 1 0 BENCH_NO_TOTAL=1

@@ -26,8 +26,8 @@ inline constexpr char kFullAccessRoleId[] = "crmd-full-access";
 inline constexpr char kFullAccessRoleName[] = "Full access";
 
 // Creates or refreshes the Full access role. When it is created (a database from before roles),
-// every existing API user without a role gets it, so that upgrading takes no access away from
-// clients that had all of it.
+// every existing API user and regular user without a role gets it, so that upgrading takes no
+// access away from anyone who had all of it.
 Status EnsureBuiltInRoles(store::Database& db, const metadata::Metadata& metadata,
                           const Clock& clock);
 
