@@ -36,6 +36,25 @@ std::optional<Level> ParseLevel(std::string_view text, bool yes_no) {
 
 Status BadRole(const std::string& what) { return Status::InvalidArgument("Role: " + what + "."); }
 
+// The levels of one scope's object of actions ({"read": "team", ...}); "not-set" sets nothing.
+Result<std::array<std::optional<Level>, kActionCount>> ParseLevels(std::string_view scope,
+                                                                   const json::object& actions) {
+  std::array<std::optional<Level>, kActionCount> levels;
+  for (const auto& [key, level] : actions) {
+    const auto action = std::find_if(kActions.begin(), kActions.end(),
+                                     [&](Action a) { return ActionName(a) == key; });
+    const std::string where = "'" + std::string(key) + "' in scope '" + std::string(scope) + "'";
+    if (action == kActions.end()) return BadRole("unknown action " + where);
+    if (level.is_string() && level.get_string() == "not-set") continue;
+    const auto parsed = level.is_string()
+                            ? ParseLevel(level.get_string(), *action == Action::kCreate)
+                            : std::nullopt;
+    if (!parsed) return BadRole("bad level for " + where);
+    levels[Index(*action)] = *parsed;
+  }
+  return levels;
+}
+
 Result<ScopeRule> ParseScope(const EntityDef& entity, const json::value& value) {
   ScopeRule rule;
   if (value.is_bool()) {
@@ -53,21 +72,7 @@ Result<ScopeRule> ParseScope(const EntityDef& entity, const json::value& value) 
     return BadRole("scope '" + entity.name + "' takes true or false");
   }
   if (!value.is_object()) return BadRole("scope '" + entity.name + "' must be an object");
-  for (const auto& [key, level] : value.get_object()) {
-    const auto action = std::find_if(kActions.begin(), kActions.end(),
-                                     [&](Action a) { return ActionName(a) == key; });
-    if (action == kActions.end()) {
-      return BadRole("unknown action '" + std::string(key) + "' in scope '" + entity.name + "'");
-    }
-    if (level.is_string() && level.get_string() == "not-set") continue;
-    const auto parsed = level.is_string()
-                            ? ParseLevel(level.get_string(), *action == Action::kCreate)
-                            : std::nullopt;
-    if (!parsed) {
-      return BadRole("bad level for '" + std::string(key) + "' in scope '" + entity.name + "'");
-    }
-    rule.levels[Index(*action)] = *parsed;
-  }
+  CRM_ASSIGN_OR_RETURN(rule.levels, ParseLevels(entity.name, value.get_object()));
   return rule;
 }
 
@@ -75,22 +80,7 @@ Result<ScopeRule> ParseScope(const EntityDef& entity, const json::value& value) 
 Status CheckForeignScope(std::string_view scope, const json::value& value) {
   if (value.is_bool()) return {};
   if (!value.is_object()) return BadRole("scope '" + std::string(scope) + "' must be an object");
-  for (const auto& [key, level] : value.get_object()) {
-    const auto action = std::find_if(kActions.begin(), kActions.end(),
-                                     [&](Action a) { return ActionName(a) == key; });
-    if (action == kActions.end()) {
-      return BadRole("unknown action '" + std::string(key) + "' in scope '" + std::string(scope) +
-                     "'");
-    }
-    const bool known = level.is_string() &&
-                       (level.get_string() == "not-set" ||
-                        ParseLevel(level.get_string(), *action == Action::kCreate).has_value());
-    if (!known) {
-      return BadRole("bad level for '" + std::string(key) + "' in scope '" + std::string(scope) +
-                     "'");
-    }
-  }
-  return {};
+  return ParseLevels(scope, value.get_object()).status();
 }
 
 Result<std::optional<bool>> ParseFieldLevel(const json::value* value, const std::string& where) {

@@ -4,7 +4,6 @@
 // the code under test): nothing a user may not read is returned or counted, nothing it may not
 // change is changed.
 #include <algorithm>
-#include <future>
 #include <optional>
 #include <random>
 #include <set>
@@ -17,15 +16,12 @@
 #include <gtest/gtest.h>
 
 #include "crm/acl/access_loader.hpp"
-#include "crm/auth/crypto.hpp"
 #include "crm/service/mass_actions.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/relation_service.hpp"
-#include "crm/store/schema.hpp"
-#include "crm/store/sqlite/sqlite_database.hpp"
 
 #include "testing/status_matchers.hpp"
-#include "testing/temp_dir.hpp"
+#include "unit/acl/acl_test_base.hpp"
 
 namespace crm::service {
 namespace {
@@ -58,29 +54,12 @@ struct ModelContact {
   bool starts_with_a = false;
 };
 
-class AclPropertyTest : public ::testing::TestWithParam<unsigned> {
+class AclPropertyTest : public AclTestBase<::testing::TestWithParam<unsigned>> {
  protected:
   void SetUp() override {
-    ASSERT_THAT(auth::InitCrypto(), IsOk());
-    metadata_ = *metadata::Metadata::Load(metadata::ShippedEntityDefs());
-    auto db = store::SqliteDatabase::Open({dir_.File("acl.db")});
-    ASSERT_THAT(db, IsOk());
-    db_ = std::move(db).value();
-    ASSERT_THAT(db_->WriteAndWait(
-                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
-                IsOk());
-    records_ = std::make_unique<RecordService>(metadata_, *db_, clock_);
+    AclTestBase::SetUp();
     relations_ = std::make_unique<RelationService>(*records_);
     mass_ = std::make_unique<MassActions>(*records_);
-  }
-
-  std::string CreateAsAdmin(std::string_view entity, json::object body) {
-    std::promise<Result<RecordResult>> done;
-    records_->Create(admin_, metadata_->Entity(entity), std::move(body), {},
-                     [&](Result<RecordResult> r) { done.set_value(std::move(r)); });
-    auto result = done.get_future().get();
-    EXPECT_THAT(result, IsOk()) << entity;
-    return result.ok() ? std::string(result->record.at("id").as_string()) : std::string();
   }
 
   static json::array Ids(const std::vector<std::string>& all, const std::set<int>& chosen) {
@@ -225,14 +204,8 @@ class AclPropertyTest : public ::testing::TestWithParam<unsigned> {
     return ids;
   }
 
-  crm::testing::TempDir dir_;
-  FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
-  std::shared_ptr<const metadata::Metadata> metadata_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<RecordService> records_;
   std::unique_ptr<RelationService> relations_;
   std::unique_ptr<MassActions> mass_;
-  auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
 
   std::vector<ModelRole> roles_;
   std::vector<std::string> role_ids_;

@@ -9,14 +9,10 @@
 #include <gtest/gtest.h>
 
 #include "crm/acl/access_loader.hpp"
-#include "crm/auth/crypto.hpp"
-#include "crm/service/record_service.hpp"
 #include "crm/service/role_admin.hpp"
-#include "crm/store/schema.hpp"
-#include "crm/store/sqlite/sqlite_database.hpp"
 
 #include "testing/status_matchers.hpp"
-#include "testing/temp_dir.hpp"
+#include "unit/acl/acl_test_base.hpp"
 
 namespace crm::service {
 namespace {
@@ -24,40 +20,16 @@ namespace {
 namespace json = boost::json;
 using ::crm::testing::IsOk;
 
-class BuiltInRolesTest : public ::testing::Test {
+class BuiltInRolesTest : public AclTestBase<> {
  protected:
-  void SetUp() override {
-    ASSERT_THAT(auth::InitCrypto(), IsOk());
-    metadata_ = *metadata::Metadata::Load(metadata::ShippedEntityDefs());
-    auto db = store::SqliteDatabase::Open({dir_.File("roles.db")});
-    ASSERT_THAT(db, IsOk());
-    db_ = std::move(db).value();
-    ASSERT_THAT(db_->WriteAndWait(
-                    [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
-                IsOk());
-    records_ = std::make_unique<RecordService>(metadata_, *db_, clock_);
-  }
-
   std::string CreateUser(std::string_view body) {
-    std::promise<Result<RecordResult>> done;
-    records_->Create(admin_, metadata_->Entity("User"), json::parse(body).as_object(), {},
-                     [&](Result<RecordResult> r) { done.set_value(std::move(r)); });
-    auto result = done.get_future().get();
-    EXPECT_THAT(result, IsOk());
-    return result.ok() ? std::string(result->record.at("id").as_string()) : std::string();
+    return CreateAsAdmin("User", json::parse(body).as_object());
   }
   acl::Level ContactRead(const std::string& user) {
     auto access = acl::LoadAccess(**db_->ReadConnection(), *metadata_, user);
     EXPECT_THAT(access, IsOk());
     return access.ok() ? (*access)->level("Contact", acl::Action::kRead) : acl::Level::kNo;
   }
-
-  crm::testing::TempDir dir_;
-  FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
-  std::shared_ptr<const metadata::Metadata> metadata_;
-  std::unique_ptr<store::Database> db_;
-  std::unique_ptr<RecordService> records_;
-  auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
 };
 
 TEST_F(BuiltInRolesTest, UsersOfADatabaseFromBeforeRolesKeepTheirAccess) {
