@@ -20,17 +20,28 @@ std::string InTeams(const AccessTable& who, SqlFragment& out) {
   return sql + ")";
 }
 
-SqlFragment OwnCondition(const EntityDef& entity, const AccessTable& who) {
+SqlFragment OwnCondition(const EntityDef& entity, const AccessTable& who, RowScope scope) {
   SqlFragment out;
+  std::string column;
   if (entity.name == "User") {
     out.sql = "t.\"id\" = ?";
-  } else if (entity.HasField("assignedUser")) {
-    out.sql = "t.\"assigned_user_id\" = ?";
+    out.params.emplace_back(who.user_id());
+    return out;
+  }
+  if (entity.HasField("assignedUser")) {
+    column = "assigned_user_id";
   } else if (entity.HasField("createdBy")) {
-    out.sql = "t.\"created_by_id\" = ?";
+    column = "created_by_id";
   } else {
     out.sql = kNoRow;
     return out;
+  }
+  // Owner columns are foreign keys, and every foreign key has its index (store/schema.cpp).
+  if (scope == RowScope::kOneRow) {
+    out.sql = "t." + QuoteIdentifier(column) + " = ?";
+  } else {
+    out.sql = "t.\"id\" IN (SELECT o.\"id\" FROM " + QuoteIdentifier(entity.table) + " o WHERE o." +
+              QuoteIdentifier(column) + " = ? AND o.\"deleted\" = 0)";
   }
   out.params.emplace_back(who.user_id());
   return out;
@@ -51,14 +62,15 @@ SqlFragment LinkedToTeams(const metadata::LinkDef& link, const AccessTable& who)
 
 }  // namespace
 
-SqlFragment RowCondition(const EntityDef& entity, Level level, const AccessTable& who) {
+SqlFragment RowCondition(const EntityDef& entity, Level level, const AccessTable& who,
+                         RowScope scope) {
   switch (level) {
     case Level::kAll:
       return {};
     case Level::kNo:
       return {kNoRow, {}};
     case Level::kOwn:
-      return OwnCondition(entity, who);
+      return OwnCondition(entity, who, scope);
     case Level::kTeam:
       break;
   }
@@ -68,7 +80,7 @@ SqlFragment RowCondition(const EntityDef& entity, Level level, const AccessTable
     out.sql = "t.\"id\"" + InTeams(who, out);
     return out;
   }
-  SqlFragment own = OwnCondition(entity, who);
+  SqlFragment own = OwnCondition(entity, who, scope);
   // For User this is the team membership itself (team_user), so team reaches the members of
   // the user's teams.
   const metadata::LinkDef* teams = entity.FindLink("teams");

@@ -16,10 +16,17 @@
 
 namespace crm::acl {
 
+// What the condition is for. A list or a count scans many rows: the owner's rows are found once
+// through the owner column's index (`t.id IN (SELECT ...)`), so each scanned row is checked
+// against the index it is read from, not its table row (measured at 1M contacts: a count of the
+// ~5,000 contacts of a first name went from 0.3 s to 0.08 s). A check of one record compares its
+// owner column directly, which costs nothing extra.
+enum class RowScope { kScan, kOneRow };
+
 // A condition over `t` for the rows of `entity` that `level` reaches for `who`. Empty SQL for
 // kAll (every row); "1 = 0" when no row qualifies (a boolean on both SQLite and PostgreSQL).
 query::SqlFragment RowCondition(const metadata::EntityDef& entity, Level level,
-                                const AccessTable& who);
+                                const AccessTable& who, RowScope scope = RowScope::kScan);
 
 }  // namespace crm::acl
 

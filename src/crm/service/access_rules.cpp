@@ -63,7 +63,8 @@ Status CheckRow(store::Connection& conn, const auth::Principal& principal,
   query::SqlFragment rows;
   if (!principal.is_admin()) {
     const auto access = AccessOf(principal, metadata);
-    rows = acl::RowCondition(entity, access->level(entity.name, action), *access);
+    rows = acl::RowCondition(entity, access->level(entity.name, action), *access,
+                             acl::RowScope::kOneRow);
   }
   const bool own_webhooks = OwnWebhooksOnly(principal, entity);
   if (rows.sql.empty() && !own_webhooks && !must_exist) return {};

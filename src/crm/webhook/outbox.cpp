@@ -35,8 +35,9 @@ Result<bool> OwnerMayRead(store::Connection& conn, const ChangeEvent& event,
                           std::string_view owner) {
   if (event.metadata == nullptr) return false;
   CRM_ASSIGN_OR_RETURN(auto access, acl::LoadAccess(conn, *event.metadata, owner));
-  const query::SqlFragment rows = acl::RowCondition(
-      *event.entity, access->level(event.entity->name, acl::Action::kRead), *access);
+  const query::SqlFragment rows =
+      acl::RowCondition(*event.entity, access->level(event.entity->name, acl::Action::kRead),
+                        *access, acl::RowScope::kOneRow);
   if (rows.sql.empty()) return true;
   query::SqlFragment check;
   check.sql = "SELECT 1 FROM " + query::QuoteIdentifier(event.entity->table) +

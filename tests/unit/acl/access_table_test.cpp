@@ -151,17 +151,21 @@ TEST_F(AccessTableTest, RowConditionsNameTheOwnerAndTheTeams) {
   const auto table = Merge({}, {"t2", "t1"});
   EXPECT_EQ(RowCondition(contact, Level::kAll, *table).sql, "");
   EXPECT_EQ(RowCondition(contact, Level::kNo, *table).sql, "1 = 0");
-  const query::SqlFragment own = RowCondition(contact, Level::kOwn, *table);
+  // One record: its owner column; a scan: the owner's rows through the column's index.
+  const query::SqlFragment own = RowCondition(contact, Level::kOwn, *table, RowScope::kOneRow);
   EXPECT_EQ(own.sql, "t.\"assigned_user_id\" = ?");
-  const query::SqlFragment team = RowCondition(contact, Level::kTeam, *table);
+  EXPECT_EQ(RowCondition(contact, Level::kOwn, *table).sql,
+            "t.\"id\" IN (SELECT o.\"id\" FROM \"contact\" o WHERE o.\"assigned_user_id\" = ? AND "
+            "o.\"deleted\" = 0)");
+  const query::SqlFragment team = RowCondition(contact, Level::kTeam, *table, RowScope::kOneRow);
   EXPECT_THAT(team.sql, ::testing::HasSubstr(" OR EXISTS (SELECT 1 FROM \"entity_team\" a"));
   EXPECT_EQ(team.params.size(), 4u);  // the user, the entity type, two teams
   // Without teams, team reaches what own does.
-  EXPECT_EQ(RowCondition(contact, Level::kTeam, *Merge({})).sql, own.sql);
+  EXPECT_EQ(RowCondition(contact, Level::kTeam, *Merge({}), RowScope::kOneRow).sql, own.sql);
   EXPECT_EQ(RowCondition(metadata_->Entity("User"), Level::kOwn, *table).sql, "t.\"id\" = ?");
   EXPECT_EQ(RowCondition(metadata_->Entity("Team"), Level::kTeam, *table).sql,
             "t.\"id\" IN (?, ?)");
-  EXPECT_EQ(RowCondition(metadata_->Entity("Webhook"), Level::kOwn, *table).sql,
+  EXPECT_EQ(RowCondition(metadata_->Entity("Webhook"), Level::kOwn, *table, RowScope::kOneRow).sql,
             "t.\"created_by_id\" = ?");
 }
 
