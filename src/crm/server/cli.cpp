@@ -523,7 +523,8 @@ int RunCli(int argc, char** argv) {
   if (webhook_command.chosen()) {
     auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());
-    const int status = RunWebhookCommand(webhook_command, env->metadata, *env->db);
+    const int status =
+        RunWebhookCommand(webhook_command, env->metadata, *env->db, env->secrets.get());
     env->db->Shutdown();
     return status;
   }
