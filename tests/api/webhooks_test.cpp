@@ -7,12 +7,16 @@
 // `crmd webhook` commands. Delivery guarantees (order, retries, crashes) are in
 // webhook_delivery_test.cpp.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "crm/store/open_database.hpp"
 
 #include "api/api_test_util.hpp"
 #include "api/webhook_receiver.hpp"
@@ -100,6 +104,87 @@ TEST_F(WebhooksTest, CreateReturnsTheSecretInBothForms) {
   EXPECT_EQ(hook.at("isActive"), json::value(true));
   // Each webhook has its own secret.
   EXPECT_NE(StringAt(Hook("Contact.create", "/other"), "secretKey"), secret);
+}
+
+// Every byte the SQLite database keeps (the file and its write-ahead log); on PostgreSQL, the
+// stored secret columns of every webhook.
+std::string StoredBytes(const std::string& data_dir) {
+  std::string bytes;
+  if (const std::string url = testing::DatabaseUrlOf(data_dir); !url.empty()) {
+    auto db = store::OpenDatabase(url, {});
+    EXPECT_TRUE(db.ok()) << db.status().message();
+    if (!db.ok()) return bytes;
+    auto conn = (*db)->ReadConnection();
+    EXPECT_TRUE(conn.ok());
+    if (!conn.ok()) return bytes;
+    EXPECT_TRUE((*conn)
+                    ->Query("SELECT COALESCE(\"secret_key\", '') || ' ' || "
+                            "COALESCE(\"standard_webhooks_secret\", '') FROM \"webhook\"",
+                            {},
+                            [&](const store::Row& row) {
+                              bytes += row.Text(0);
+                              bytes += '\n';
+                              return true;
+                            })
+                    .ok());
+    return bytes;
+  }
+  for (const char* name : {"crmd.db", "crmd.db-wal"}) {
+    std::ifstream in(std::filesystem::path(data_dir) / name, std::ios::binary);
+    bytes.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return bytes;
+}
+
+// The secret was stored in the clear and returned on every read: now it is in the create answer
+// only, sealed at rest, and a lost one is replaced by rotate-secret.
+TEST_F(WebhooksTest, TheSecretIsShownOnceAndRotatedOnRequest) {
+  const json::object hook = Hook("Contact.create", "/once");
+  const std::string webhook_id = StringAt(hook, "id");
+  const std::string secret = StringAt(hook, "secretKey");
+  const std::string whsec = StringAt(hook, "standardWebhooksSecret");
+  ApiClient admin = Admin();
+  const HttpResponse read = admin.Get("/Webhook/" + webhook_id);
+  ASSERT_HTTP_STATUS(read, 200);
+  EXPECT_FALSE(read.Json().as_object().contains("secretKey")) << read.body;
+  EXPECT_FALSE(read.Json().as_object().contains("standardWebhooksSecret")) << read.body;
+  const HttpResponse list = admin.Get("/Webhook");
+  ASSERT_HTTP_STATUS(list, 200);
+  EXPECT_EQ(list.body.find(secret), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find("secretKey"), std::string::npos) << list.body;
+  const auto printed = env_->server->Cli({"webhook", "list"});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_NE(printed.out.find(webhook_id), std::string::npos) << printed.out;
+  EXPECT_EQ(printed.out.find(secret), std::string::npos) << printed.out;
+  const std::string stored = StoredBytes(env_->server->data_dir());
+  ASSERT_FALSE(stored.empty());
+  EXPECT_EQ(stored.find(secret), std::string::npos);
+  EXPECT_EQ(stored.find(whsec), std::string::npos);
+
+  // Another API user's webhook cannot be rotated; an unknown one is 404.
+  EXPECT_TRUE(
+      IsApiError(Api().Post("/Webhook/" + webhook_id + "/rotate-secret", json::object{}), 404));
+  EXPECT_TRUE(
+      IsApiError(admin.Post("/Webhook/0123456789abcdef0/rotate-secret", json::object{}), 404));
+  const HttpResponse rotated =
+      admin.Post("/Webhook/" + webhook_id + "/rotate-secret", json::object{});
+  ASSERT_HTTP_STATUS(rotated, 200);
+  const std::string new_secret = StringAt(rotated.Json(), "secretKey");
+  EXPECT_TRUE(IsLowerHex(new_secret, 32)) << rotated.body;
+  EXPECT_NE(new_secret, secret);
+  EXPECT_EQ(StringAt(rotated.Json(), "standardWebhooksSecret"),
+            "whsec_" + EncodeBase64(new_secret));
+  EXPECT_EQ(StoredBytes(env_->server->data_dir()).find(new_secret), std::string::npos);
+
+  ASSERT_HTTP_STATUS(admin.Post("/Webhook/" + webhook_id + "/test", json::object{}), 200);
+  const auto requests = receiver_->WaitFor("/once", 1);
+  ASSERT_EQ(requests.size(), 1u);
+  const ReceivedRequest& request = requests[0];
+  EXPECT_EQ(request.Header("x-espocrm-signature"), HmacSha256HexOf(new_secret, request.body));
+  EXPECT_NE(request.Header("x-espocrm-signature"), HmacSha256HexOf(secret, request.body));
+  EXPECT_TRUE(StandardWebhooksVerify(StringAt(rotated.Json(), "standardWebhooksSecret"), request,
+                                     request.body));
+  EXPECT_FALSE(StandardWebhooksVerify(whsec, request, request.body));
 }
 
 TEST_F(WebhooksTest, SeedPayloadPassesTheSeedsPhpCheck) {

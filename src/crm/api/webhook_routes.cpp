@@ -1,5 +1,5 @@
-// Routes of a webhook's delivery log: list, redeliver, test. Webhook records themselves are
-// records (/Webhook, /Webhook/{id}) and go through the record routes.
+// Routes of a webhook's delivery log (list, redeliver, test) and of its secret (rotate). Webhook
+// records themselves are records (/Webhook, /Webhook/{id}) and go through the record routes.
 #include "crm/api/http_status.hpp"
 #include "crm/api/request_decoding.hpp"
 #include "crm/api/routes.hpp"
@@ -41,6 +41,11 @@ void Test(const ApiContext& context, const ExchangePtr& exchange) {
                             SendObject(exchange));
 }
 
+void RotateSecret(const ApiContext& context, const ExchangePtr& exchange) {
+  context.webhooks.RotateSecret(exchange->principal(), std::string(exchange->Param("id")),
+                                SendObject(exchange));
+}
+
 }  // namespace
 
 void AddWebhookRoutes(RouteTable& table) {
@@ -55,6 +60,10 @@ void AddWebhookRoutes(RouteTable& table) {
              Redeliver});
   table.Add({Method::kPost, "/Webhook/{id}/test", kUser, RateCategory::kStandard, Body::kNone,
              Answer::kObject, "Send the webhook a signed test ping.", Test});
+  table.Add({Method::kPost, "/Webhook/{id}/rotate-secret", kUser, RateCategory::kStandard,
+             Body::kNone, Answer::kObject,
+             "Replace the webhook's secret; the answer is the only time the new one is shown.",
+             RotateSecret});
 }
 
 }  // namespace crm::api

@@ -67,19 +67,34 @@ Result<CredentialMigration> MigrateStoredCredentials(store::Connection& conn,
             .TakeStatus());
     ++done.secrets_sealed;
   }
+  CRM_ASSIGN_OR_RETURN(Rows webhook_secrets,
+                       IdAndText(conn,
+                                 "SELECT \"id\", \"secret_key\" FROM \"webhook\" WHERE "
+                                 "\"secret_key\" IS NOT NULL AND \"secret_key\" <> ''"));
+  for (const auto& [id, secret] : webhook_secrets) {
+    if (SecretBox::IsSealed(secret)) continue;
+    const std::array<query::SqlValue, 2> params = {secrets.Seal(secret), id};
+    CRM_RETURN_IF_ERROR(conn.Execute("UPDATE \"webhook\" SET \"secret_key\" = ?, "
+                                     "\"standard_webhooks_secret\" = NULL WHERE \"id\" = ?",
+                                     params)
+                            .TakeStatus());
+    ++done.webhook_secrets_sealed;
+  }
   CRM_ASSIGN_OR_RETURN(
       done.events_cleaned,
       conn.Execute(
           conn.dialect() == query::Dialect::kSqlite
               ? "UPDATE \"crmd_event\" SET \"payload\" = json_remove(\"payload\", '$.apiKey', "
-                "'$.secretKey', '$.apiKeyHash') WHERE \"entity_type\" = 'User' AND "
+                "'$.secretKey', '$.apiKeyHash', '$.standardWebhooksSecret') WHERE "
+                "\"entity_type\" IN ('User', 'Webhook') AND "
                 "(json_type(\"payload\", '$.apiKey') IS NOT NULL OR json_type(\"payload\", "
                 "'$.secretKey') IS NOT NULL OR json_type(\"payload\", '$.apiKeyHash') IS NOT "
-                "NULL)"
+                "NULL OR json_type(\"payload\", '$.standardWebhooksSecret') IS NOT NULL)"
               : "UPDATE \"crmd_event\" SET \"payload\" = (\"payload\"::jsonb - 'apiKey' - "
-                "'secretKey' - 'apiKeyHash')::text WHERE \"entity_type\" = 'User' AND "
+                "'secretKey' - 'apiKeyHash' - 'standardWebhooksSecret')::text WHERE "
+                "\"entity_type\" IN ('User', 'Webhook') AND "
                 "jsonb_exists_any(\"payload\"::jsonb, ARRAY['apiKey', 'secretKey', "
-                "'apiKeyHash'])"));
+                "'apiKeyHash', 'standardWebhooksSecret'])"));
   return done;
 }
 

@@ -3,7 +3,10 @@
 // - a plain API key in the `user` table's old `api_key` column: its hash goes to `api_key_hash`
 //   and the column is cleared (kept, never dropped: MigrateSchema drops nothing);
 // - a plain HMAC secret in `secret_key`: sealed with the SecretBox;
-// - a key or secret in the payload of a User change event in the outbox (`crmd_event`): removed.
+// - a plain webhook secret in the `webhook` table's `secret_key`: sealed, and its stored whsec_
+//   form (`standard_webhooks_secret`) cleared;
+// - a key or secret in the payload of a User or Webhook change event in the outbox
+//   (`crmd_event`): removed.
 // Running it again finds nothing to do.
 //
 // Thread-safety: run inside one write job.
@@ -21,6 +24,7 @@ namespace crm::auth {
 struct CredentialMigration {
   std::int64_t keys_hashed = 0;
   std::int64_t secrets_sealed = 0;
+  std::int64_t webhook_secrets_sealed = 0;
   std::int64_t events_cleaned = 0;
 };
 

@@ -123,11 +123,14 @@ Result<Environment> OpenEnvironment(const StoreOptions& options,
     CRM_ASSIGN_OR_RETURN(migrated, auth::MigrateStoredCredentials(conn, *env.secrets));
     return {};
   }));
-  if (migrated.keys_hashed + migrated.secrets_sealed + migrated.events_cleaned > 0) {
+  if (migrated.keys_hashed + migrated.secrets_sealed + migrated.webhook_secrets_sealed +
+          migrated.events_cleaned >
+      0) {
     spdlog::warn(
         "stored credentials migrated: {} plain API keys hashed (column user.api_key cleared, "
-        "kept), {} HMAC secrets sealed with {}, {} User events stripped of keys",
-        migrated.keys_hashed, migrated.secrets_sealed, key_file.string(), migrated.events_cleaned);
+        "kept), {} HMAC and {} webhook secrets sealed with {}, {} events stripped of keys",
+        migrated.keys_hashed, migrated.secrets_sealed, migrated.webhook_secrets_sealed,
+        key_file.string(), migrated.events_cleaned);
   }
   return env;
 }
@@ -188,8 +191,10 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   const webhook::AddressGuard guard(options.webhooks.allowed_hosts);
   records.SetInputCheck(WebhookInputCheck(*env->metadata, guard));
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  webhook::DeliveryOptions delivery_options = DeliveryOptionsOf(options.webhooks);
+  delivery_options.secrets = env->secrets.get();
   webhook::DeliveryWorker deliveries(*env->db, env->metadata, guard, SystemClock::Instance(),
-                                     DeliveryOptionsOf(options.webhooks));
+                                     std::move(delivery_options));
   env->db->SetCommitObserver([&deliveries] { deliveries.Wake(); });
   deliveries.Start();
   auth::PasswordVerifier::Options verifier;
@@ -518,7 +523,8 @@ int RunCli(int argc, char** argv) {
   if (webhook_command.chosen()) {
     auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());
-    const int status = RunWebhookCommand(webhook_command, env->metadata, *env->db);
+    const int status =
+        RunWebhookCommand(webhook_command, env->metadata, *env->db, env->secrets.get());
     env->db->Shutdown();
     return status;
   }

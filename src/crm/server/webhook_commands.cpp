@@ -119,10 +119,11 @@ void AddWebhookCommands(CLI::App& app, WebhookCommand& command,
 }
 
 int RunWebhookCommand(const WebhookCommand& command,
-                      std::shared_ptr<const metadata::Metadata> metadata, store::Database& db) {
+                      std::shared_ptr<const metadata::Metadata> metadata, store::Database& db,
+                      const auth::SecretBox* secrets) {
   const metadata::EntityDef* entity = metadata->FindEntity("Webhook");
   if (entity == nullptr) return Fail(Status::NotFound("the metadata has no Webhook entity"));
-  service::RecordService records(metadata, db, SystemClock::Instance());
+  service::RecordService records(metadata, db, SystemClock::Instance(), secrets);
   const webhook::AddressGuard guard(command.allowed_hosts);
   records.SetInputCheck(WebhookInputCheck(*metadata, guard));
   const auth::Principal system = auth::Principal::System();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "crm/auth/secret_box.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/store/database.hpp"
@@ -54,8 +55,10 @@ struct WebhookCommand {
 // Adds `crmd webhook ...`; `add_store_options` adds --data/--metadata to each command.
 void AddWebhookCommands(CLI::App& app, WebhookCommand& command,
                         const std::function<void(CLI::App&)>& add_store_options);
+// `secrets` seals the secret of a created webhook.
 int RunWebhookCommand(const WebhookCommand& command,
-                      std::shared_ptr<const metadata::Metadata> metadata, store::Database& db);
+                      std::shared_ptr<const metadata::Metadata> metadata, store::Database& db,
+                      const auth::SecretBox* secrets);
 
 }  // namespace crm::server
 

@@ -113,6 +113,7 @@ class RecordService {
   store::Database& database() { return db_; }
   const RecordReader& reader() const { return reader_; }
   const Clock& clock() const { return clock_; }
+  const auth::SecretBox* secrets() const { return secrets_; }
 
   // kInvalidArgument (validation, with messageTranslation details), kConflict (duplicates: details
   // {"duplicates": [...]}), kPermissionDenied.

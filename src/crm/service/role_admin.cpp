@@ -85,14 +85,15 @@ Status EnsureBuiltInRoles(store::Database& db, const metadata::Metadata& metadat
     // A database from before roles: every one of its users had every right; keep it so for the
     // API users and regular users it has (admins need no role).
     return conn
-        .Execute("INSERT INTO " + QuoteIdentifier(user_roles.join_table) + " (" +
-                     QuoteIdentifier(user_roles.near_key_column) + ", " +
-                     QuoteIdentifier(user_roles.far_key_column) +
-                     ") SELECT u.\"id\", ? FROM \"user\" u WHERE u.\"type\" IN ('api', 'regular') AND "
-                     "u.\"deleted\" = 0 AND NOT EXISTS (SELECT 1 FROM " +
-                     QuoteIdentifier(user_roles.join_table) + " x WHERE x." +
-                     QuoteIdentifier(user_roles.near_key_column) + " = u.\"id\")",
-                 id)
+        .Execute(
+            "INSERT INTO " + QuoteIdentifier(user_roles.join_table) + " (" +
+                QuoteIdentifier(user_roles.near_key_column) + ", " +
+                QuoteIdentifier(user_roles.far_key_column) +
+                ") SELECT u.\"id\", ? FROM \"user\" u WHERE u.\"type\" IN ('api', 'regular') AND "
+                "u.\"deleted\" = 0 AND NOT EXISTS (SELECT 1 FROM " +
+                QuoteIdentifier(user_roles.join_table) + " x WHERE x." +
+                QuoteIdentifier(user_roles.near_key_column) + " = u.\"id\")",
+            id)
         .TakeStatus();
   });
 }

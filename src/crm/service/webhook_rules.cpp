@@ -4,6 +4,7 @@
 #include <string>
 
 #include "crm/auth/crypto.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/query/sql.hpp"
 #include "crm/webhook/event_name.hpp"
 #include "crm/webhook/signing.hpp"
@@ -102,10 +103,12 @@ Status ApplyWebhookRules(RuleContext& c) {
     c.input.Set(c.entity, "type", json::string(webhook::EventTypeWord(name.type)));
     c.input.Set(c.entity, "field",
                 name.field.empty() ? json::value(nullptr) : json::value(json::string(name.field)));
+    // Sealed at rest like API users' HMAC secrets; the creator sees the secret in this answer only.
+    if (c.secrets == nullptr) return Status::Internal("webhook secrets cannot be sealed here");
     const std::string secret = auth::RandomHex(16);
-    c.input.Set(c.entity, "secretKey", json::string(secret));
-    c.input.Set(c.entity, "standardWebhooksSecret",
-                json::string(webhook::StandardWebhooksSecret(secret)));
+    c.input.Set(c.entity, "secretKey", json::string(c.secrets->Seal(secret)));
+    c.shown_once["secretKey"] = secret;
+    c.shown_once["standardWebhooksSecret"] = webhook::StandardWebhooksSecret(secret);
   }
   if (!admin) {
     // An API user's webhooks are its own: EspoCRM forces the user on create, and a non-admin

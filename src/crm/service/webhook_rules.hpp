@@ -5,10 +5,10 @@
 //    http(s) to a public address (or an allowed host), headers are an object of header names to
 //    single-line string values that do not replace ours.
 //  - ApplyWebhookRules, inside the write job: entityType/type/field derived from the event; on
-//    create a secretKey from the CSPRNG (32 hex characters, as EspoCRM) and its whsec_ form; a
-//    webhook created by an API user belongs to it (at most 50 per user, EspoCRM's default), and
-//    only admins may give a webhook to another user, which must be an API user; skipOwn is false
-//    without a user.
+//    create a secretKey from the CSPRNG (32 hex characters, as EspoCRM), stored sealed and shown
+//    with its whsec_ form in the create answer only; a webhook created by an API user belongs to
+//    it (at most 50 per user, EspoCRM's default), and only admins may give a webhook to another
+//    user, which must be an API user; skipOwn is false without a user.
 //
 // Thread-safety: pure functions of their arguments (CheckWebhookInput blocks on DNS).
 #ifndef CRM_SERVICE_WEBHOOK_RULES_HPP_

@@ -1,8 +1,13 @@
 #include "crm/service/webhook_service.hpp"
 
+#include <array>
 #include <memory>
 
+#include "crm/auth/crypto.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/webhook/delivery_store.hpp"
+#include "crm/webhook/outbox.hpp"
+#include "crm/webhook/signing.hpp"
 
 namespace crm::service {
 namespace {
@@ -86,6 +91,32 @@ void WebhookService::SendTest(const auth::Principal& principal, std::string webh
       [id, done = std::move(done)](Status status) {
         if (!status.ok()) return done(std::move(status));
         done(json::object{{"id", *id}});
+      });
+}
+
+void WebhookService::RotateSecret(const auth::Principal& principal, std::string webhook_id,
+                                  Callback<json::object> done) {
+  if (Status s = CheckWebhook(principal, webhook_id); !s.ok()) return done(std::move(s));
+  const auth::SecretBox* secrets = records_.secrets();
+  if (secrets == nullptr) return done(Status::Internal("webhook secrets cannot be sealed here"));
+  const std::string secret = auth::RandomHex(16);
+  records_.database().SubmitWrite(
+      [webhook_id = std::move(webhook_id),
+       sealed = secrets->Seal(secret)](store::Connection& conn) -> Status {
+        const std::array<query::SqlValue, 2> params = {sealed, webhook_id};
+        CRM_ASSIGN_OR_RETURN(const std::int64_t changed,
+                             conn.Execute(std::string("UPDATE ") + webhook::kWebhookTable +
+                                              " SET \"secret_key\" = ?, "
+                                              "\"standard_webhooks_secret\" = NULL WHERE "
+                                              "\"id\" = ? AND \"deleted\" = 0",
+                                          params));
+        if (changed == 0) return Status::NotFound("Webhook not found.");
+        return {};
+      },
+      [secret, done = std::move(done)](Status status) {
+        if (!status.ok()) return done(std::move(status));
+        done(json::object{{"secretKey", secret},
+                          {"standardWebhooksSecret", webhook::StandardWebhooksSecret(secret)}});
       });
 }
 

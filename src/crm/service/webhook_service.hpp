@@ -1,7 +1,7 @@
 // WebhookService: the delivery log of a webhook and what can be done with it over the API (list
-// deliveries, redeliver, send a test ping). Webhook records themselves go through RecordService;
-// this service reaches a webhook only when RecordService would let the caller read it (admins,
-// and an API user its own).
+// deliveries, redeliver, send a test ping, rotate the secret). Webhook records themselves go
+// through RecordService; this service reaches a webhook only when RecordService would let the
+// caller read it (admins, and an API user its own).
 //
 // Thread-safety: all methods may be called concurrently; write callbacks run on the writer thread.
 #ifndef CRM_SERVICE_WEBHOOK_SERVICE_HPP_
@@ -35,6 +35,12 @@ class WebhookService {
   // Queues a signed ping ({"event": "ping"}); answers {"id": deliveryId}.
   void SendTest(const auth::Principal& principal, std::string webhook_id,
                 Callback<boost::json::object> done);
+
+  // Replaces the webhook's secret with a new one from the CSPRNG, stored sealed; answers
+  // {"secretKey", "standardWebhooksSecret"}, the only time the new secret is shown. Signatures
+  // made with the old secret no longer verify from the next delivery on.
+  void RotateSecret(const auth::Principal& principal, std::string webhook_id,
+                    Callback<boost::json::object> done);
 
  private:
   // The caller may use this webhook (kNotFound, kPermissionDenied otherwise).

@@ -70,6 +70,7 @@ struct Transfer {
   TimePoint queued_at;
   const AddressGuard* guard = nullptr;
   bool refused = false;        // the guard refused the connection's address
+  std::string unsendable;      // why it must not be sent at all (its secret cannot be opened)
   std::string response_start;  // the first bytes of the answer, for the log
   std::string retry_after;
   char error[CURL_ERROR_SIZE] = {};
@@ -84,6 +85,7 @@ struct Transfer {
 // name resolves to at send time decides (DNS rebinding), not what it resolved to on save.
 curl_socket_t OpenSocket(void* data, curlsocktype, curl_sockaddr* address) {
   auto* transfer = static_cast<Transfer*>(data);
+  if (!transfer->unsendable.empty()) return CURL_SOCKET_BAD;
   if (!transfer->guard->AllowsAddress(transfer->host, &address->addr)) {
     transfer->refused = true;
     return CURL_SOCKET_BAD;
@@ -139,9 +141,27 @@ std::unique_ptr<Transfer> NewTransfer(const metadata::Metadata& metadata, const 
     transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
   }
   if (!pending.target.secret.empty()) {
-    for (const auto& [name, value] : SignatureHeaders(webhook_id, pending.target.secret, head.id,
-                                                      UnixSeconds(now), transfer->body)) {
-      transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
+    // Plain text is a secret stored before sealing; the start-up migration seals those.
+    std::string secret = pending.target.secret;
+    if (auth::SecretBox::IsSealed(secret)) {
+      auto opened = options.secrets != nullptr
+                        ? options.secrets->Open(secret)
+                        : Result<std::string>(Status::FailedPrecondition("no secret key file"));
+      if (opened.ok()) {
+        secret = std::move(opened).value();
+      } else {
+        secret.clear();
+        transfer->unsendable = "the webhook's secret cannot be opened (" +
+                               std::string(opened.status().message()) +
+                               "): is the server's secret key file the one that sealed it?";
+        spdlog::error("webhooks: webhook {}: {}", webhook_id, transfer->unsendable);
+      }
+    }
+    if (!secret.empty()) {
+      for (const auto& [name, value] :
+           SignatureHeaders(webhook_id, secret, head.id, UnixSeconds(now), transfer->body)) {
+        transfer->headers = curl_slist_append(transfer->headers, (name + ": " + value).c_str());
+      }
     }
   }
   CURL* easy = curl_easy_init();
@@ -293,7 +313,10 @@ void DeliveryWorker::Run() {
     result.status = static_cast<int>(status);
     result.at = now;
     result.outcome = ClassifyAttempt(result.status);
-    if (transfer->refused) {
+    if (!transfer->unsendable.empty()) {
+      result.outcome = AttemptOutcome::kFailed;
+      result.error = "not sent: " + transfer->unsendable;
+    } else if (transfer->refused) {
       result.outcome = AttemptOutcome::kFailed;
       result.error = "refused: the host '" + transfer->host +
                      "' resolved to an address that is not public (not in "

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 
+#include "crm/auth/secret_box.hpp"
 #include "crm/common/time.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/store/database.hpp"
@@ -34,6 +35,9 @@ struct DeliveryOptions {
   std::size_t max_parallel = 512;    // requests in flight at once, over all webhooks
   std::chrono::milliseconds retention{std::chrono::hours(24 * 7)};  // of delivered rows
   std::string user_agent = "crmd-webhooks";
+  // Opens the webhooks' sealed secrets to sign deliveries; a delivery whose secret it cannot open
+  // (or with no box) fails unsent.
+  const auth::SecretBox* secrets = nullptr;
 };
 
 class DeliveryWorker {

@@ -149,5 +149,80 @@ TEST_F(SecretBoxTest, MigratesAnOldDatabasesPlainCredentials) {
   EXPECT_EQ(migrated.keys_hashed + migrated.secrets_sealed + migrated.events_cleaned, 0);
 }
 
+// A webhook written by an older crmd: its secret and whsec_ form in the clear in the webhook row
+// and in the Webhook.create event of the outbox.
+TEST_F(SecretBoxTest, MigratesAnOldDatabasesPlainWebhookSecrets) {
+  auto metadata = metadata::Metadata::Load(metadata::ShippedEntityDefs());
+  ASSERT_THAT(metadata, IsOk());
+  auto db = store::SqliteDatabase::Open({dir_.File("old-hooks.db")});
+  ASSERT_THAT(db, IsOk());
+  const std::string secret = "847d300be33c2dcec6b5bdadf0c81b0f";
+  const std::string whsec = "whsec_" + Base64Encode(secret);
+  ASSERT_THAT((*db)->WriteAndWait([&](store::Connection& c) -> Status {
+    CRM_RETURN_IF_ERROR(store::MigrateSchema(c, **metadata));
+    const std::array<query::SqlValue, 3> row = {secret, whsec,
+                                                "{\"id\":\"w1\",\"secretKey\":\"" + secret +
+                                                    "\",\"standardWebhooksSecret\":\"" + whsec +
+                                                    "\"}"};
+    CRM_RETURN_IF_ERROR(c.Execute("INSERT INTO \"webhook\" (\"id\", \"deleted\", "
+                                  "\"version_number\", \"event\", \"url\", \"is_active\", "
+                                  "\"secret_key\", \"standard_webhooks_secret\") VALUES ('w1', 0, "
+                                  "1, 'Contact.create', 'http://x.test/h', 1, ?, ?)",
+                                  std::span(row).first(2))
+                            .TakeStatus());
+    return c
+        .Execute(
+            "INSERT INTO \"crmd_event\" (\"event\", \"entity_type\", \"entity_id\", "
+            "\"payload\", \"created_at\") VALUES ('create', 'Webhook', 'w1', ?, "
+            "'2026-01-01 00:00:00')",
+            std::span(row).last(1))
+        .TakeStatus();
+  }),
+              IsOk());
+
+  const SecretBox box = SecretBox::FromKey(std::string(32, 'm'));
+  CredentialMigration migrated;
+  ASSERT_THAT((*db)->WriteAndWait([&](store::Connection& c) -> Status {
+    CRM_ASSIGN_OR_RETURN(migrated, MigrateStoredCredentials(c, box));
+    return {};
+  }),
+              IsOk());
+  EXPECT_EQ(migrated.webhook_secrets_sealed, 1);
+  EXPECT_EQ(migrated.events_cleaned, 1);
+
+  auto* conn = *(*db)->ReadConnection();
+  std::string sealed;
+  bool whsec_cleared = false;
+  std::string payload;
+  ASSERT_THAT(conn->Query("SELECT \"secret_key\", \"standard_webhooks_secret\", (SELECT "
+                          "\"payload\" FROM \"crmd_event\") FROM \"webhook\" WHERE \"id\" = 'w1'",
+                          {},
+                          [&](const store::Row& row) {
+                            sealed = row.Text(0);
+                            whsec_cleared = row.IsNull(1);
+                            payload = row.Text(2);
+                            return false;
+                          }),
+              IsOk());
+  auto opened = box.Open(sealed);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(*opened, secret);
+  EXPECT_TRUE(whsec_cleared);
+  EXPECT_EQ(payload, "{\"id\":\"w1\"}");
+
+  ASSERT_THAT((*db)->WriteAndWait([&](store::Connection& c) -> Status {
+    CRM_ASSIGN_OR_RETURN(migrated, MigrateStoredCredentials(c, box));
+    return {};
+  }),
+              IsOk());
+  EXPECT_EQ(migrated.webhook_secrets_sealed + migrated.events_cleaned, 0);
+  ASSERT_THAT(conn->Query("SELECT \"secret_key\" FROM \"webhook\"", {},
+                          [&](const store::Row& row) {
+                            EXPECT_EQ(row.Text(0), sealed);  // not sealed twice
+                            return false;
+                          }),
+              IsOk());
+}
+
 }  // namespace
 }  // namespace crm::auth

@@ -80,6 +80,33 @@ TEST_F(DeliveryStoreTest, NewWebhookGetsDerivedFieldsAndASecret) {
   EXPECT_EQ(read->record.at("type"), "fieldUpdate");
 }
 
+TEST_F(DeliveryStoreTest, TheSecretIsShownOnceAndStoredSealed) {
+  const json::object hook =
+      Create("Webhook", R"({"event": "Contact.create", "url": "http://x.test/h"})");
+  const std::string id(hook.at("id").as_string());
+  const std::string secret(hook.at("secretKey").as_string());
+  auto read = records_->Read(admin_, metadata_->Entity("Webhook"), id);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_FALSE(read->record.contains("secretKey"));
+  EXPECT_FALSE(read->record.contains("standardWebhooksSecret"));
+  auto list = records_->List(admin_, metadata_->Entity("Webhook"), {}, {});
+  ASSERT_THAT(list, IsOk());
+  ASSERT_EQ(list->list.size(), 1U);
+  EXPECT_FALSE(list->list[0].contains("secretKey"));
+  EXPECT_FALSE(list->list[0].contains("standardWebhooksSecret"));
+  // The worker reads the sealed form, which only the key file's box opens.
+  Create("Contact", R"({"lastName": "Doe"})");
+  auto batch = LoadPendingBatch(Reader(), *metadata_, id, 1);
+  ASSERT_THAT(batch, IsOk());
+  ASSERT_TRUE(batch->has_value());
+  const std::string stored = (*batch)->target.secret;
+  EXPECT_TRUE(auth::SecretBox::IsSealed(stored));
+  EXPECT_EQ(stored.find(secret), std::string::npos);
+  auto opened = secrets_.Open(stored);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(*opened, secret);
+}
+
 TEST_F(DeliveryStoreTest, ChangesQueueDeliveriesForMatchingWebhooksInOrder) {
   const std::string on_create = Webhook("Contact.create");
   const std::string on_update = Webhook("Contact.update");

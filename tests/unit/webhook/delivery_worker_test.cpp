@@ -131,6 +131,7 @@ class DeliveryWorkerTest : public WebhookTestBase {
 
   void StartWorker() {
     DeliveryOptions options;
+    options.secrets = &secrets_;
     options.connect_timeout = std::chrono::milliseconds(2000);
     options.total_timeout = std::chrono::milliseconds(30000);
     worker_ = std::make_unique<DeliveryWorker>(*db_, metadata_, AddressGuard({"127.0.0.1"}), clock_,
@@ -251,6 +252,7 @@ TEST_F(DeliveryWorkerTest, APrivateAddressIsRefusedAtSendTime) {
   // guard does not allow it: the connection is refused before it is made.
   const json::object hook = Webhook("Contact.create", receiver.Url("/private"));
   DeliveryOptions options;
+  options.secrets = &secrets_;
   worker_ = std::make_unique<DeliveryWorker>(*db_, metadata_, AddressGuard({}), clock_, options);
   db_->SetCommitObserver([this] {
     worker_->Wake();
@@ -267,6 +269,33 @@ TEST_F(DeliveryWorkerTest, APrivateAddressIsRefusedAtSendTime) {
   ASSERT_THAT(log, IsOk());
   EXPECT_THAT(std::string(log->at("list").at(0).at("error").as_string()),
               ::testing::HasSubstr("refused"));
+}
+
+TEST_F(DeliveryWorkerTest, ASecretThatCannotBeOpenedFailsTheDeliveryUnsent) {
+  Receiver receiver([](const std::string&, int) { return 200; });
+  const json::object hook = Webhook("Contact.create", receiver.Url("/wrong-key"));
+  // Another server's key file (or a replaced one): the sealed secret does not open.
+  const auth::SecretBox other = auth::SecretBox::FromKey(std::string(32, 'o'));
+  DeliveryOptions options;
+  options.secrets = &other;
+  worker_ = std::make_unique<DeliveryWorker>(*db_, metadata_, AddressGuard({"127.0.0.1"}), clock_,
+                                             options);
+  db_->SetCommitObserver([this] {
+    worker_->Wake();
+    std::lock_guard lock(commit_mutex_);
+    committed_.notify_all();
+  });
+  worker_->Start();
+  Create("Contact", json::object{{"lastName", "Doe"}});
+  const std::string id(hook.at("id").as_string());
+  ASSERT_TRUE(WaitForLog(id, [](const json::array& log) {
+    return log.size() == 1 && log[0].at("status") == "failed";
+  }));
+  auto log = ListDeliveries(**db_->ReadConnection(), id, 0, 10);
+  ASSERT_THAT(log, IsOk());
+  EXPECT_THAT(std::string(log->at("list").at(0).at("error").as_string()),
+              ::testing::HasSubstr("secret cannot be opened"));
+  EXPECT_TRUE(receiver.WaitFor("/wrong-key", 0).empty());  // what reached it so far: nothing
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 
 #include "crm/acl/access_table.hpp"
 #include "crm/auth/crypto.hpp"
+#include "crm/auth/secret_box.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/role_admin.hpp"
 #include "crm/store/schema.hpp"
@@ -39,7 +40,7 @@ class WebhookTestBase : public ::testing::Test {
                     [this](store::Connection& c) { return store::MigrateSchema(c, *metadata_); }),
                 crm::testing::IsOk());
     ASSERT_THAT(service::EnsureBuiltInRoles(*db_, *metadata_, clock_), crm::testing::IsOk());
-    records_ = std::make_unique<service::RecordService>(metadata_, *db_, clock_);
+    records_ = std::make_unique<service::RecordService>(metadata_, *db_, clock_, &secrets_);
   }
 
   // Creates a record as `principal`; a failure fails the test and gives an empty object.
@@ -65,6 +66,8 @@ class WebhookTestBase : public ::testing::Test {
   FakeClock clock_{*ParseDateTime("2026-03-10 09:30:00")};
   std::shared_ptr<const metadata::Metadata> metadata_;
   std::unique_ptr<store::Database> db_;
+  // Seals webhook secrets at rest, as crmd serve's key file does.
+  auth::SecretBox secrets_ = auth::SecretBox::FromKey(std::string(32, 'k'));
   std::unique_ptr<service::RecordService> records_;
   auth::Principal admin_{"admin-id", "admin", "Admin", auth::UserType::kAdmin};
 };
