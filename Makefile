@@ -16,10 +16,10 @@ DATA ?= ./data
 
 # The fewest tests each run may have (scripts/check-test-count.sh): a suite that loses tests fails
 # instead of passing quietly. Raise them as tests are added; lowering one is a decision to review.
-# MIN_TESTS is the sanitized builds' count: Release has 16 more (the API suite's second run on
-# PostgreSQL, `ctest -L postgres` minus the golden case, and the console's browser test).
-MIN_TESTS := 346
-MIN_THREADED_TESTS := 102
+# MIN_TESTS is the sanitized builds' count: Release has 17 more (the API suite's second run on
+# PostgreSQL, `ctest -L postgres`, and the console's browser test, both Release-only).
+MIN_TESTS := 350
+MIN_THREADED_TESTS := 104
 MIN_FUZZ_TESTS := 4
 COUNT_TESTS := scripts/check-test-count.sh
 
