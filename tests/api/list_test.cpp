@@ -128,7 +128,9 @@ TEST_F(ListApiTest, EmptyValuesSortFirstAscendingAndLastDescending) {
     EXPECT_HTTP_STATUS(r, 200);
     std::vector<std::string> out;
     for (const auto& item : AsArray(AsObject(r.Json()).at("list"))) {
-      const json::value& website = AsObject(item).at("website");
+      // AsObject returns a copy: keep it while its member is read.
+      const json::object row = AsObject(item);
+      const json::value& website = row.at("website");
       out.push_back(website.is_null() ? "null" : std::string(website.as_string()));
     }
     return out;
