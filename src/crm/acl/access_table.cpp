@@ -41,8 +41,10 @@ Result<std::array<std::optional<Level>, kActionCount>> ParseLevels(std::string_v
                                                                    const json::object& actions) {
   std::array<std::optional<Level>, kActionCount> levels;
   for (const auto& [key, level] : actions) {
+    // clang 14 cannot capture a structured binding in a lambda.
+    const std::string_view name = key;
     const auto action = std::find_if(kActions.begin(), kActions.end(),
-                                     [&](Action a) { return ActionName(a) == key; });
+                                     [&](Action a) { return ActionName(a) == name; });
     const std::string where = "'" + std::string(key) + "' in scope '" + std::string(scope) + "'";
     if (action == kActions.end()) return BadRole("unknown action " + where);
     if (level.is_string() && level.get_string() == "not-set") continue;
