@@ -238,9 +238,13 @@ Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
   return std::optional<StoredRecord>(StoredRecord{std::move(rows.front()), version});
 }
 
-std::vector<int> RecordReader::FullAttributes(const EntityDef& entity,
-                                              const auth::Principal& principal) const {
-  if (HasFieldLimits(principal, entity)) return Attributes(entity, AttributeSet::kFull, principal);
+const std::vector<int>& RecordReader::FullAttributes(const EntityDef& entity,
+                                                     const auth::Principal& principal,
+                                                     std::vector<int>& narrowed) const {
+  if (HasFieldLimits(principal, entity)) {
+    narrowed = Attributes(entity, AttributeSet::kFull, principal);
+    return narrowed;
+  }
   return PlansOf(entity).attributes[principal.is_admin() ? kFullForAdmins : kFullForUsers];
 }
 

@@ -70,10 +70,13 @@ class RecordReader {
                   const std::vector<int>& attributes, std::vector<boost::json::object>& out,
                   const ExtraColumns& extra = nullptr) const;
 
-  // The full attribute set `principal` may read: a copy of the prepared one (ReadById then uses
-  // its prepared statement), narrowed when the principal's roles hide fields of `entity`.
-  std::vector<int> FullAttributes(const metadata::EntityDef& entity,
-                                  const auth::Principal& principal) const;
+  // The full attribute set `principal` may read (pass it to ReadById as is, which then uses the
+  // prepared statement).
+  // Returns the prepared set itself (no copy on the GET-by-id path) unless the principal's roles
+  // hide fields of `entity`; then `narrowed` receives the narrowed set and is returned.
+  const std::vector<int>& FullAttributes(const metadata::EntityDef& entity,
+                                         const auth::Principal& principal,
+                                         std::vector<int>& narrowed) const;
   // Every stored attribute but internal ones (what an update compares with); prepared as well.
   const std::vector<int>& StoredAttributes(const metadata::EntityDef& entity) const;
 

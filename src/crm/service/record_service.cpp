@@ -158,8 +158,10 @@ Result<RecordResult> RecordService::Read(const auth::Principal& principal, const
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   CRM_RETURN_IF_ERROR(CheckReach(*conn, principal, *metadata_, entity, id, acl::Action::kRead,
                                  "Record " + std::string(id) + " does not exist."));
+  std::vector<int> narrowed;
   CRM_ASSIGN_OR_RETURN(
-      auto stored, reader_.ReadById(*conn, entity, id, reader_.FullAttributes(entity, principal)));
+      auto stored,
+      reader_.ReadById(*conn, entity, id, reader_.FullAttributes(entity, principal, narrowed)));
   if (!stored) return Status::NotFound("Record " + std::string(id) + " does not exist.");
   return RecordResult{std::move(stored->record), stored->version};
 }

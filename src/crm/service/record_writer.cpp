@@ -654,8 +654,10 @@ Status RecordWriter::Delete(const EntityDef& entity, const std::string& id,
 }
 
 Result<RecordResult> RecordWriter::ReadBack(const EntityDef& entity, const std::string& id) const {
+  std::vector<int> narrowed;
   CRM_ASSIGN_OR_RETURN(
-      auto stored, reader_.ReadById(conn_, entity, id, reader_.FullAttributes(entity, principal_)));
+      auto stored,
+      reader_.ReadById(conn_, entity, id, reader_.FullAttributes(entity, principal_, narrowed)));
   if (!stored) return Status::NotFound("Record " + id + " not found.");
   return RecordResult{std::move(stored->record), stored->version};
 }
