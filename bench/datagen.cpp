@@ -11,6 +11,9 @@
 // entity_email_address/entity_phone_number lookup rows, version_number 1, deleted 0, a contact's
 // primary account also in account_contact with the title as role.
 //
+// With --insert-limit N it instead appends N contacts to an existing data set with crmd's
+// durability, timing it: the insert limit bench/run.sh compares crmd's writes with.
+//
 // The output is deterministic for a given --seed and --contacts: the same ids, names and dates
 // every time. Besides the database, --lists DIR receives the files the wrk scripts read
 // (contact_ids.txt, account_ids.txt, first_names.txt, api_key.txt, manifest.json).
@@ -473,6 +476,41 @@ void Exec(sqlite3* db, const std::string& sql) {
 
 std::string Quote(std::string_view identifier) { return "\"" + std::string(identifier) + "\""; }
 
+// A prepared statement without parameters: Run() for one that returns no rows, Step() to walk the
+// rows of a SELECT.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& sql) : db_(db) {
+    Check(db_, sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr),
+          sql);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  void Run() {
+    Check(db_, sqlite3_step(stmt_), sqlite3_sql(stmt_));
+    sqlite3_reset(stmt_);
+  }
+  bool Step() {
+    const int rc = sqlite3_step(stmt_);
+    Check(db_, rc, sqlite3_sql(stmt_));
+    return rc == SQLITE_ROW;
+  }
+  std::string_view Text(int column) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+    return text == nullptr
+               ? std::string_view()
+               : std::string_view(text,
+                                  static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+  }
+  std::int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
 // A prepared INSERT with one text/int/real/null value per column, bound by position.
 class Insert {
  public:
@@ -642,6 +680,10 @@ struct Options {
   std::int64_t max_list_ids = 200000;
   int users = 20;
   int teams = 4;
+  // --insert-limit: contacts to append to the existing data set instead of generating one.
+  std::int64_t insert_limit = 0;
+  std::int64_t rows_per_commit = 1000;
+  bool savepoint_per_row = false;
 };
 
 struct Counts {
@@ -714,6 +756,28 @@ class Generator {
   const std::vector<std::string>& account_ids() const { return account_ids_; }
   std::uint64_t rows() const { return rows_; }
 
+  // The insert limit (--insert-limit): appends `n` contacts to a data set generated earlier, as
+  // fast as SQLite takes them with crmd's durability, `rows_per_commit` to a transaction and, with
+  // `savepoint_per_row`, each row in its own savepoint as crmd's writer runs each job. Returns the
+  // seconds it took, commits included.
+  double AppendContacts(std::int64_t n, std::int64_t rows_per_commit, bool savepoint_per_row) {
+    LoadAccounts();
+    const std::int64_t existing = CountRows("contact");
+    EntityInsert insert(db_, metadata_.Entity("Contact"));
+    Statement begin(db_, "BEGIN"), commit(db_, "COMMIT"), savepoint(db_, "SAVEPOINT crmd_row"),
+        release(db_, "RELEASE crmd_row");
+    const auto start = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < n; ++i) {
+      if (i % rows_per_commit == 0) begin.Run();
+      if (savepoint_per_row) savepoint.Run();
+      // New records are the newest: ids and createdAt after the generated span, in order.
+      Contact(insert, existing + i, kEpochEnd + existing + i);
+      if (savepoint_per_row) release.Run();
+      if ((i + 1) % rows_per_commit == 0 || i + 1 == n) commit.Run();
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
   void Run() {
     Phase("accounts", [this] { Accounts(); });
     Phase("contacts", [this] { Contacts(); });
@@ -742,6 +806,25 @@ class Generator {
     return kEpochEnd - kSpanSeconds + i * step +
            static_cast<std::int64_t>(
                rng_.Below(static_cast<std::uint64_t>(std::max<std::int64_t>(step, 1))));
+  }
+
+  // The accounts of an existing data set, with the domains Accounts() gave their websites.
+  void LoadAccounts() {
+    Statement select(db_, "SELECT id, website FROM account WHERE deleted = 0 ORDER BY id");
+    constexpr std::string_view kPrefix = "https://www.";
+    while (select.Step()) {
+      account_ids_.emplace_back(select.Text(0));
+      std::string_view website = select.Text(1);
+      if (website.starts_with(kPrefix)) website.remove_prefix(kPrefix.size());
+      account_domains_.emplace_back(website);
+    }
+    if (account_ids_.empty()) Die("the data set has no accounts");
+  }
+
+  std::int64_t CountRows(const std::string& table) {
+    Statement count(db_, "SELECT COUNT(*) FROM " + Quote(table));
+    count.Step();
+    return count.Int(0);
   }
 
   // createdAt/modifiedAt/createdBy/modifiedBy/assignedUser as the API leaves them: modifiedBy is
@@ -875,62 +958,65 @@ class Generator {
     const std::int64_t n = counts_.contacts;
     contact_ids_.reserve(static_cast<std::size_t>(n));
     contact_account_.reserve(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::int64_t created = CreatedAt(i, n);
-      const std::string id = ids_.Make(created);
-      const std::string first = rng_.Pick(kFirstNames);
-      const std::string last = rng_.Pick(kLastNames);
-      if (rng_.Percent(70)) insert.Text("salutationName", rng_.Pick(kSalutations));
-      insert.Text("firstName", first);
-      insert.Text("lastName", last);
-      std::string title;
-      if (rng_.Percent(60)) {
-        title = rng_.Pick(kTitles);
-        insert.Text("title", title);
-      }
-      if (rng_.Percent(20)) insert.Text("description", rng_.Pick(kSentences));
-      // 90% have an account; their work address is at its domain.
-      std::int64_t account = -1;
-      if (rng_.Percent(90)) account = static_cast<std::int64_t>(rng_.Below(account_ids_.size()));
-      std::vector<std::string> emails;
-      if (rng_.Percent(92)) {
-        const std::string domain =
-            account >= 0 ? account_domains_[static_cast<std::size_t>(account)] : "mail.example.org";
-        // The number keeps every address unique, as the duplicate check on create expects.
-        emails.push_back(first + "." + last + std::to_string(i + 1) + "@" + domain);
-        if (rng_.Percent(20)) {
-          emails.push_back(Lower(first) + std::to_string(i + 1) + "@home.example.net");
-        }
-      }
-      Emails(insert, "Contact", id, emails);
-      std::vector<std::pair<std::string, const char*>> phones;
-      if (rng_.Percent(80)) {
-        phones.emplace_back(PhoneNumber(), rng_.Percent(60) ? "Mobile" : "Office");
-        // Numbers of one record are unique (the lookup table's key); a clash is just skipped.
-        if (std::string home = PhoneNumber(); rng_.Percent(25) && home != phones.front().first) {
-          phones.emplace_back(std::move(home), "Home");
-        }
-      }
-      Phones(insert, "Contact", id, phones);
-      if (rng_.Percent(5)) insert.Int("doNotCall", 1);
-      if (rng_.Percent(70)) Address(insert, "address");
-      if (account >= 0) insert.Text("accountId", account_ids_[static_cast<std::size_t>(account)]);
-      const std::int64_t version = Stamps(insert, created, rng_.Percent(90));
-      insert.Run(id, version);
-      // A contact's primary account is also in its accounts list, with the title as the role
-      // (business_rules.cpp, ContactAccountAfterSave).
-      if (account >= 0) {
-        account_contact_.Text(0, account_ids_[static_cast<std::size_t>(account)]);
-        account_contact_.Text(1, id);
-        if (!title.empty()) account_contact_.Text(2, title);
-        account_contact_.Int(3, 0);
-        account_contact_.Run();
-      }
-      Teams("Contact", id, 50);
-      contact_ids_.push_back(id);
-      contact_account_.push_back(static_cast<std::int32_t>(account));
-    }
+    for (std::int64_t i = 0; i < n; ++i) Contact(insert, i, CreatedAt(i, n));
     rows_ += insert.rows();
+  }
+
+  // Contact number `i` (its email addresses carry i + 1, which keeps them unique), with its
+  // lookup rows, primary-account link and team.
+  void Contact(EntityInsert& insert, std::int64_t i, std::int64_t created) {
+    const std::string id = ids_.Make(created);
+    const std::string first = rng_.Pick(kFirstNames);
+    const std::string last = rng_.Pick(kLastNames);
+    if (rng_.Percent(70)) insert.Text("salutationName", rng_.Pick(kSalutations));
+    insert.Text("firstName", first);
+    insert.Text("lastName", last);
+    std::string title;
+    if (rng_.Percent(60)) {
+      title = rng_.Pick(kTitles);
+      insert.Text("title", title);
+    }
+    if (rng_.Percent(20)) insert.Text("description", rng_.Pick(kSentences));
+    // 90% have an account; their work address is at its domain.
+    std::int64_t account = -1;
+    if (rng_.Percent(90)) account = static_cast<std::int64_t>(rng_.Below(account_ids_.size()));
+    std::vector<std::string> emails;
+    if (rng_.Percent(92)) {
+      const std::string domain =
+          account >= 0 ? account_domains_[static_cast<std::size_t>(account)] : "mail.example.org";
+      // The number keeps every address unique, as the duplicate check on create expects.
+      emails.push_back(first + "." + last + std::to_string(i + 1) + "@" + domain);
+      if (rng_.Percent(20)) {
+        emails.push_back(Lower(first) + std::to_string(i + 1) + "@home.example.net");
+      }
+    }
+    Emails(insert, "Contact", id, emails);
+    std::vector<std::pair<std::string, const char*>> phones;
+    if (rng_.Percent(80)) {
+      phones.emplace_back(PhoneNumber(), rng_.Percent(60) ? "Mobile" : "Office");
+      // Numbers of one record are unique (the lookup table's key); a clash is just skipped.
+      if (std::string home = PhoneNumber(); rng_.Percent(25) && home != phones.front().first) {
+        phones.emplace_back(std::move(home), "Home");
+      }
+    }
+    Phones(insert, "Contact", id, phones);
+    if (rng_.Percent(5)) insert.Int("doNotCall", 1);
+    if (rng_.Percent(70)) Address(insert, "address");
+    if (account >= 0) insert.Text("accountId", account_ids_[static_cast<std::size_t>(account)]);
+    const std::int64_t version = Stamps(insert, created, rng_.Percent(90));
+    insert.Run(id, version);
+    // A contact's primary account is also in its accounts list, with the title as the role
+    // (business_rules.cpp, ContactAccountAfterSave).
+    if (account >= 0) {
+      account_contact_.Text(0, account_ids_[static_cast<std::size_t>(account)]);
+      account_contact_.Text(1, id);
+      if (!title.empty()) account_contact_.Text(2, title);
+      account_contact_.Int(3, 0);
+      account_contact_.Run();
+    }
+    Teams("Contact", id, 50);
+    contact_ids_.push_back(id);
+    contact_account_.push_back(static_cast<std::int32_t>(account));
   }
 
   void Leads() {
@@ -1192,6 +1278,48 @@ void WriteLines(const std::filesystem::path& path, const std::vector<std::string
   if (!out) Die("cannot write " + path.string());
 }
 
+std::vector<std::string> SelectIds(sqlite3* db, const std::string& sql) {
+  std::vector<std::string> ids;
+  Statement select(db, sql);
+  while (select.Step()) ids.emplace_back(select.Text(0));
+  return ids;
+}
+
+// The insert limit that bench/run.sh reports crmd's writes against: the same contacts, schema,
+// indexes, lookup and link rows, with crmd's durability and page cache (WAL, every commit flushed
+// to disk), and nothing else (no HTTP, validation, duplicate check, read-back or change event).
+int InsertLimit(const Options& options) {
+  const std::string path = options.data_dir + "/crmd.db";
+  if (!std::filesystem::exists(path)) Die(path + " does not exist; generate a data set first");
+  auto metadata = metadata::Metadata::LoadDefault("");
+  if (!metadata.ok()) Die(metadata.status().message());
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    Die("cannot open " + path);
+  }
+  Exec(db,
+       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
+       "PRAGMA cache_size=-" +
+           std::to_string(store::SqliteOptions{}.cache_size_kib) + ";");
+  double seconds = 0;
+  {
+    Generator generator(
+        options, **metadata, db,
+        SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'regular' AND deleted = 0"),
+        SelectIds(db, "SELECT id FROM team WHERE deleted = 0"));
+    seconds = generator.AppendContacts(options.insert_limit, options.rows_per_commit,
+                                       options.savepoint_per_row);
+  }
+  if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
+  const json::object result{{"rows", options.insert_limit},
+                            {"rowsPerCommit", options.rows_per_commit},
+                            {"savepointPerRow", options.savepoint_per_row},
+                            {"seconds", seconds},
+                            {"rowsPerSecond", static_cast<double>(options.insert_limit) / seconds}};
+  std::cout << SerializeJson(result) << std::endl;
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"crmd_datagen: generate a realistic CRM data set into a crmd data directory"};
   Options options;
@@ -1211,11 +1339,23 @@ int Main(int argc, char** argv) {
   app.add_option("--teams", options.teams, "Teams")
       ->check(CLI::Range(0, 100))
       ->capture_default_str();
+  app.add_option("--insert-limit", options.insert_limit,
+                 "Instead of generating: append this many contacts to the data set in --data with "
+                 "crmd's durability, and print the rate (the benchmark's insert limit)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10000000}));
+  app.add_option("--rows-per-commit", options.rows_per_commit,
+                 "With --insert-limit: contacts per transaction")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}))
+      ->capture_default_str();
+  app.add_flag("--savepoint-per-row", options.savepoint_per_row,
+               "With --insert-limit: each contact in its own savepoint, as crmd's writer runs "
+               "each job of a group");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (options.insert_limit > 0) return InsertLimit(options);
   if (options.lists_dir.empty()) options.lists_dir = options.data_dir + "/bench";
 
   const auto start = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 # CTest check that crmd_datagen still matches the schema: generates a small data set, then has
-# `crmd migrate` open it (which fails on a database it cannot use) and checks the id lists.
+# `crmd migrate` open it (which fails on a database it cannot use) and checks the id lists; then
+# runs the insert limit on it.
 # Arguments: -DDATAGEN=path -DCRMD=path -DWORK_DIR=dir.
 cmake_minimum_required(VERSION 3.25)
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -15,6 +16,19 @@ execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "crmd migrate on the generated data failed (${rc}):\n${out}\n${err}")
+endif()
+# The insert limit (bench/run.sh's limit rows) appends to that data set, in savepoints and in
+# transactions of several rows, and leaves a database crmd still opens.
+execute_process(COMMAND "${DATAGEN}" --data "${WORK_DIR}" --insert-limit 25 --rows-per-commit 10
+                        --savepoint-per-row
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "\"rows\":25,")
+  message(FATAL_ERROR "crmd_datagen --insert-limit failed (${rc}):\n${out}\n${err}")
+endif()
+execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "crmd migrate after the insert limit failed (${rc}):\n${out}\n${err}")
 endif()
 file(STRINGS "${WORK_DIR}/bench/contact_ids.txt" ids)
 list(LENGTH ids count)
