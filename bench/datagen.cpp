@@ -684,6 +684,8 @@ struct Options {
   std::int64_t insert_limit = 0;
   std::int64_t rows_per_commit = 1000;
   bool savepoint_per_row = false;
+  int cache_mib = 0;  // 0: crmd's default page cache
+  int mmap_mib = 0;   // crmd's --mmap-mib
 };
 
 struct Counts {
@@ -1350,6 +1352,14 @@ int Main(int argc, char** argv) {
   app.add_flag("--savepoint-per-row", options.savepoint_per_row,
                "With --insert-limit: each contact in its own savepoint, as crmd's writer runs "
                "each job of a group");
+  app.add_option("--cache-mib", options.cache_mib,
+                 "With --insert-limit: SQLite page cache (default: crmd's), to see what a larger "
+                 "one would give")
+      ->check(CLI::Range(1, 65536));
+  app.add_option("--mmap-mib", options.mmap_mib,
+                 "With --insert-limit: read the database through a memory map of this size, as "
+                 "crmd serve --mmap-mib")
+      ->check(CLI::Range(0, 65536));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
