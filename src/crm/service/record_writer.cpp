@@ -443,15 +443,12 @@ Status RecordWriter::EmitEvent(const EntityDef& entity, const std::string& id,
       principal_.id,
       SerializeJson(payload),
       FormatDateTime(now_)};
-  std::int64_t seq = 0;
-  CRM_RETURN_IF_ERROR(conn_.Query(std::string("INSERT INTO ") + store::kEventTable +
-                                      " (\"event\", \"entity_type\", \"entity_id\", "
-                                      "\"user_id\", \"payload\", \"created_at\") "
-                                      "VALUES (?, ?, ?, ?, ?, ?) RETURNING \"seq\"",
-                                  params, [&](const store::Row& row) {
-                                    seq = row.Int(0);
-                                    return false;
-                                  }));
+  CRM_ASSIGN_OR_RETURN(const std::int64_t seq,
+                       conn_.InsertReturningKey(std::string("INSERT INTO ") + store::kEventTable +
+                                                    " (\"event\", \"entity_type\", \"entity_id\", "
+                                                    "\"user_id\", \"payload\", \"created_at\") "
+                                                    "VALUES (?, ?, ?, ?, ?, ?)",
+                                                "seq", params));
   // The webhooks' deliveries go in the same transaction as the change and its event.
   return webhook::QueueDeliveries(
       conn_, {seq, &entity, type, &payload, principal_.id, id, &metadata_}, now_);

@@ -49,6 +49,14 @@ class Connection {
   // Runs a statement and returns the number of rows it changed.
   virtual Result<std::int64_t> Execute(std::string_view sql,
                                        std::span<const query::SqlValue> params = {}) = 0;
+  // Runs an INSERT of one row into a table whose integer key `key_column` the database assigns
+  // (SQLite's INTEGER PRIMARY KEY, a PostgreSQL identity column) and returns the new key. SQLite
+  // reads it from the connection rather than through `RETURNING`: a RETURNING statement opens a
+  // statement journal, whose savepoint cost grows with the pages the transaction has dirtied (a
+  // massCreate of 1,000 linked contacts at 1M: 343 ms instead of 126 ms for the same rows).
+  virtual Result<std::int64_t> InsertReturningKey(std::string_view insert_sql,
+                                                  std::string_view key_column,
+                                                  std::span<const query::SqlValue> params) = 0;
   // Runs several ;-separated statements without parameters (schema changes).
   virtual Status ExecuteScript(std::string_view sql) = 0;
 

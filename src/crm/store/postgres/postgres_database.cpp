@@ -13,6 +13,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "crm/query/sql.hpp"
+
 namespace crm::store {
 namespace {
 
@@ -150,6 +152,18 @@ class PostgresConnection final : public Connection {
     CRM_ASSIGN_OR_RETURN(ResultPtr result, Run(sql, params));
     const char* changed = PQcmdTuples(result.get());
     return changed != nullptr && *changed != '\0' ? std::strtoll(changed, nullptr, 10) : 0;
+  }
+
+  Result<std::int64_t> InsertReturningKey(std::string_view insert_sql, std::string_view key_column,
+                                          std::span<const query::SqlValue> params) override {
+    std::int64_t key = 0;
+    CRM_RETURN_IF_ERROR(
+        Query(std::string(insert_sql) + " RETURNING " + query::QuoteIdentifier(key_column), params,
+              [&key](const Row& row) {
+                key = row.Int(0);
+                return false;
+              }));
+    return key;
   }
 
   Status ExecuteScript(std::string_view sql) override {

@@ -124,6 +124,12 @@ class SqliteConnection final : public Connection {
     return static_cast<std::int64_t>(sqlite3_changes64(db_));
   }
 
+  Result<std::int64_t> InsertReturningKey(std::string_view insert_sql, std::string_view,
+                                          std::span<const query::SqlValue> params) override {
+    CRM_RETURN_IF_ERROR(Execute(insert_sql, params).TakeStatus());
+    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
   Status ExecuteScript(std::string_view sql) override {
     char* error = nullptr;
     const std::string text(sql);
