@@ -1,5 +1,6 @@
 #include "crm/server/migrate_commands.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -274,7 +275,7 @@ class Migration {
       if (!kept) std::cerr << "crmd: " << table << "." << theirs.name << " is not copied\n";
     }
     std::string names;
-    std::string marks;
+    std::string marks = "(";
     for (const ColumnInfo& column : columns) {
       if (!names.empty()) {
         names += ", ";
@@ -283,9 +284,20 @@ class Migration {
       names += QuoteIdentifier(column.name);
       marks += "?";
     }
+    marks += ")";
     const std::string select = "SELECT " + names + " FROM " + QuoteIdentifier(table);
-    const std::string insert =
-        "INSERT INTO " + QuoteIdentifier(table) + " (" + names + ") VALUES (" + marks + ")";
+    // Several rows per INSERT: one statement per row cost a round trip per row on PostgreSQL
+    // (about 3,000 rows/s). The bound stays under both backends' parameter limits (SQLite 32766,
+    // PostgreSQL 65535).
+    constexpr std::size_t kMaxParameters = 30000;
+    const std::size_t rows_per_insert =
+        std::clamp<std::size_t>(kMaxParameters / columns.size(), 1, 500);
+    const auto insert_of = [&](std::size_t count) {
+      std::string sql = "INSERT INTO " + QuoteIdentifier(table) + " (" + names + ") VALUES ";
+      for (std::size_t i = 0; i < count; ++i) sql += (i == 0 ? "" : ", ") + marks;
+      return sql;
+    };
+    const std::string full_insert = insert_of(rows_per_insert);
 
     std::vector<std::vector<SqlValue>> batch;
     std::int64_t rows = 0;
@@ -293,8 +305,15 @@ class Migration {
     const auto flush = [&]() -> Status {
       if (batch.empty()) return {};
       Status status = target_.WriteAndWait([&](store::Connection& conn) -> Status {
-        for (const auto& values : batch) {
-          CRM_RETURN_IF_ERROR(conn.Execute(insert, values));
+        std::vector<SqlValue> params;
+        for (std::size_t at = 0; at < batch.size(); at += rows_per_insert) {
+          const std::size_t count = std::min(rows_per_insert, batch.size() - at);
+          params.clear();
+          for (std::size_t i = at; i < at + count; ++i) {
+            params.insert(params.end(), batch[i].begin(), batch[i].end());
+          }
+          CRM_RETURN_IF_ERROR(
+              conn.Execute(count == rows_per_insert ? full_insert : insert_of(count), params));
         }
         return {};
       });
