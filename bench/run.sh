@@ -4,10 +4,13 @@
 # typical Contact response, runs every wrk workload (bench/wrk/*.lua, 64 connections, API key on
 # every request) and prints one table: requests/s, median and p99 latency, and the ratio to nginx
 # measured in the same run. The full run also writes the table, the machine and the targets to
-# docs/performance.md; --smoke is a quick check (seconds) that everything still works.
+# docs/performance.md; --smoke is a quick check (seconds) that everything still works. The same
+# main rows run again on a throw-away PostgreSQL cluster, with one crmd and with two behind nginx
+# (bench/postgres.sh; --no-postgres skips them, --postgres adds them to --smoke).
 #
 # Usage: bench/run.sh [--build-dir DIR] [--smoke] [--contacts N[,N...]] [--duration SECONDS]
 #                     [--data-root DIR] [--output FILE] [--no-doc] [--regenerate] [--keep]
+#                     [--postgres | --no-postgres]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +23,7 @@ OUTPUT=$ROOT/docs/performance.md
 WRITE_DOC=1
 REGENERATE=0
 KEEP=0
+POSTGRES=""
 SEED=42
 CONNECTIONS=64
 # Memory map size (MiB) of the extra GET-by-id row that shows what `crmd serve --mmap-mib` does.
@@ -44,6 +48,8 @@ Usage: bench/run.sh [options]
   --no-doc            print the table only
   --regenerate        regenerate the data sets even when a cached one matches
   --keep              keep the working directory (logs, wrk output) for inspection
+  --postgres          also run the PostgreSQL rows in --smoke mode
+  --no-postgres       skip the PostgreSQL rows (one crmd, and two behind nginx)
 EOF
 }
 
@@ -58,6 +64,8 @@ while (($#)); do
     --no-doc) WRITE_DOC=0; shift ;;
     --regenerate) REGENERATE=1; shift ;;
     --keep) KEEP=1; shift ;;
+    --postgres) POSTGRES=1; shift ;;
+    --no-postgres) POSTGRES=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -68,7 +76,9 @@ if ((SMOKE)); then
   DURATION=${DURATION:-1}
   WRITE_DOC=0
   USERS=5
+  POSTGRES=${POSTGRES:-0}
 else
+  POSTGRES=${POSTGRES:-1}
   SCALES=${SCALES:-100000,1000000}
   DURATION=${DURATION:-10}
   USERS=20
@@ -95,6 +105,10 @@ NGINX=$(find_nginx) || true
 command -v wrk >/dev/null || die "wrk is not installed"
 command -v curl >/dev/null || die "curl is not installed"
 [[ -n $NGINX ]] || die "nginx is not installed"
+if ((POSTGRES)) && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  log "installing PostgreSQL for the PostgreSQL rows"
+  "$ROOT/scripts/install-deps.sh" bench
+fi
 
 # Rate limits must be off (the load would use up any budget within a second): pass the switch
 # when this crmd has one (older binaries do not).
@@ -118,6 +132,7 @@ NGINX_PID=""
 
 cleanup() {
   local status=$?
+  declare -F pg_cleanup >/dev/null && pg_cleanup
   if [[ -n $CRMD_PID ]]; then kill "$CRMD_PID" 2>/dev/null || true; wait "$CRMD_PID" 2>/dev/null || true; fi
   if [[ -n $DRAIN_PID ]]; then kill "$DRAIN_PID" 2>/dev/null || true; fi
   if [[ -n $NGINX_PID ]]; then kill -QUIT "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
@@ -326,6 +341,8 @@ run_wrk() {
 }
 
 NOTES=()
+# Extra `crmd serve` arguments of a restart (the PostgreSQL rows' --database).
+RESTART_ARGS=()
 
 # Stops crmd with SIGKILL and starts it again on the same data (queued writes are dropped; they
 # were never acknowledged). For a writer backlog that would take too long to work off.
@@ -338,7 +355,7 @@ restart_crmd_hard() {
   wait "$CRMD_PID" 2>/dev/null || true
   CRMD_PID=""
   [[ -n $DRAIN_PID ]] && { wait "$DRAIN_PID" 2>/dev/null || true; DRAIN_PID=""; }
-  start_crmd "$n-restart" "$WORK/data-$n" --no-access-log
+  start_crmd "$n-restart" "$WORK/data-$n" --no-access-log "${RESTART_ARGS[@]}"
 }
 
 # Waits until crmd has worked off the writes the last workload left queued (wrk stops sending at
@@ -563,8 +580,13 @@ run_scale() {
   note_peak
   PEAK_MMAP[$n]=$PEAK_NOW
   stop_crmd
+  if ((POSTGRES)); then run_postgres "$n" "$data"; fi
   rm -rf "$data"
 }
+
+# shellcheck source=bench/postgres.sh
+source "$ROOT/bench/postgres.sh"
+
 
 for n in "${SCALE_LIST[@]}"; do
   [[ $n =~ ^[0-9]+$ ]] || die "bad --contacts value '$n'"

@@ -18,7 +18,7 @@ build_pkgs=(g++ cmake ninja-build pkg-config
 # below), the PostgreSQL server of the throw-away test cluster (scripts/pg-test-cluster.sh), and
 # the browser the console's tests drive (tests/browser/, through playwright-core).
 test_pkgs=(python3 python3-requests postgresql chromium)
-bench_pkgs=(wrk nginx-light curl)
+bench_pkgs=(wrk nginx-light curl postgresql)
 # The clang builds (make thread-safety, make fuzz-smoke): the compiler and its sanitizer and
 # libFuzzer runtimes.
 clang_pkgs=(clang libclang-rt-14-dev)

@@ -112,6 +112,14 @@ TEST_F(RateLimitTest, TheDefaultBudgetEndsInA429WithRetryAfter) {
   EXPECT_HTTP_STATUS(NewApiUser(*env_, "neighbour").Get("/Contact?maxSize=1"), 200);
 }
 
+// GET /api/v1/ is the load balancers' health check (docs/deployment.md): anonymous checks every
+// few seconds would otherwise use up the one budget all anonymous requests share, and the nodes
+// would be taken out of service with 429s.
+TEST_F(RateLimitTest, TheHealthCheckIsNeverLimited) {
+  HttpClient anonymous(env_->server->base_url());
+  for (int i = 0; i < 30; ++i) ASSERT_HTTP_STATUS(anonymous.Get("/api/v1/"), 200) << i;
+}
+
 TEST_F(RateLimitTest, SearchesDrawFromTheSearchBudgetAndTheDefaultOne) {
   ApiClient client = NewApiUser(*env_, "searcher");
   const HttpResponse where =

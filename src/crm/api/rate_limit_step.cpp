@@ -144,6 +144,11 @@ RateLimitStep::RateLimitStep(ratelimit::RateLimiter& limiter,
 }
 
 void RateLimitStep::Process(const ExchangePtr& exchange, Next next) const {
+  // Public routes (the API root, which load balancers poll as a health check) do no work worth a
+  // budget, and every anonymous caller would share one: the checks would use it up and get 429s.
+  if (exchange->route() != nullptr && exchange->route()->access == Access::kPublic) {
+    return next(exchange);
+  }
   const auth::Principal& principal = exchange->principal();
   const auth::UserRateLimit& own = principal.rate_limit;
   if (own.kind == auth::UserRateLimit::Kind::kUnlimited) return next(exchange);

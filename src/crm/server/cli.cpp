@@ -25,6 +25,7 @@
 #include "crm/ratelimit/quota.hpp"
 #include "crm/server/front_handler.hpp"
 #include "crm/server/http_limits.hpp"
+#include "crm/server/migrate_commands.hpp"
 #include "crm/server/role_commands.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
@@ -108,6 +109,7 @@ Result<Environment> OpenEnvironment(const StoreOptions& options,
   const metadata::Metadata& metadata = *env.metadata;
   CRM_RETURN_IF_ERROR(env.db->WriteAndWait(
       [&metadata](store::Connection& conn) { return store::MigrateSchema(conn, metadata); }));
+  CRM_RETURN_IF_ERROR(RefuseUnfinishedMigration(*env.db));
   CRM_RETURN_IF_ERROR(service::EnsureBuiltInRoles(*env.db, metadata, SystemClock::Instance()));
   const std::filesystem::path key_file =
       options.secret_key_file.empty() ? std::filesystem::path(options.data_dir) / kSecretKeyFile
@@ -484,6 +486,8 @@ int RunCli(int argc, char** argv) {
 
   auto* migrate = app.add_subcommand("migrate", "Create or update the database schema, then exit");
   AddStoreOptions(*migrate, store_options);
+  MigrateDataCommand migrate_data;
+  AddMigrateDataCommand(app, migrate_data);
   auto* version = app.add_subcommand("version", "Print the version");
   auto* openapi = app.add_subcommand(
       "openapi", "Print the API's OpenAPI 3.1 description (as GET /api/v1/OpenApi serves it)");
@@ -528,6 +532,7 @@ int RunCli(int argc, char** argv) {
     env->db->Shutdown();
     return status;
   }
+  if (migrate_data.chosen()) return RunMigrateDataCommand(migrate_data);
   if (migrate->parsed()) {
     auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());
