@@ -25,6 +25,7 @@
 #include "crm/ratelimit/quota.hpp"
 #include "crm/server/front_handler.hpp"
 #include "crm/server/http_limits.hpp"
+#include "crm/server/import_commands.hpp"
 #include "crm/server/role_commands.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
@@ -482,6 +483,10 @@ int RunCli(int argc, char** argv) {
   AddWebhookCommands(app, webhook_command,
                      [&](CLI::App& command) { AddStoreOptions(command, store_options); });
 
+  ImportCommand import_command;
+  AddImportCommands(app, import_command,
+                    [&](CLI::App& command) { AddStoreOptions(command, store_options); });
+
   auto* migrate = app.add_subcommand("migrate", "Create or update the database schema, then exit");
   AddStoreOptions(*migrate, store_options);
   auto* version = app.add_subcommand("version", "Print the version");
@@ -525,6 +530,14 @@ int RunCli(int argc, char** argv) {
     if (!env.ok()) return Fail(env.status());
     const int status =
         RunWebhookCommand(webhook_command, env->metadata, *env->db, env->secrets.get());
+    env->db->Shutdown();
+    return status;
+  }
+  if (import_command.chosen()) {
+    auto env = OpenEnvironment(store_options);
+    if (!env.ok()) return Fail(env.status());
+    const int status =
+        RunImportCommand(import_command, env->metadata, *env->db, env->secrets.get());
     env->db->Shutdown();
     return status;
   }
