@@ -106,11 +106,17 @@ void ExportCursor::AppendCsv(const json::object& record, std::string& out) {
     }
     out += "\r\n";
   }
-  bool first = true;
-  for (const auto& column : columns_) {
-    if (!first) out += ',';
-    first = false;
-    if (const json::value* value = record.if_contains(column)) AppendCell(*value, out);
+  // Rows of one page come from one projection, so their keys are in the header's order; a lookup
+  // by name (a linear search in a small object) is only needed when they are not.
+  auto it = record.begin();
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (i > 0) out += ',';
+    if (it != record.end() && it->key() == columns_[i]) {
+      AppendCell(it->value(), out);
+      ++it;
+    } else if (const json::value* value = record.if_contains(columns_[i])) {
+      AppendCell(*value, out);
+    }
   }
   out += "\r\n";
 }
