@@ -484,6 +484,54 @@ warm_up() {
     wrk -t1 -c"$CONNECTIONS" -d2s -s "$ROOT/bench/wrk/get_by_id.lua" "$CRMD_URL" >/dev/null 2>&1
 }
 
+# --- Import and export (issue 15) -----------------------------------------------------------------
+# The export of every Contact through GET .../action/export (CSV, one streamed request timed by
+# curl), then `crmd import` of N generated Contacts (each with an existing account, like
+# massCreate's) into the same data, no server running. Each appends a result line whose requests are
+# the records, so requests/s is records/s; median and p99 hold the mean time per record.
+result_per_record() {
+  local name=$1 records=$2 seconds=$3 errors=$4 bytes=$5
+  awk -v name="$name" -v n="$records" -v s="$seconds" -v errors="$errors" -v bytes="$bytes" 'BEGIN {
+    us = s * 1e6; per = n > 0 ? us / n : 0
+    printf "%s %d %.0f %.1f %.3f %.3f %.3f %.0f %d %d\n", name, n, us, (s > 0 ? n / s : 0), per, per, per, us, errors, bytes
+  }' >>"$WORK/results-$n.txt"
+}
+
+time_import_export() {
+  local n=$1 data=$2 out code seconds t0 created
+  for name in export import; do
+    if [[ -z ${LABEL[$name]+x} ]]; then ORDER+=("$name"); fi
+    RECORDS[$name]=1
+  done
+  LABEL[export]="export all Contacts, CSV, streamed (one request)"
+  LABEL[import]="crmd import of N Contacts from CSV (batches of 1,000)"
+  start_crmd "$n-export" "$data" --no-access-log
+  log "$n contacts: export"
+  out=$(curl -sS -o "$WORK/export-$n.csv" -w '%{http_code} %{time_total}' -H "X-Api-Key: $API_KEY" \
+    "$CRMD_URL/api/v1/Contact/action/export?format=csv") || die "export failed"
+  stop_crmd
+  read -r code seconds <<<"$out"
+  result_per_record export "$(($(wc -l <"$WORK/export-$n.csv") - 1))" "$seconds" \
+    "$((code == 200 ? 0 : 1))" "$(stat -c %s "$WORK/export-$n.csv")"
+  rm -f "$WORK/export-$n.csv"
+  awk -v n="$n" -v tag="i$RANDOM" '
+    { ids[NR] = $0 }
+    END {
+      print "salutationName,firstName,lastName,title,emailAddress,phoneNumber,addressCity,addressCountry,accountId,description"
+      for (i = 1; i <= n; i++)
+        printf "Ms.,Mary,Jones-%s-%d,Buyer,mary.jones-%s-%d@bench.example.com,+1555%07d,Boston,United States,%s,Imported by the crmd benchmark\n", tag, i, tag, i, i % 10000000, ids[1 + (i * 7919) % NR]
+    }' "$LISTS/account_ids.txt" >"$WORK/import-$n.csv"
+  log "$n contacts: import of $n"
+  t0=$EPOCHREALTIME
+  "$CRMD" import Contact "$WORK/import-$n.csv" --data "$data" --progress none \
+    >"$WORK/import-$n.txt" 2>>"$WORK/import-$n.log" || true
+  seconds=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+  created=$(sed -n 's/^\([0-9]*\) created.*/\1/p' "$WORK/import-$n.txt")
+  log "import: $(tail -1 "$WORK/import-$n.txt")"
+  result_per_record import "${created:-0}" "$seconds" "$((n - ${created:-0}))" 0
+  rm -f "$WORK/import-$n.csv"
+}
+
 run_scale() {
   local n=$1 data dir
   LOADAVG[$n]=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -580,7 +628,12 @@ run_scale() {
   note_peak
   PEAK_MMAP[$n]=$PEAK_NOW
   stop_crmd
+
+  # 6. The same workloads on PostgreSQL, one crmd and two behind nginx (bench/postgres.sh).
   if ((POSTGRES)); then run_postgres "$n" "$data"; fi
+
+  # 7. Export and import (issue 15), last: the import adds N contacts to the data.
+  time_import_export "$n" "$data"
   rm -rf "$data"
 }
 

@@ -36,4 +36,9 @@ void Exchange::ReplyBuilt(std::function<http::Response()> build) {
 
 void Exchange::Fail(const Status& status) { Reply(ErrorResponse(status)); }
 
+void Exchange::ReplyStream(http::Response head, http::BodySource source) {
+  AddExtraHeaders(head);
+  responder_.SendStream(std::move(head), std::move(source));
+}
+
 }  // namespace crm::api

@@ -65,6 +65,8 @@ class Exchange {
   // Builds the answer on the connection's thread: for answers completed on the writer thread.
   void ReplyBuilt(std::function<http::Response()> build);
   void Fail(const Status& status);
+  // Answers with `head`'s status and headers and the body `source` streams (an export).
+  void ReplyStream(http::Response head, http::BodySource source);
 
  private:
   void AddExtraHeaders(http::Response& response);

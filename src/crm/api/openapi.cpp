@@ -163,6 +163,7 @@ json::value AnswerSchema(Answer answer, const EntityDef* entity) {
     case Answer::kObject:
       return json::object{{"type", "object"}};
     case Answer::kString:
+    case Answer::kExport:
       return json::object{{"type", "string"}};
   }
   return json::object();
@@ -234,8 +235,14 @@ json::object Operation(const Route& route, const std::string& path, const Entity
       parameters.push_back(PathParameter(segment, entity));
     }
   }
-  if (route.answer == Answer::kList || route.answer == Answer::kAnyList) {
+  if (route.answer == Answer::kList || route.answer == Answer::kAnyList ||
+      route.answer == Answer::kExport) {
     AddListParameters(parameters);
+  }
+  if (route.answer == Answer::kExport) {
+    parameters.push_back(QueryParameter(
+        "format", json::object{{"type", "string"}, {"enum", json::array{"csv", "jsonl"}}},
+        "csv (default, a header row of attribute names) or jsonl (one JSON object a line)."));
   }
   if (!parameters.empty()) operation["parameters"] = std::move(parameters);
   if (route.body == Body::kRecord && entity != nullptr) {
@@ -249,6 +256,10 @@ json::object Operation(const Route& route, const std::string& path, const Entity
   }
   json::object success{{"description", "Success."},
                        {"content", JsonContent(AnswerSchema(route.answer, entity))}};
+  if (route.answer == Answer::kExport) {
+    const json::object file{{"schema", json::object{{"type", "string"}}}};
+    success["content"] = json::object{{"text/csv", file}, {"application/x-ndjson", file}};
+  }
   json::object responses;
   if (route.access != Access::kPublic) {
     // The rate-limit step's fields (docs/api.md, "Rate limits") on every authenticated answer.

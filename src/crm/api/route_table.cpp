@@ -133,6 +133,7 @@ RouteTable ApiRouteTable() {
   RouteTable table;
   AddAppRoutes(table);
   AddMassRoutes(table);
+  AddExportRoutes(table);
   AddConvertRoutes(table);
   AddWebhookRoutes(table);
   AddRecordRoutes(table);

@@ -51,6 +51,7 @@ enum class Answer {
   kMassResult,  // {"count", "ids"}
   kObject,      // a JSON object of the route's own shape
   kString,
+  kExport,  // a CSV or JSON-lines file of the route entity's records (streamed)
 };
 
 using RouteHandler = void (*)(const ApiContext& context, const ExchangePtr& exchange);

@@ -53,6 +53,8 @@ void AddRecordRoutes(RouteTable& table);
 void AddRelationRoutes(RouteTable& table);
 // massCreate, massUpdate, massDelete and EspoCRM's MassAction.
 void AddMassRoutes(RouteTable& table);
+// GET /{entityType}/action/export: the records of a list as a streamed CSV or JSON-lines file.
+void AddExportRoutes(RouteTable& table);
 // Lead conversion in EspoCRM's and the seed document's forms.
 void AddConvertRoutes(RouteTable& table);
 // A webhook's delivery log: deliveries, redeliver, test.

@@ -24,6 +24,20 @@ std::string_view MethodName(Method method) {
   return "OTHER";
 }
 
+void internal::ResponseSink::DeliverStream(Response head, BodySource source) {
+  std::string piece;
+  for (;;) {
+    auto more = source(piece);
+    if (!more.ok()) {
+      Abandon();
+      return;
+    }
+    if (!*more) break;
+    head.body += piece;
+  }
+  Deliver(std::move(head));
+}
+
 Responder::~Responder() {
   if (sink_) sink_->Abandon();
 }
@@ -38,6 +52,12 @@ void Responder::SendBuilt(std::function<Response()> build) {
   if (!sink_) return;
   auto sink = std::move(sink_);
   sink->DeliverBuilt(std::move(build));
+}
+
+void Responder::SendStream(Response head, BodySource source) {
+  if (!sink_) return;
+  auto sink = std::move(sink_);
+  sink->DeliverStream(std::move(head), std::move(source));
 }
 
 }  // namespace crm::http

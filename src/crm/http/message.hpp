@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "crm/common/status.hpp"
+
 namespace crm::http {
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
@@ -56,6 +58,13 @@ struct Response {
   }
 };
 
+// The body of a response too large to hold (an export), produced piece by piece: each call replaces
+// `piece` with the next one; false ends the body. The server calls it on the connection's thread,
+// each time after the piece before was sent, and sends the pieces with chunked transfer encoding.
+// An error after the header went out can only close the connection, which the client sees as a
+// chunked body without its last chunk.
+using BodySource = std::function<Result<bool>(std::string& piece)>;
+
 namespace internal {
 // Implemented by the server's connection: delivers a response on the connection's own thread.
 class ResponseSink {
@@ -64,6 +73,9 @@ class ResponseSink {
   virtual void Deliver(Response response) = 0;
   // Runs `build` on the connection's thread and sends what it returns.
   virtual void DeliverBuilt(std::function<Response()> build) = 0;
+  // Sends `head` (status and headers) with the body `source` produces. By default the body is
+  // collected first and delivered whole (sinks that capture answers, in tests and benchmarks).
+  virtual void DeliverStream(Response head, BodySource source);
   // The handler dropped its Responder without answering: the connection answers 500 itself.
   virtual void Abandon() = 0;
 };
@@ -84,6 +96,8 @@ class Responder {
   // Like Send, but builds the response on the connection's thread: for answers completed on a
   // thread that should not spend time serialising (the database writer).
   void SendBuilt(std::function<Response()> build);
+  // Sends `head`'s status and headers, then the body `source` streams (its `body` is ignored).
+  void SendStream(Response head, BodySource source);
 
  private:
   std::shared_ptr<internal::ResponseSink> sink_;

@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -93,6 +94,7 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   void Start(bool admitted);
   void Deliver(Response response) override;
   void DeliverBuilt(std::function<Response()> build) override;
+  void DeliverStream(Response head, BodySource source) override;
   void Abandon() override;
   // Closes the connection now if it is waiting for a request (server stopping).
   void CloseIfIdle();
@@ -107,8 +109,13 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   // Answers `status` without dispatching, then closes: the rest of the stream cannot be trusted.
   void Refuse(int status, std::string reason);
   void Dispatch();
-  void Write(Response response);
+  // `source` set: the body is streamed (BodySource).
+  void Write(Response response, BodySource source = nullptr);
   void OnWrite(beast::error_code ec, bool keep_alive);
+  // A streamed body (Response::stream): the header, then one chunk per piece, then the last chunk.
+  void WriteStreamHeader(Response response, BodySource source, bool keep_alive);
+  void WriteNextPiece(bool keep_alive);
+  void LogAccess(int status, std::size_t bytes) const;
   void LingeringClose();
   void DiscardInput(std::size_t budget);
   void Close();
@@ -120,6 +127,15 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   bhttp::request<bhttp::string_body> request_;
   bhttp::response<bhttp::string_body> response_;
   bhttp::response<bhttp::empty_body> continue_;
+  // The streamed answer in flight: its header, serializer, source and the piece being sent.
+  bhttp::response<bhttp::empty_body> stream_header_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
+  BodySource stream_source_;
+  std::string stream_piece_;
+  std::size_t stream_bytes_ = 0;
+  int stream_status_ = 0;
+  // HTTP/1.0 has no chunked encoding: the body then ends where the connection closes.
+  bool stream_chunked_ = true;
   RequestView view_;
   std::string remote_;
   bool counted_ = false;  // holds a place in the connection limits (ServerImpl::Admit)
@@ -469,17 +485,27 @@ void Session::DeliverBuilt(std::function<Response()> build) {
              [self = shared_from_this(), build = std::move(build)] { self->Write(build()); });
 }
 
+void Session::DeliverStream(Response head, BodySource source) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), head = std::move(head),
+                                      source = std::move(source)]() mutable {
+    self->Write(std::move(head), std::move(source));
+  });
+}
+
 void Session::Abandon() { Deliver(server_.ErrorResponse(500, "Internal error")); }
 
 void Session::CloseIfIdle() {
   if (idle_) Close();
 }
 
-void Session::Write(Response response) {
+void Session::Write(Response response, BodySource source) {
   if (answered_) return;  // a second answer for the same request is a bug; keep the first
   answered_ = true;
   in_flight_.reset();
   const bool keep_alive = request_.keep_alive() && !server_.stopping();
+  if (source && request_.method() != bhttp::verb::head) {
+    return WriteStreamHeader(std::move(response), std::move(source), keep_alive);
+  }
   response_ = {};
   response_.version(request_.version() == 10 ? 10 : 11);
   response_.result(static_cast<unsigned>(response.status));
@@ -492,18 +518,75 @@ void Session::Write(Response response) {
     response_.body() = std::move(response.body);
     response_.prepare_payload();
   }
-  if (server_.options().access_log) {
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                            std::chrono::steady_clock::now() - started_)
-                            .count();
-    spdlog::info("{} \"{} {}\" {} {} {}us", remote_, request_.method_string(), request_.target(),
-                 response.status, bytes, micros);
-  }
+  LogAccess(response.status, bytes);
   stream_.expires_after(server_.options().write_timeout);
   bhttp::async_write(stream_, response_,
                      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                        self->OnWrite(ec, keep_alive);
                      });
+}
+
+void Session::LogAccess(int status, std::size_t bytes) const {
+  if (!server_.options().access_log) return;
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started_)
+                          .count();
+  spdlog::info("{} \"{} {}\" {} {} {}us", remote_, request_.method_string(), request_.target(),
+               status, bytes, micros);
+}
+
+void Session::WriteStreamHeader(Response response, BodySource source, bool keep_alive) {
+  stream_chunked_ = request_.version() != 10;
+  if (!stream_chunked_) keep_alive = false;
+  stream_header_ = {};
+  stream_header_.version(request_.version() == 10 ? 10 : 11);
+  stream_header_.result(static_cast<unsigned>(response.status));
+  for (auto& [name, value] : response.headers) stream_header_.insert(name, value);
+  stream_header_.keep_alive(keep_alive);
+  stream_header_.chunked(stream_chunked_);
+  stream_source_ = std::move(source);
+  stream_bytes_ = 0;
+  stream_status_ = response.status;
+  stream_serializer_.emplace(stream_header_);
+  // write_timeout bounds each piece of a streamed body, not the whole: an export of a million
+  // records takes longer than any sensible bound on one answer.
+  stream_.expires_after(server_.options().write_timeout);
+  bhttp::async_write_header(
+      stream_, *stream_serializer_,
+      [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+        if (ec) return self->Close();
+        self->WriteNextPiece(keep_alive);
+      });
+}
+
+void Session::WriteNextPiece(bool keep_alive) {
+  auto more = stream_source_(stream_piece_);
+  if (!more.ok()) {
+    spdlog::error("streamed answer to \"{} {}\" failed after {} bytes: {}",
+                  request_.method_string(), request_.target(), stream_bytes_,
+                  more.status().message());
+    stream_source_ = nullptr;
+    return Close();
+  }
+  stream_.expires_after(server_.options().write_timeout);
+  if (!*more) {
+    stream_source_ = nullptr;
+    LogAccess(stream_status_, stream_bytes_);
+    if (!stream_chunked_) return OnWrite({}, false);
+    return asio::async_write(
+        stream_, bhttp::make_chunk_last(),
+        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+          self->OnWrite(ec, keep_alive);
+        });
+  }
+  if (stream_piece_.empty()) return WriteNextPiece(keep_alive);  // an empty chunk would end it
+  stream_bytes_ += stream_piece_.size();
+  auto next = [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+    if (ec) return self->Close();
+    self->WriteNextPiece(keep_alive);
+  };
+  if (!stream_chunked_) return asio::async_write(stream_, asio::buffer(stream_piece_), next);
+  asio::async_write(stream_, bhttp::make_chunk(asio::buffer(stream_piece_)), next);
 }
 
 void Session::OnWrite(beast::error_code ec, bool keep_alive) {

@@ -26,6 +26,7 @@
 #include "crm/server/front_handler.hpp"
 #include "crm/server/http_limits.hpp"
 #include "crm/server/migrate_commands.hpp"
+#include "crm/server/import_commands.hpp"
 #include "crm/server/role_commands.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
@@ -484,6 +485,10 @@ int RunCli(int argc, char** argv) {
   AddWebhookCommands(app, webhook_command,
                      [&](CLI::App& command) { AddStoreOptions(command, store_options); });
 
+  ImportCommand import_command;
+  AddImportCommands(app, import_command,
+                    [&](CLI::App& command) { AddStoreOptions(command, store_options); });
+
   auto* migrate = app.add_subcommand("migrate", "Create or update the database schema, then exit");
   AddStoreOptions(*migrate, store_options);
   MigrateDataCommand migrate_data;
@@ -533,6 +538,14 @@ int RunCli(int argc, char** argv) {
     return status;
   }
   if (migrate_data.chosen()) return RunMigrateDataCommand(migrate_data);
+  if (import_command.chosen()) {
+    auto env = OpenEnvironment(store_options);
+    if (!env.ok()) return Fail(env.status());
+    const int status =
+        RunImportCommand(import_command, env->metadata, *env->db, env->secrets.get());
+    env->db->Shutdown();
+    return status;
+  }
   if (migrate->parsed()) {
     auto env = OpenEnvironment(store_options);
     if (!env.ok()) return Fail(env.status());

@@ -33,7 +33,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 // Answers "METHOD target body" immediately, except: /async answers from another thread, /hold waits
-// until Release(), /drop abandons its responder.
+// until Release(), /drop abandons its responder, /stream streams "piece 0\n" to "piece 2\n" and
+// /stream-fail one piece and then an error.
 class EchoHandler final : public Handler {
  public:
   void Handle(const Request& request, Responder responder) override {
@@ -42,6 +43,17 @@ class EchoHandler final : public Handler {
     response.body = std::string(request.method_name()) + " " + std::string(request.target()) + " " +
                     request.body();
     if (request.path() == "/drop") return;
+    if (request.path() == "/stream" || request.path() == "/stream-fail") {
+      const bool fail = request.path() == "/stream-fail";
+      return responder.SendStream(std::move(response),
+                                  [fail, next = 0](std::string& piece) mutable -> Result<bool> {
+                                    if (fail && next == 1)
+                                      return Status::Unavailable("the source broke");
+                                    if (next == 3) return false;
+                                    piece = "piece " + std::to_string(next++) + "\n";
+                                    return true;
+                                  });
+    }
     if (request.path() == "/async") {
       std::thread([responder = std::move(responder), response]() mutable {
         responder.Send(response);
@@ -177,6 +189,41 @@ TEST_F(ServerTest, AnswersRequestsOnAKeptAliveConnection) {
     EXPECT_EQ(response.body, "POST /x?y=" + std::to_string(i) + " body");
     EXPECT_EQ(response.Header("Content-Type"), "text/plain");
   }
+}
+
+TEST_F(ServerTest, StreamedBodiesGoOutChunkedAndTheConnectionStaysUsable) {
+  Start();
+  const int fd = ConnectRaw();
+  std::string out = RoundTrip(fd, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  char buffer[4096];
+  while (out.find("\r\n0\r\n\r\n") == std::string::npos) {
+    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
+    ASSERT_GT(n, 0) << "the stream ended without its last chunk: " << out;
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_THAT(out, HasSubstr("Transfer-Encoding: chunked\r\n"));
+  EXPECT_THAT(out, Not(HasSubstr("Content-Length")));
+  EXPECT_THAT(out,
+              HasSubstr("\r\n\r\n8\r\npiece 0\n\r\n8\r\npiece 1\n\r\n8\r\npiece 2\n\r\n0\r\n\r\n"));
+  // The next request on the same connection is answered as usual.
+  EXPECT_THAT(RoundTrip(fd, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n"), HasSubstr("GET /after "));
+  close(fd);
+  HttpClient client(Url());
+  EXPECT_EQ(client.Request("GET", "/stream", "").body, "piece 0\npiece 1\npiece 2\n");
+}
+
+TEST_F(ServerTest, AStreamThatFailsClosesTheConnectionWithoutTheLastChunk) {
+  Start();
+  const std::string out = RawExchange("GET /stream-fail HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_THAT(out, HasSubstr("piece 0\n"));
+  EXPECT_THAT(out, Not(HasSubstr("\r\n0\r\n\r\n")));
+}
+
+TEST_F(ServerTest, Http10StreamsEndWithTheConnection) {
+  Start();
+  const std::string out = RawExchange("GET /stream HTTP/1.0\r\n\r\n");
+  EXPECT_THAT(out, Not(HasSubstr("chunked")));
+  EXPECT_THAT(out, HasSubstr("\r\n\r\npiece 0\npiece 1\npiece 2\n"));
 }
 
 TEST_F(ServerTest, AnswersFromAnotherThread) {
