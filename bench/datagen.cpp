@@ -11,8 +11,9 @@
 // entity_email_address/entity_phone_number lookup rows, version_number 1, deleted 0, a contact's
 // primary account also in account_contact with the title as role.
 //
-// With --insert-limit N it instead appends N contacts to an existing data set with crmd's
-// durability, timing it: the insert limit bench/run.sh compares crmd's writes with.
+// With --insert-limit N it instead appends N contacts shaped like the benchmark's created ones to
+// an existing data set with crmd's durability, timing it: the insert limit bench/run.sh compares
+// crmd's writes with.
 //
 // The output is deterministic for a given --seed and --contacts: the same ids, names and dates
 // every time. Besides the database, --lists DIR receives the files the wrk scripts read
@@ -762,7 +763,9 @@ class Generator {
   // fast as SQLite takes them with crmd's durability, `rows_per_commit` to a transaction and, with
   // `savepoint_per_row`, each row in its own savepoint as crmd's writer runs each job. Returns the
   // seconds it took, commits included.
-  double AppendContacts(std::int64_t n, std::int64_t rows_per_commit, bool savepoint_per_row) {
+  double AppendContacts(std::int64_t n, std::int64_t rows_per_commit, bool savepoint_per_row,
+                        std::string creator_id) {
+    creator_id_ = std::move(creator_id);
     LoadAccounts();
     const std::int64_t existing = CountRows("contact");
     EntityInsert insert(db_, metadata_.Entity("Contact"));
@@ -773,7 +776,7 @@ class Generator {
       if (i % rows_per_commit == 0) begin.Run();
       if (savepoint_per_row) savepoint.Run();
       // New records are the newest: ids and createdAt after the generated span, in order.
-      Contact(insert, existing + i, kEpochEnd + existing + i);
+      CreatedContact(insert, existing + i, kEpochEnd + existing + i);
       if (savepoint_per_row) release.Run();
       if ((i + 1) % rows_per_commit == 0 || i + 1 == n) commit.Run();
     }
@@ -810,16 +813,10 @@ class Generator {
                rng_.Below(static_cast<std::uint64_t>(std::max<std::int64_t>(step, 1))));
   }
 
-  // The accounts of an existing data set, with the domains Accounts() gave their websites.
+  // The accounts of an existing data set.
   void LoadAccounts() {
-    Statement select(db_, "SELECT id, website FROM account WHERE deleted = 0 ORDER BY id");
-    constexpr std::string_view kPrefix = "https://www.";
-    while (select.Step()) {
-      account_ids_.emplace_back(select.Text(0));
-      std::string_view website = select.Text(1);
-      if (website.starts_with(kPrefix)) website.remove_prefix(kPrefix.size());
-      account_domains_.emplace_back(website);
-    }
+    Statement select(db_, "SELECT id FROM account WHERE deleted = 0 ORDER BY id");
+    while (select.Step()) account_ids_.emplace_back(select.Text(0));
     if (account_ids_.empty()) Die("the data set has no accounts");
   }
 
@@ -964,8 +961,8 @@ class Generator {
     rows_ += insert.rows();
   }
 
-  // Contact number `i` (its email addresses carry i + 1, which keeps them unique), with its
-  // lookup rows, primary-account link and team.
+  // Contact number `i` of the generated set (its email addresses carry i + 1, which keeps them
+  // unique), with its lookup rows, primary-account link and team.
   void Contact(EntityInsert& insert, std::int64_t i, std::int64_t created) {
     const std::string id = ids_.Make(created);
     const std::string first = rng_.Pick(kFirstNames);
@@ -1019,6 +1016,49 @@ class Generator {
     Teams("Contact", id, 50);
     contact_ids_.push_back(id);
     contact_account_.push_back(static_cast<std::int32_t>(account));
+  }
+
+  // A contact as the benchmark's create and massCreate requests send it (bench/wrk/common.lua,
+  // contact_body): one of 16 first and 16 last names with a unique suffix, an address at
+  // bench.example.com, a random phone number, a random existing account with the title as its
+  // role, no team; created by the API user at `created`. Their index keys fall where the API's
+  // do, so the limit and crmd insert into the same places of the same B-trees.
+  void CreatedContact(EntityInsert& insert, std::int64_t i, std::int64_t created) {
+    constexpr const char* kBenchTitles[] = {"CEO",           "CTO",     "Buyer",     "Engineer",
+                                            "Sales Manager", "Analyst", "Consultant"};
+    constexpr const char* kBenchCities[] = {"Boston", "Chicago", "Denver", "Seattle",
+                                            "Austin", "Toronto", "Berlin", "Paris"};
+    const std::string id = ids_.Make(created);
+    const std::string first = kFirstNames[rng_.Below(16)];
+    const std::string last =
+        std::string(kLastNames[rng_.Below(16)]) + "-limit" + std::to_string(i + 1);
+    const std::string title = kBenchTitles[rng_.Below(std::size(kBenchTitles))];
+    insert.Text("salutationName", "Mr.");
+    insert.Text("firstName", first);
+    insert.Text("lastName", last);
+    insert.Text("title", title);
+    Emails(insert, "Contact", id, {Lower(first) + "." + Lower(last) + "@bench.example.com"});
+    char phone[32];
+    std::snprintf(phone, sizeof phone, "+1 555 %03d %04d", static_cast<int>(rng_.Between(200, 999)),
+                  static_cast<int>(rng_.Between(0, 9999)));
+    Phones(insert, "Contact", id, {{phone, "Mobile"}});
+    insert.Text("addressStreet", std::to_string(rng_.Between(1, 9999)) + " Main St");
+    insert.Text("addressCity", kBenchCities[rng_.Below(std::size(kBenchCities))]);
+    insert.Text("addressPostalCode", std::to_string(rng_.Between(10000, 99999)));
+    insert.Text("addressCountry", "United States");
+    insert.Text("description", "Created by the crmd benchmark");
+    const std::string& account = account_ids_[rng_.Below(account_ids_.size())];
+    insert.Text("accountId", account);
+    const std::string now = DateTime(created);
+    insert.Text("createdAt", now);
+    insert.Text("modifiedAt", now);
+    insert.Text("createdById", creator_id_);
+    insert.Run(id, 1);
+    account_contact_.Text(0, account);
+    account_contact_.Text(1, id);
+    account_contact_.Text(2, title);
+    account_contact_.Int(3, 0);
+    account_contact_.Run();
   }
 
   void Leads() {
@@ -1208,6 +1248,7 @@ class Generator {
   std::vector<std::string> contact_ids_;
   std::vector<std::int32_t> contact_account_;  // index into account_ids_, -1 for none
   std::uint64_t rows_ = 0;
+  std::string creator_id_;  // who creates the insert limit's contacts
 
   Insert email_;
   Insert phone_;
@@ -1309,8 +1350,11 @@ int InsertLimit(const Options& options) {
         options, **metadata, db,
         SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'regular' AND deleted = 0"),
         SelectIds(db, "SELECT id FROM team WHERE deleted = 0"));
+    const std::vector<std::string> api_users =
+        SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'api' AND deleted = 0 ORDER BY id");
+    if (api_users.empty()) Die("the data set has no API user");
     seconds = generator.AppendContacts(options.insert_limit, options.rows_per_commit,
-                                       options.savepoint_per_row);
+                                       options.savepoint_per_row, api_users.front());
   }
   if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
   const json::object result{{"rows", options.insert_limit},

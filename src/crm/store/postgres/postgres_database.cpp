@@ -11,9 +11,9 @@
 
 #include <libpq-fe.h>
 
-#include <spdlog/spdlog.h>
-
 #include "crm/query/sql.hpp"
+
+#include <spdlog/spdlog.h>
 
 namespace crm::store {
 namespace {
