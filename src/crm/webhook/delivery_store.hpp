@@ -101,12 +101,13 @@ Result<std::int64_t> RedeliverFailedSince(store::Connection& conn, std::string_v
 
 // Webhook leases, for several processes sending from one PostgreSQL database: a process sends a
 // webhook's deliveries only while it holds the webhook's lease (table crmd_webhook_lease:
-// webhook_id, holder, expires_at in unix ms), so one webhook is never sent by two processes at once
-// and keeps its order. A lease ends when its holder releases it (nothing of the webhook in flight
-// or waiting to be recorded) or when it expires: a holder killed mid-request gives its webhooks
-// back after the lease's length. Claims are single autocommit statements on the worker's own
-// connection, not write jobs: they must not wait behind the writer's queue, and they touch no
-// record.
+// webhook_id, holder, holder_pid, expires_at in unix ms), so one webhook is never sent by two
+// processes at once and keeps its order. A lease ends when its holder releases it (nothing of the
+// webhook in flight or waiting to be recorded), when the holder's database session is gone (a
+// killed process: its sockets close with it), or when it expires (a holder cut off from the
+// database, whose session may linger until the server notices). Claims are single autocommit
+// statements on the worker's own connection, not write jobs: they must not wait behind the writer's
+// queue, and they touch no record.
 //
 // Creates the lease table when missing (in a write job; processes starting at once are serialized).
 Status CreateLeaseTable(store::Connection& conn);
