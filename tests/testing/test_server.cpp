@@ -141,6 +141,20 @@ std::unique_ptr<TestServer> TestServer::Start(const std::vector<std::string>& ex
   return server;
 }
 
+std::unique_ptr<TestServer> TestServer::StartOn(const std::string& database_url,
+                                                const std::vector<std::string>& extra_args) {
+  std::unique_ptr<TestServer> server(new TestServer());
+  server->database_url_ = database_url;
+  {
+    std::lock_guard lock(database_urls_mu);
+    database_urls[server->data_dir()] = server->database_url_;
+  }
+  server->serve_args_ = {"serve", "--listen", "127.0.0.1:0"};
+  server->serve_args_.insert(server->serve_args_.end(), extra_args.begin(), extra_args.end());
+  if (!server->Launch(server->serve_args_)) return nullptr;
+  return server;
+}
+
 bool TestServer::Launch(const std::vector<std::string>& serve_args) {
   std::vector<std::string> args = serve_args;
   args.push_back("--data");

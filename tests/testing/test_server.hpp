@@ -52,6 +52,10 @@ class TestServer {
   // are appended to `crmd serve`. Fails the current test (and returns nullptr) if the server does
   // not come up.
   static std::unique_ptr<TestServer> Start(const std::vector<std::string>& extra_args = {});
+  // The same on the PostgreSQL database at `database_url` (a PostgresSchema's url()), which other
+  // servers may share: several crmd processes on one database. The caller keeps the schema.
+  static std::unique_ptr<TestServer> StartOn(const std::string& database_url,
+                                             const std::vector<std::string>& extra_args = {});
   ~TestServer();
 
   int port() const { return port_; }

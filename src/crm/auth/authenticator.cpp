@@ -74,6 +74,7 @@ void Authenticator::ForgetCachedUsers() {
   MutexLock lock(mu_);
   users_by_key_.clear();
   logins_.clear();
+  ++forgotten_;
 }
 
 Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_view value) {
@@ -82,8 +83,10 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
   // Read before the lookup: a rotation committed meanwhile has advanced it by the time the next
   // request compares.
   const std::uint64_t epoch = epoch_ != nullptr ? epoch_->Current() : 0;
+  std::uint64_t forgotten = 0;
   if (cached) {
     MutexLock lock(mu_);
+    forgotten = forgotten_;
     const auto it = users_by_key_.find(std::string(value));
     if (it != users_by_key_.end() && it->second.expires > now && it->second.epoch == epoch) {
       return it->second.user;
@@ -136,6 +139,8 @@ Result<Authenticator::UserRow> Authenticator::FindUser(UserKey key, std::string_
   }
   if (cached) {
     MutexLock lock(mu_);
+    // Forgotten meanwhile: what was read may be what the change replaced.
+    if (forgotten != forgotten_) return user;
     if (users_by_key_.size() >= kLoginCacheMaxEntries) users_by_key_.clear();
     users_by_key_[std::string(value)] = CachedUser{user, now + kKeyCacheTtl, epoch};
   }
@@ -220,6 +225,11 @@ void Authenticator::ByUserSecret(std::string_view encoded, bool token_only,
   const std::string_view user_name = TrimAscii(std::string_view(*decoded).substr(0, colon));
   const std::string_view secret = TrimAscii(std::string_view(*decoded).substr(colon + 1));
   if (user_name.empty() || secret.empty()) return done(NotAuthenticated());
+  std::uint64_t forgotten = 0;
+  {
+    MutexLock lock(mu_);
+    forgotten = forgotten_;
+  }
   auto found = FindUser(UserKey::kUserName, user_name);
   if (!found.ok() && found.status().code() != StatusCode::kUnauthenticated) {
     return done(found.status());
@@ -250,13 +260,15 @@ void Authenticator::ByUserSecret(std::string_view encoded, bool token_only,
   verifier_.Verify(
       std::string(secret), has_hash ? found->password_hash : dummy_hash_,
       [this, has_hash, principal = std::move(principal), cache_key = std::move(cache_key),
-       password_method, done = std::move(done)](Result<bool> matches) mutable {
+       password_method, forgotten, done = std::move(done)](Result<bool> matches) mutable {
         if (!matches.ok()) return done(matches.status());
         if (!has_hash || !*matches) return done(NotAuthenticated());
         {
           MutexLock lock(mu_);
-          if (logins_.size() >= kLoginCacheMaxEntries) logins_.clear();
-          logins_[cache_key] = CachedLogin{principal, clock_.Now() + kLoginCacheTtl};
+          if (forgotten == forgotten_) {
+            if (logins_.size() >= kLoginCacheMaxEntries) logins_.clear();
+            logins_[cache_key] = CachedLogin{principal, clock_.Now() + kLoginCacheTtl};
+          }
         }
         done(AuthResult{std::move(principal), password_method});
       });

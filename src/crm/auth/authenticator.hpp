@@ -94,7 +94,9 @@ class Authenticator {
   // Forgets every remembered key lookup and password check, so that a change to users made through
   // the API (a user deactivated) takes effect on the next request. Key lookups are also dropped
   // when the CredentialEpoch advanced, so a key rotated by another process (crmd api-user
-  // rotate-key) stops working at once too.
+  // rotate-key) stops working at once too. On PostgreSQL the server calls this whenever another
+  // process changed users, roles or teams (server/shared_database.hpp). A lookup that was under way
+  // when this was called is not remembered.
   void ForgetCachedUsers();
 
  private:
@@ -135,6 +137,7 @@ class Authenticator {
   std::unordered_map<std::string, CachedLogin> logins_ CRM_GUARDED_BY(mu_);
   // API users by the hash of their key: a key is checked on every request of an API client.
   std::unordered_map<std::string, CachedUser> users_by_key_ CRM_GUARDED_BY(mu_);
+  std::uint64_t forgotten_ CRM_GUARDED_BY(mu_) = 0;  // calls of ForgetCachedUsers so far
   // A hash of a random password: what unknown user names are checked against.
   const std::string dummy_hash_;
   // Last member: destroyed first, while the caches its callbacks use still exist.

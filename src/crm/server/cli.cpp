@@ -28,6 +28,7 @@
 #include "crm/server/import_commands.hpp"
 #include "crm/server/migrate_commands.hpp"
 #include "crm/server/role_commands.hpp"
+#include "crm/server/shared_database.hpp"
 #include "crm/server/webhook_commands.hpp"
 #include "crm/service/record_service.hpp"
 #include "crm/service/role_admin.hpp"
@@ -196,6 +197,8 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   curl_global_init(CURL_GLOBAL_DEFAULT);
   webhook::DeliveryOptions delivery_options = DeliveryOptionsOf(options.webhooks);
   delivery_options.secrets = env->secrets.get();
+  const bool shared_database = !store_options.database.empty();
+  delivery_options.shared_database = shared_database;
   webhook::DeliveryWorker deliveries(*env->db, env->metadata, guard, SystemClock::Instance(),
                                      std::move(delivery_options));
   env->db->SetCommitObserver([&deliveries] { deliveries.Wake(); });
@@ -208,10 +211,17 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
       [metadata = env->metadata](store::Connection& conn, std::string_view user_id) {
         return acl::LoadAccess(conn, *metadata, user_id);
       });
-  ratelimit::MemoryRateLimiter limiter(SystemClock::Instance());
+  ratelimit::MemoryRateLimiter memory_limiter(SystemClock::Instance());
+  SharedDatabase shared;
+  if (shared_database) {
+    auto connected = ConnectProcesses(store_options.database, *env->db, *env->metadata, deliveries,
+                                      authenticator);
+    if (!connected.ok()) return Fail(connected.status());
+    shared = std::move(connected).value();
+  }
   api::ApiHandler api(records, authenticator,
                       api::ApiOptions{kApiBase, kVersion, *rate_limits, options.trusted_proxies},
-                      &limiter);
+                      shared.limiter != nullptr ? shared.limiter.get() : &memory_limiter);
   web::StaticSite site(web::EmbeddedAssets(),
                        [] { return api::ErrorResponse(Status::NotFound("No such page.")); });
   FrontHandler handler(kApiBase, api, site);
@@ -255,6 +265,7 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   // Run() also returns when something else stopped the server; release the signal thread then.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  shared.listener.reset();
   // Deliveries in flight stay pending in the database and go out after the next start.
   deliveries.Stop();
   env->db->Shutdown();

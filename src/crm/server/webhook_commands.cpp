@@ -1,5 +1,6 @@
 #include "crm/server/webhook_commands.hpp"
 
+#include <algorithm>
 #include <future>
 #include <iostream>
 #include <map>
@@ -67,6 +68,11 @@ void AddWebhookServeOptions(CLI::App& serve, WebhookOptions& options) {
                   "How long delivered rows stay in the delivery log, e.g. 7d")
       ->transform(DurationUnits())
       ->capture_default_str();
+  serve
+      .add_option("--webhook-timeout", options.timeout_seconds,
+                  "Longest time one delivery request may take, e.g. 10s")
+      ->transform(DurationUnits())
+      ->capture_default_str();
 }
 
 webhook::DeliveryOptions DeliveryOptionsOf(const WebhookOptions& options) {
@@ -75,6 +81,8 @@ webhook::DeliveryOptions DeliveryOptionsOf(const WebhookOptions& options) {
   out.retry.max_delay = Millis(options.retry_max_seconds);
   out.retry.give_up_after = Millis(options.retry_for_seconds);
   out.retention = Millis(options.retention_seconds);
+  out.total_timeout = Millis(options.timeout_seconds);
+  out.connect_timeout = std::min(out.connect_timeout, out.total_timeout);
   return out;
 }
 

@@ -30,6 +30,9 @@ struct WebhookOptions {
   double retry_max_seconds = 3600;
   double retry_for_seconds = 48 * 3600;
   double retention_seconds = 7 * 86400;
+  // A request's whole time, connecting included. On PostgreSQL it also bounds how long the
+  // webhooks of a killed process wait for another to take them over (delivery_worker.hpp).
+  double timeout_seconds = 10;
 };
 
 void AddWebhookServeOptions(CLI::App& serve, WebhookOptions& options);

@@ -263,6 +263,49 @@ Result<std::int64_t> RedeliverFailedSince(store::Connection& conn, std::string_v
                       params);
 }
 
+namespace {
+const std::string kLeases = "crmd_webhook_lease";
+constexpr std::int64_t kLeaseTableLock = 0x63726d64'6c656173;  // "crmdleas"
+}  // namespace
+
+Status CreateLeaseTable(store::Connection& conn) {
+  CRM_RETURN_IF_ERROR(
+      conn.ExecuteScript("SELECT pg_advisory_xact_lock(" + std::to_string(kLeaseTableLock) + ")"));
+  return conn.ExecuteScript("CREATE TABLE IF NOT EXISTS " + kLeases +
+                            " (\"webhook_id\" TEXT PRIMARY KEY, \"holder\" TEXT NOT NULL, "
+                            "\"holder_pid\" INTEGER NOT NULL, \"expires_at\" BIGINT NOT NULL)");
+}
+
+Result<bool> ClaimWebhook(store::Connection& conn, std::string_view webhook_id,
+                          std::string_view holder, TimePoint now, TimePoint until) {
+  // The row lock of the upsert serializes competing claims; the loser sees the winner's row and
+  // its condition fails, so it changes nothing. The holder's session (the backend serving the
+  // connection that claimed) tells whether it is alive: a killed process's sessions end as its
+  // sockets close, so its webhooks are taken over at once, not only when the lease expires.
+  const std::array<SqlValue, 4> params = {std::string(webhook_id), std::string(holder),
+                                          ToUnixMillis(until), ToUnixMillis(now)};
+  CRM_ASSIGN_OR_RETURN(
+      const std::int64_t changed,
+      conn.Execute("INSERT INTO " + kLeases +
+                       " AS l (\"webhook_id\", \"holder\", \"holder_pid\", \"expires_at\") "
+                       "VALUES (?, ?, pg_backend_pid(), ?) ON CONFLICT (\"webhook_id\") DO UPDATE "
+                       "SET \"holder\" = excluded.\"holder\", \"holder_pid\" = "
+                       "excluded.\"holder_pid\", \"expires_at\" = excluded.\"expires_at\" "
+                       "WHERE l.\"holder\" = excluded.\"holder\" OR l.\"expires_at\" < ? OR "
+                       "NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = "
+                       "l.\"holder_pid\")",
+                   params));
+  return changed == 1;
+}
+
+Status ReleaseWebhook(store::Connection& conn, std::string_view webhook_id,
+                      std::string_view holder) {
+  const std::array<SqlValue, 2> params = {std::string(webhook_id), std::string(holder)};
+  return conn
+      .Execute("DELETE FROM " + kLeases + " WHERE \"webhook_id\" = ? AND \"holder\" = ?", params)
+      .TakeStatus();
+}
+
 Result<std::string> QueuePing(store::Connection& conn, std::string_view webhook_id,
                               std::string_view user_id, TimePoint now) {
   std::string id = GenerateId();

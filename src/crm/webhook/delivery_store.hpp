@@ -99,6 +99,26 @@ Result<std::int64_t> Redeliver(store::Connection& conn, std::string_view webhook
 Result<std::int64_t> RedeliverFailedSince(store::Connection& conn, std::string_view webhook_id,
                                           TimePoint since, TimePoint now);
 
+// Webhook leases, for several processes sending from one PostgreSQL database: a process sends a
+// webhook's deliveries only while it holds the webhook's lease (table crmd_webhook_lease:
+// webhook_id, holder, holder_pid, expires_at in unix ms), so one webhook is never sent by two
+// processes at once and keeps its order. A lease ends when its holder releases it (nothing of the
+// webhook in flight or waiting to be recorded), when the holder's database session is gone (a
+// killed process: its sockets close with it), or when it expires (a holder cut off from the
+// database, whose session may linger until the server notices). Claims are single autocommit
+// statements on the worker's own connection, not write jobs: they must not wait behind the writer's
+// queue, and they touch no record.
+//
+// Creates the lease table when missing (in a write job; processes starting at once are serialized).
+Status CreateLeaseTable(store::Connection& conn);
+// Takes or renews the lease of `webhook_id` for `holder` until `until`: true when `holder` holds it
+// now, false when another holder's lease has not expired at `now`.
+Result<bool> ClaimWebhook(store::Connection& conn, std::string_view webhook_id,
+                          std::string_view holder, TimePoint now, TimePoint until);
+// Gives the lease back (nothing when `holder` does not hold it).
+Status ReleaseWebhook(store::Connection& conn, std::string_view webhook_id,
+                      std::string_view holder);
+
 // Queues a signed test ping for a webhook; returns the delivery's id.
 Result<std::string> QueuePing(store::Connection& conn, std::string_view webhook_id,
                               std::string_view user_id, TimePoint now);

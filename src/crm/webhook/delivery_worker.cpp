@@ -48,6 +48,15 @@ constexpr std::size_t kErrorBodyBytes = 200;
 constexpr milliseconds kPruneEvery{std::chrono::hours(1)};
 constexpr milliseconds kIdlePoll{std::chrono::hours(1)};
 constexpr milliseconds kAfterReadError{1000};
+// While another process holds a webhook with pending deliveries: how soon to look again.
+constexpr milliseconds kHeldElsewherePoll{1000};
+// A lease outlives the longest request it covers by this much, for the record to be written.
+constexpr milliseconds kLeaseMargin{2000};
+
+std::string RandomHolder() {
+  std::random_device random;
+  return std::to_string(random()) + "-" + std::to_string(random());
+}
 
 // Printable ASCII only: the error text is shown in JSON and must stay valid UTF-8.
 std::string Printable(std::string_view text) {
@@ -206,6 +215,11 @@ DeliveryWorker::DeliveryWorker(store::Database& db,
 DeliveryWorker::~DeliveryWorker() { Stop(); }
 
 void DeliveryWorker::Start() {
+  if (options_.shared_database) {
+    if (Status created = db_.WriteAndWait(&CreateLeaseTable); !created.ok()) {
+      spdlog::error("webhooks: creating the lease table failed: {}", created.message());
+    }
+  }
   CURLM* multi = curl_multi_init();
   {
     MutexLock lock(state_->mutex);
@@ -246,10 +260,31 @@ void DeliveryWorker::Run() {
   TimePoint next_scan = TimePoint::max();
   bool scan_soon = false;  // a webhook was released by an answer: look for its next delivery
   TimePoint next_prune = clock_.Now();
+  const std::string holder = RandomHolder();
+  // Webhooks whose lease this worker holds (shared_database only).
+  std::set<std::string> held;
+  const milliseconds idle_poll = options_.shared_database ? options_.shared_poll : kIdlePoll;
+  const milliseconds lease = options_.total_timeout + kLeaseMargin;
+  const auto release = [&](store::Connection& conn, const std::string& webhook_id) {
+    if (held.erase(webhook_id) == 0) return;
+    if (Status s = ReleaseWebhook(conn, webhook_id, holder); !s.ok()) {
+      spdlog::warn("webhooks: releasing webhook {} failed: {}", webhook_id, s.message());
+    }
+  };
+  // Releases the leases of webhooks with nothing in flight or unrecorded.
+  const auto release_idle = [&] {
+    if (held.empty()) return;
+    auto conn = db_.ReadConnection();
+    if (!conn.ok()) return;
+    for (auto it = held.begin(); it != held.end();) {
+      const std::string id = *it++;
+      if (busy.count(id) == 0 && unrecorded.count(id) == 0) release(**conn, id);
+    }
+  };
 
   // Sends the oldest due deliveries of every webhook that is not busy.
   const auto scan = [&](TimePoint now) {
-    next_scan = now + kIdlePoll;
+    next_scan = now + idle_poll;
     auto conn = db_.ReadConnection();
     if (!conn.ok()) {
       next_scan = now + kAfterReadError;
@@ -264,11 +299,23 @@ void DeliveryWorker::Run() {
     for (const auto& webhook_id : *webhooks) {
       if (busy.count(webhook_id) != 0) continue;
       if (transfers.size() >= options_.max_parallel) break;
+      if (options_.shared_database) {
+        // Claimed before reading: what another holder recorded before letting go is seen.
+        auto claimed = ClaimWebhook(**conn, webhook_id, holder, now, now + lease);
+        if (!claimed.ok() || !*claimed) {
+          next_scan = std::min(next_scan, now + kHeldElsewherePoll);
+          continue;
+        }
+        held.insert(webhook_id);
+      }
       const auto skip = unrecorded.find(webhook_id);
       const std::size_t skipped = skip == unrecorded.end() ? 0 : skip->second.size();
       auto batch =
           LoadPendingBatch(**conn, *metadata_, webhook_id, options_.espo_batch_size + skipped);
-      if (!batch.ok() || !batch->has_value()) continue;
+      if (!batch.ok() || !batch->has_value()) {
+        if (skipped == 0) release(**conn, webhook_id);
+        continue;
+      }
       PendingBatch& pending = **batch;
       if (skipped != 0) {
         std::erase_if(pending.deliveries, [&](const PendingDelivery& delivery) {
@@ -279,6 +326,7 @@ void DeliveryWorker::Run() {
       const PendingDelivery& head = pending.deliveries.front();
       if (head.next_attempt_at > now) {
         next_scan = std::min(next_scan, head.next_attempt_at);
+        if (skipped == 0) release(**conn, webhook_id);
         continue;
       }
       std::size_t count = 1;
@@ -385,6 +433,7 @@ void DeliveryWorker::Run() {
       for (const auto& id : done.delivery_ids) found->second.erase(id);
       if (found->second.empty()) unrecorded.erase(found);
     }
+    if (!settled.empty()) release_idle();
     TimePoint now = clock_.Now();
     if (now >= next_prune) {
       next_prune = now + kPruneEvery;
@@ -416,6 +465,10 @@ void DeliveryWorker::Run() {
 
   for (auto& [easy, transfer] : transfers) curl_multi_remove_handle(multi, easy);
   transfers.clear();
+  // Abandoned requests and unrecorded answers are sent again, by whichever process claims next.
+  busy.clear();
+  unrecorded.clear();
+  release_idle();
   {
     MutexLock lock(state_->mutex);
     state_->multi = nullptr;

@@ -7,6 +7,15 @@
 // that record commits, so a crash at any moment resends it after restart, never loses it
 // (consumers drop the duplicate by its webhook-id). Old delivered rows are pruned hourly.
 //
+// Several processes on one database (DeliveryOptions::shared_database, PostgreSQL): a worker sends
+// a webhook's deliveries only while it holds the webhook's lease (delivery_store.hpp), claimed
+// before its pending deliveries are read and given back once nothing of it is in flight or
+// unrecorded, so each delivery goes out once and in order while every process is up, and at least
+// once when one dies (its leases expire). Other processes' commits wake it through Wake (the
+// server wires PostgreSQL notifications to it); it also looks every `shared_poll` in case a
+// notification was lost, and every second while another process holds a webhook with pending
+// deliveries (that holder may have died).
+//
 // Thread-safety: Start, Stop and the destructor from one owning thread; Wake from any thread
 // (including the writer's commit observer).
 #ifndef CRM_WEBHOOK_DELIVERY_WORKER_HPP_
@@ -38,6 +47,9 @@ struct DeliveryOptions {
   // Opens the webhooks' sealed secrets to sign deliveries; a delivery whose secret it cannot open
   // (or with no box) fails unsent.
   const auth::SecretBox* secrets = nullptr;
+  // Other processes send from the same database: claim webhooks (PostgreSQL only).
+  bool shared_database = false;
+  std::chrono::milliseconds shared_poll{std::chrono::seconds(30)};
 };
 
 class DeliveryWorker {
