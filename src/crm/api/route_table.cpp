@@ -135,6 +135,7 @@ RouteTable ApiRouteTable() {
   AddMassRoutes(table);
   AddConvertRoutes(table);
   AddWebhookRoutes(table);
+  AddUserSecurityRoutes(table);
   AddRecordRoutes(table);
   AddRelationRoutes(table);
   return table;
