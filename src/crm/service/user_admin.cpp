@@ -89,7 +89,10 @@ Status WriteNewApiKey(store::Connection& conn, const Clock& clock, UserBy by,
         return false;
       }));
   if (rotated.id.empty()) return Status::NotFound("No user '" + std::string(value) + "'.");
-  // As EspoCRM: only API users have keys.
+  // As EspoCRM: only API users have keys. A user name that is not one's names no API user.
+  if (type != "api" && by == UserBy::kUserName) {
+    return Status::NotFound("No API user '" + std::string(value) + "'.");
+  }
   if (type != "api") {
     return Status::PermissionDenied("'" + rotated.user_name + "' is not an API user.");
   }

@@ -58,9 +58,10 @@ Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
 
 // The write of a rotation, for a caller that submits it to the store's writer itself (the API's
 // POST /UserSecurity/apiKey/generate): gives the user whose id or user name is `value` a new key,
-// and an HMAC user a new secret, into `rotated`. kNotFound when there is no such user,
-// kPermissionDenied when it is not an API user. The caller makes the old key stop working
-// (CredentialEpoch::Advance, Authenticator::ForgetCachedUsers) once the write committed.
+// and an HMAC user a new secret, into `rotated`. kNotFound when there is no such user (or, by
+// user name, no such API user), kPermissionDenied when the id is not an API user's. The caller
+// makes the old key stop working (CredentialEpoch::Advance, Authenticator::ForgetCachedUsers) once
+// the write committed.
 enum class UserBy { kId, kUserName };
 Status WriteNewApiKey(store::Connection& conn, const Clock& clock, UserBy by,
                       std::string_view value, const auth::SecretBox* secrets, CreatedUser& rotated);
