@@ -183,6 +183,38 @@ test('an admin creates an API user, and the key shown once works', async () => {
   await screenshot('api-users');
   const r = await fetch(`${base}/api/v1/Contact?maxSize=1`, { headers: { 'X-Api-Key': key } });
   assert.equal(r.status, 200);
+  await page.getByRole('button', { name: 'Done' }).click();
+
+  // Its budgets, read without spending them: the request above is the only one counted.
+  await page.getByRole('button', { name: 'Rate limit of integration' }).click();
+  const budgets = page.locator('section[aria-label="Rate limit of integration"]');
+  const remaining = budgets.locator('tr[data-policy="default"] .remaining');
+  await remaining.waitFor();
+  assert.equal(await remaining.textContent(), r.headers.get('X-RateLimit-Remaining'));
+  await budgets.getByRole('button', { name: 'Refresh' }).click();
+  await budgets.getByRole('button', { name: 'Refresh' }).click();
+  await remaining.waitFor();
+  assert.equal(await remaining.textContent(), r.headers.get('X-RateLimit-Remaining'));
+  await fetch(`${base}/api/v1/Contact?maxSize=1`, { headers: { 'X-Api-Key': key } });
+  await budgets.getByRole('button', { name: 'Refresh' }).click();
+  await budgets.locator('tr[data-policy="default"] .remaining', {
+    hasText: String(Number(r.headers.get('X-RateLimit-Remaining')) - 1),
+  }).waitFor();
+  await budgets.getByRole('button', { name: 'Close' }).click();
+
+  // Rotate: the new key is shown once and works; the old one is refused at once.
+  await page.getByRole('button', { name: 'Rotate key of integration' }).click();
+  const rotated = page.locator('code.api-key', { hasNotText: key });
+  await rotated.waitFor();
+  const newKey = (await rotated.textContent()).trim();
+  assert.match(newKey, /^[0-9a-f]{16,}$/);
+  await page.getByRole('button', { name: 'Copy', exact: true }).first().click();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), newKey);
+  const old = await fetch(`${base}/api/v1/Contact?maxSize=1`, { headers: { 'X-Api-Key': key } });
+  assert.equal(old.status, 401);
+  const renewed = await fetch(`${base}/api/v1/Contact?maxSize=1`, { headers: { 'X-Api-Key': newKey } });
+  assert.equal(renewed.status, 200);
+  await page.getByRole('button', { name: 'Done' }).click();
 });
 
 test('a webhook to a local receiver: trigger it and see the delivery in the log', async () => {
@@ -259,6 +291,57 @@ test('dragging an Opportunity to another stage stores the stage', async () => {
   await target.locator(`.card[data-id="${deal.id}"]`).waitFor();
   assert.equal((await adminApi('GET', `/Opportunity/${deal.id}`)).stage, 'Negotiation');
   await screenshot('board');
+});
+
+test('the global search finds records of several entities, from the keyboard', async () => {
+  await adminApi('POST', '/Account', { name: 'Zebulon Works' });
+  await adminApi('POST', '/Contact', { firstName: 'Zebulon', lastName: 'Pike' });
+  await page.goto(base + '/#/Contact');
+  await page.getByRole('link', { name: 'Ada Lovelace' }).waitFor();
+  await page.keyboard.press('Control+k');
+  const dialog = page.getByRole('dialog', { name: 'Search everything' });
+  await dialog.getByLabel('Search all records').fill('Zebulon');
+  await dialog.getByRole('heading', { name: 'Account' }).waitFor();
+  await dialog.getByRole('heading', { name: 'Contact' }).waitFor();
+  await dialog.getByRole('link', { name: 'Zebulon Works' }).waitFor();
+  await dialog.getByRole('link', { name: 'Zebulon Pike' }).click();
+  await page.getByRole('heading', { name: 'Zebulon Pike' }).waitFor();
+  assert.equal(await dialog.count(), 0, 'choosing a result closes the search');
+});
+
+test('records selected on a list are deleted together', async () => {
+  const a = await adminApi('POST', '/Contact', { firstName: 'First', lastName: 'Massgone' });
+  const b = await adminApi('POST', '/Contact', { firstName: 'Second', lastName: 'Massgone' });
+  await page.goto(base + '/#/Contact?q=Massgone');
+  await page.getByText('2 total').waitFor();
+  await page.getByLabel('Select First Massgone').check();
+  await page.getByLabel('Select Second Massgone').check();
+  await page.getByText('2 selected').waitFor();
+  await page.getByRole('button', { name: 'Delete selected' }).click();
+  await page.getByText('No Contact records match').waitFor();
+  const left = await adminApi('GET', `/Contact?select=id&where[0][type]=in&where[0][attribute]=id&where[0][value][]=${a.id}&where[0][value][]=${b.id}`);
+  assert.equal(left.total, 0);
+});
+
+test("a Contact's timeline shows its calls and meetings", async () => {
+  const contact = await adminApi('POST', '/Contact', { firstName: 'Timeline', lastName: 'Person' });
+  await adminApi('POST', '/Call', {
+    name: 'Intro call', status: 'Held', dateStart: '2026-01-10 09:00:00', dateEnd: '2026-01-10 09:30:00',
+    parentType: 'Contact', parentId: contact.id,
+  });
+  await adminApi('POST', '/Meeting', {
+    name: 'Follow-up meeting', status: 'Planned', dateStart: '2027-02-01 10:00:00', dateEnd: '2027-02-01 11:00:00',
+    parentType: 'Contact', parentId: contact.id,
+  });
+  await page.goto(`${base}/#/Contact/${contact.id}`);
+  const timeline = page.locator('section[aria-label="Activities"]');
+  const items = timeline.locator('.timeline li');
+  await items.nth(1).waitFor();
+  // Newest first: the planned meeting, then the held call, each with its entity and status.
+  assert.match(await items.nth(0).textContent(), /Meeting.*Follow-up meeting.*Planned/);
+  assert.match(await items.nth(1).textContent(), /Call.*Intro call.*Held/);
+  await timeline.getByRole('link', { name: 'Intro call' }).click();
+  await page.getByRole('heading', { name: 'Intro call' }).waitFor();
 });
 
 test('record values that look like HTML show as text', async () => {

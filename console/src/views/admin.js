@@ -1,6 +1,6 @@
 // Administration (shown to admins only; the API refuses the same calls to anyone else): API users
-// (create, with the key and secret shown once; delete) and webhooks (create, edit, send a test, the
-// delivery log, redeliver).
+// (create and rotate, with the key and secret shown once; their rate-limit budgets; delete) and
+// webhooks (create, edit, send a test, the delivery log, redeliver).
 
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
@@ -52,6 +52,16 @@ export function ApiUsersView() {
       setError(err);
     }
   };
+  const rotate = async (user) => {
+    if (!confirm(`Give ${user.userName} a new key? The current key stops working at once.`)) return;
+    setError(null);
+    try {
+      setCreated(await api('POST', '/UserSecurity/apiKey/generate', { body: { id: user.id } }));
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const [budgetsOf, setBudgetsOf] = useState(null);
   const curl = created && `curl -H "X-Api-Key: ${created.apiKey}" ${location.origin}/api/v1/Contact`;
   return html`<section aria-label="API users">
     <header class="page-head"><h1>API users</h1></header>
@@ -88,9 +98,34 @@ export function ApiUsersView() {
         (u) => html`<tr key=${u.id}><td data-label="User name"><a href=${href(`User/${encodeURIComponent(u.id)}`)}>${u.userName}</a></td>
           <td data-label="Authentication">${u.authMethod}</td><td data-label="Active">${u.isActive ? 'Yes' : 'No'}</td>
           <td data-label="Created">${u.createdAt}</td>
-          <td><button type="button" class="small danger" onClick=${() => remove(u)}>Delete</button></td></tr>`,
+          <td class="actions"><button type="button" class="small" aria-label=${`Rotate key of ${u.userName}`} onClick=${() => rotate(u)}>Rotate key</button>
+            <button type="button" class="small" aria-label=${`Rate limit of ${u.userName}`} onClick=${() => setBudgetsOf(u)}>Rate limit</button>
+            <button type="button" class="small danger" onClick=${() => remove(u)}>Delete</button></td></tr>`,
       )}</tbody></table>`}
-    <p class="muted">A lost key is replaced from the command line: <code>crmd api-user rotate-key --name NAME</code>.</p>
+    ${budgetsOf && html`<${RateLimitPanel} user=${budgetsOf} onClose=${() => setBudgetsOf(null)} />`}
+  </section>`;
+}
+
+// A user's budgets as the API reads them (GET /User/{id}/rateLimit): reading does not spend them.
+function RateLimitPanel({ user, onClose }) {
+  const state = useLoad(() => api('GET', `/User/${encodeURIComponent(user.id)}/rateLimit`), [user.id]);
+  const d = state.data;
+  return html`<section class="rate-limit" aria-label=${`Rate limit of ${user.userName}`}>
+    <h2>Rate limit of ${user.userName}</h2>
+    ${state.loading && !d && html`<${Loading} what="budgets" />`}
+    <${ErrorNote} error=${state.error} />
+    ${d && !d.enabled && html`<p>The server does not limit requests (<code>--rate-limit off</code>).</p>`}
+    ${d && d.unlimited && html`<p>This user has no limit.</p>`}
+    ${d && d.budgets.length > 0 &&
+    html`<table class="records"><thead><tr><th>Budget</th><th>Remaining</th><th>Limit</th><th>Window</th><th>Next request back</th></tr></thead>
+      <tbody>${d.budgets.map(
+        (b) => html`<tr key=${b.policy} data-policy=${b.policy}><td data-label="Budget">${b.policy}</td>
+          <td data-label="Remaining" class="remaining">${b.remaining}</td><td data-label="Limit">${b.limit}</td>
+          <td data-label="Window">${b.windowSeconds} s</td>
+          <td data-label="Next request back">${b.resetIn > 0 ? `in ${b.resetIn} s (${new Date(b.resetAt * 1000).toLocaleTimeString()})` : 'none spent'}</td></tr>`,
+      )}</tbody></table>`}
+    <button type="button" class="small" onClick=${() => state.reload()}>Refresh</button>
+    <button type="button" class="small" onClick=${onClose}>Close</button>
   </section>`;
 }
 

@@ -44,8 +44,9 @@ ApiHandler::ApiHandler(service::RecordService& records, auth::Authenticator& aut
       routes_(ApiRouteTable()),
       openapi_json_(SerializeJson(
           BuildOpenApi(routes_, records_.metadata(), options_.base_path, options_.version))),
-      context_{records_,  relations_,    converter_, mass_,
-               webhooks_, authenticator, options_,   openapi_json_},
+      context_{records_, relations_,    converter_,
+               mass_,    webhooks_,     authenticator,
+               options_, openapi_json_, options_.rate_limits.enabled ? limiter : nullptr},
       auth_guard_(MakeAuthGuard(limiter, options_)),
       chain_(
           BuildChain(authenticator, options_, limiter, auth_guard_.get()),

@@ -132,6 +132,28 @@ bool IsSearchQuery(std::string_view query) {
   return false;
 }
 
+std::vector<BudgetReport> PeekBudgets(ratelimit::RateLimiter& limiter,
+                                      const ratelimit::RateLimitConfig& config,
+                                      std::string_view user_id, const auth::UserRateLimit& own,
+                                      TimePoint& now) {
+  std::vector<BudgetReport> reports;
+  if (own.kind == auth::UserRateLimit::Kind::kUnlimited) return reports;
+  reports.push_back({kDefaultPolicy,
+                     own.kind == auth::UserRateLimit::Kind::kQuota
+                         ? ratelimit::Quota{own.requests, std::chrono::seconds(own.window_seconds)}
+                         : config.standard,
+                     {}});
+  reports.push_back({kSearchPolicy, config.search, {}});
+  reports.push_back({kBulkPolicy, config.bulk, {}});
+  for (BudgetReport& report : reports) {
+    const Budget budget{report.policy, report.quota};
+    const Decision decision = limiter.Peek(user_id, std::span<const Budget>(&budget, 1));
+    report.state = decision.states[0];
+    now = decision.now;
+  }
+  return reports;
+}
+
 RateLimitStep::RateLimitStep(ratelimit::RateLimiter& limiter,
                              const ratelimit::RateLimitConfig& config)
     : limiter_(limiter), config_(config) {

@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "crm/api/middleware.hpp"
+#include "crm/auth/principal.hpp"
+#include "crm/common/time.hpp"
 #include "crm/http/message.hpp"
 #include "crm/ratelimit/quota.hpp"
 #include "crm/ratelimit/rate_limiter.hpp"
@@ -63,6 +65,20 @@ class AuthFailureGuard {
   const ratelimit::Quota quota_;
   const std::vector<std::string> trusted_proxies_;
 };
+
+// One budget of a user and its state (GET /User/{id}/rateLimit).
+struct BudgetReport {
+  std::string_view policy;
+  ratelimit::Quota quota;
+  ratelimit::BudgetState state;
+};
+// The state of every budget the requests of user `user_id` (own budget `own`) draw from, as the
+// step counts them, without counting a request: none for an unlimited user. `now` receives the
+// limiter's time.
+std::vector<BudgetReport> PeekBudgets(ratelimit::RateLimiter& limiter,
+                                      const ratelimit::RateLimitConfig& config,
+                                      std::string_view user_id, const auth::UserRateLimit& own,
+                                      TimePoint& now);
 
 // Whether a list request filters (where or whereGroup in any encoding, textFilter, q, or those
 // inside searchParams): such a list counts as a search.

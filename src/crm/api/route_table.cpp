@@ -136,6 +136,7 @@ RouteTable ApiRouteTable() {
   AddExportRoutes(table);
   AddConvertRoutes(table);
   AddWebhookRoutes(table);
+  AddUserSecurityRoutes(table);
   AddRecordRoutes(table);
   AddRelationRoutes(table);
   return table;

@@ -1,7 +1,7 @@
 // The API's routes, grouped by resource: each Add*Routes appends its rows to the route table, and
 // its handlers live in the matching *_routes.cpp. ApiContext is what a handler may use: the
-// services, the authenticator (whose caches a change to users must clear) and the API's OpenAPI
-// document, built once at start-up.
+// services, the authenticator (whose caches a change to users must clear), the API's OpenAPI
+// document, built once at start-up, and the rate limiter.
 //
 // Thread-safety: the Add functions run once at start-up; handlers run concurrently, one exchange
 // each.
@@ -14,6 +14,7 @@
 #include "crm/api/route_table.hpp"
 #include "crm/auth/authenticator.hpp"
 #include "crm/ratelimit/quota.hpp"
+#include "crm/ratelimit/rate_limiter.hpp"
 #include "crm/service/lead_converter.hpp"
 #include "crm/service/mass_actions.hpp"
 #include "crm/service/record_service.hpp"
@@ -40,6 +41,8 @@ struct ApiContext {
   auth::Authenticator& authenticator;
   const ApiOptions& options;
   const std::string& openapi_json;
+  // The rate limiter the API counts requests with; null when requests are not limited.
+  ratelimit::RateLimiter* limiter;
 };
 
 // Every route of the API, in matching order.
@@ -59,6 +62,8 @@ void AddExportRoutes(RouteTable& table);
 void AddConvertRoutes(RouteTable& table);
 // A webhook's delivery log: deliveries, redeliver, test.
 void AddWebhookRoutes(RouteTable& table);
+// An API user's new key (UserSecurity/apiKey/generate) and a user's rate-limit state.
+void AddUserSecurityRoutes(RouteTable& table);
 
 }  // namespace crm::api
 

@@ -384,21 +384,29 @@ Result<ListResult> RelationService::Activities(const auth::Principal& principal,
     if (activity == nullptr || !records_.CheckAccess(principal, *activity, acl::Action::kRead).ok())
       continue;
     const bool task = activity->name == "Task";
-    std::string condition = "(t.\"parent_type\" = ? AND t.\"parent_id\" = ?)";
-    sql_params.emplace_back(entity.name);
+    // The ids of the activities that belong to the record, one indexed SELECT per way of
+    // belonging. Written as ORs in the outer WHERE, SQLite walked a status index (or the whole
+    // table) instead: 1.8 s for an Account's tasks at 1M contacts, against milliseconds now.
+    const std::string table = QuoteIdentifier(activity->table);
+    std::string condition = "t.\"id\" IN (SELECT s.\"id\" FROM " + table +
+                            " s WHERE s.\"deleted\" = 0 AND s.\"parent_id\" = ? AND "
+                            "s.\"parent_type\" = ?";
     sql_params.emplace_back(id);
+    sql_params.emplace_back(entity.name);
     if (entity.name == "Account" && activity->FindAttribute("accountId") != nullptr) {
-      condition += " OR t.\"account_id\" = ?";
+      condition += " UNION ALL SELECT s.\"id\" FROM " + table +
+                   " s WHERE s.\"deleted\" = 0 AND s.\"account_id\" = ?";
       sql_params.emplace_back(id);
     }
     for (const auto& link : entity.links) {
       if (link.entity != activity->name || !link.many_to_many()) continue;
       std::vector<SqlValue> join_params;
-      condition += " OR t.\"id\" IN (SELECT r." + QuoteIdentifier(link.far_key_column) + " FROM " +
+      condition += " UNION ALL SELECT r." + QuoteIdentifier(link.far_key_column) + " FROM " +
                    QuoteIdentifier(link.join_table) + " r WHERE " +
-                   JoinScope(link, "r", id, join_params) + ")";
+                   JoinScope(link, "r", id, join_params);
       sql_params.insert(sql_params.end(), join_params.begin(), join_params.end());
     }
+    condition += ")";
     std::string status;
     if (task) {
       status = history ? "t.\"status\" IN ('Completed', 'Canceled')"

@@ -72,44 +72,81 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
   return created;
 }
 
+Status WriteNewApiKey(store::Connection& conn, const Clock& clock, UserBy by,
+                      std::string_view value, const auth::SecretBox* secrets,
+                      CreatedUser& rotated) {
+  const std::array<query::SqlValue, 1> key = {std::string(value)};
+  std::string type;
+  std::string method;
+  CRM_RETURN_IF_ERROR(conn.Query(
+      std::string("SELECT \"id\", \"user_name\", \"type\", \"auth_method\" FROM \"user\" WHERE ") +
+          (by == UserBy::kId ? "\"id\"" : "\"user_name\"") + " = ? AND \"deleted\" = 0",
+      key, [&](const store::Row& row) {
+        rotated.id = row.Text(0);
+        rotated.user_name = row.Text(1);
+        type = row.Text(2);
+        method = row.Text(3);
+        return false;
+      }));
+  if (rotated.id.empty()) return Status::NotFound("No user '" + std::string(value) + "'.");
+  // As EspoCRM: only API users have keys. A user name that is not one's names no API user.
+  if (type != "api" && by == UserBy::kUserName) {
+    return Status::NotFound("No API user '" + std::string(value) + "'.");
+  }
+  if (type != "api") {
+    return Status::PermissionDenied("'" + rotated.user_name + "' is not an API user.");
+  }
+  rotated.api_key = auth::NewCredential();
+  std::string sealed;
+  if (method == "Hmac") {
+    if (secrets == nullptr) return Status::Internal("HMAC secrets cannot be sealed here");
+    rotated.secret_key = auth::NewCredential();
+    sealed = secrets->Seal(rotated.secret_key);
+  }
+  const std::array<query::SqlValue, 4> params = {
+      auth::Sha256Hex(rotated.api_key),
+      sealed.empty() ? query::SqlValue(nullptr) : query::SqlValue(sealed),
+      FormatDateTime(clock.Now()), rotated.id};
+  return conn
+      .Execute(
+          "UPDATE \"user\" SET \"api_key_hash\" = ?, \"secret_key\" = COALESCE(?, "
+          "\"secret_key\"), \"modified_at\" = ?, \"version_number\" = \"version_number\" + 1 "
+          "WHERE \"id\" = ?",
+          params)
+      .TakeStatus();
+}
+
 Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
                                  const std::string& user_name, const auth::SecretBox* secrets,
                                  auth::CredentialEpoch& epoch) {
   CreatedUser rotated;
-  rotated.user_name = user_name;
-  rotated.api_key = auth::NewCredential();
   CRM_RETURN_IF_ERROR(db.WriteAndWait([&](store::Connection& conn) -> Status {
-    const std::array<query::SqlValue, 1> name = {user_name};
-    std::string method;
-    CRM_RETURN_IF_ERROR(conn.Query(
-        "SELECT \"id\", \"auth_method\" FROM \"user\" WHERE \"user_name\" = ? AND \"type\" = 'api' "
-        "AND \"deleted\" = 0",
-        name, [&](const store::Row& row) {
-          rotated.id = row.Text(0);
-          method = row.Text(1);
-          return false;
-        }));
-    if (rotated.id.empty()) return Status::NotFound("No API user '" + user_name + "'.");
-    std::string sealed;
-    if (method == "Hmac") {
-      if (secrets == nullptr) return Status::Internal("HMAC secrets cannot be sealed here");
-      rotated.secret_key = auth::NewCredential();
-      sealed = secrets->Seal(rotated.secret_key);
-    }
-    const std::array<query::SqlValue, 4> params = {
-        auth::Sha256Hex(rotated.api_key),
-        sealed.empty() ? query::SqlValue(nullptr) : query::SqlValue(sealed),
-        FormatDateTime(clock.Now()), rotated.id};
-    return conn
-        .Execute(
-            "UPDATE \"user\" SET \"api_key_hash\" = ?, \"secret_key\" = COALESCE(?, "
-            "\"secret_key\"), \"modified_at\" = ?, \"version_number\" = \"version_number\" + 1 "
-            "WHERE \"id\" = ?",
-            params)
-        .TakeStatus();
+    return WriteNewApiKey(conn, clock, UserBy::kUserName, user_name, secrets, rotated);
   }));
   epoch.Advance();
   return rotated;
+}
+
+Result<std::optional<auth::UserRateLimit>> FindUserRateLimit(store::Connection& conn,
+                                                             std::string_view user_id) {
+  const std::array<query::SqlValue, 1> id = {std::string(user_id)};
+  std::optional<auth::UserRateLimit> found;
+  CRM_RETURN_IF_ERROR(conn.Query(
+      std::string("SELECT r.\"user_id\" IS NOT NULL, r.\"requests\", r.\"window_seconds\" FROM "
+                  "\"user\" u LEFT JOIN \"") +
+          store::kUserRateLimitTable +
+          "\" r ON r.\"user_id\" = u.\"id\" WHERE u.\"id\" = ? AND u.\"deleted\" = 0",
+      id, [&](const store::Row& row) {
+        auth::UserRateLimit& limit = found.emplace();
+        if (row.Int(0) != 0) {
+          limit.kind = row.IsNull(1) ? auth::UserRateLimit::Kind::kUnlimited
+                                     : auth::UserRateLimit::Kind::kQuota;
+          limit.requests = row.IsNull(1) ? 0 : row.Int(1);
+          limit.window_seconds = row.Int(2);
+        }
+        return false;
+      }));
+  return found;
 }
 
 Result<bool> AnyUserExists(store::Database& db) {

@@ -1,14 +1,16 @@
 // User administration used by the command line and by first start: creating users with passwords
-// and API users with generated keys, rotating an API user's key, and finding whether any user
-// exists yet. Runs through the same
+// and API users with generated keys, rotating an API user's key, reading a user's own request
+// budget, and finding whether any user exists yet. Runs through the same
 // record writer as the API, so users look the same whichever way they were made.
 //
-// Thread-safety: functions block on the store's writer; call them from any thread but the writer's.
+// Thread-safety: functions that take a Database block on the store's writer; call them from any
+// thread but the writer's. Those that take a Connection run on the caller's connection.
 #ifndef CRM_SERVICE_USER_ADMIN_HPP_
 #define CRM_SERVICE_USER_ADMIN_HPP_
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crm/auth/credential_epoch.hpp"
@@ -53,6 +55,21 @@ Result<CreatedUser> CreateUser(store::Database& db, const metadata::Metadata& me
 Result<CreatedUser> RotateApiKey(store::Database& db, const Clock& clock,
                                  const std::string& user_name, const auth::SecretBox* secrets,
                                  auth::CredentialEpoch& epoch);
+
+// The write of a rotation, for a caller that submits it to the store's writer itself (the API's
+// POST /UserSecurity/apiKey/generate): gives the user whose id or user name is `value` a new key,
+// and an HMAC user a new secret, into `rotated`. kNotFound when there is no such user (or, by
+// user name, no such API user), kPermissionDenied when the id is not an API user's. The caller
+// makes the old key stop working (CredentialEpoch::Advance, Authenticator::ForgetCachedUsers) once
+// the write committed.
+enum class UserBy { kId, kUserName };
+Status WriteNewApiKey(store::Connection& conn, const Clock& clock, UserBy by,
+                      std::string_view value, const auth::SecretBox* secrets, CreatedUser& rotated);
+
+// User `user_id`'s own request budget (kServer when it has none); nullopt when there is no such
+// user.
+Result<std::optional<auth::UserRateLimit>> FindUserRateLimit(store::Connection& conn,
+                                                             std::string_view user_id);
 
 Result<bool> AnyUserExists(store::Database& db);
 
