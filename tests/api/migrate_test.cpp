@@ -175,9 +175,12 @@ Dump DumpDatabase(const std::string& location) {
   return dump;
 }
 
-// Every table of `source` is in `copy` with the same rows.
+// Every table of `source` is in `copy` with the same rows, except the running servers' own state
+// on PostgreSQL, which migrate-data leaves behind on purpose: who holds which webhook's lease, and
+// the shared rate-limit counters (a copy starts its budgets afresh).
 void ExpectSameRows(const Dump& source, const Dump& copy) {
   for (const auto& [table, rows] : source) {
+    if (table == "crmd_webhook_lease" || table == "crmd_rate_count") continue;
     const auto it = copy.find(table);
     ASSERT_NE(it, copy.end()) << table << " is missing from the copy";
     EXPECT_EQ(it->second, rows) << "table " << table;
