@@ -20,21 +20,20 @@
 #include "api/api_test_util.hpp"
 #include "testing/postgres_schema.hpp"
 #include "testing/temp_dir.hpp"
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace crm::apitest {
 namespace {
 
 using testing::CommandResult;
 using testing::CrmdBinary;
+using testing::EnvironmentWith;
+using testing::PipedChild;
+using testing::ReadListeningPort;
 using testing::RunCommand;
+using testing::SpawnPiped;
 using testing::TempDir;
 
 CommandResult Crmd(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
@@ -347,54 +346,20 @@ class ServeProcess {
   ::testing::AssertionResult Start(const std::vector<std::string>& args,
                                    const std::vector<std::string>& env,
                                    const std::string& stderr_path) {
-    std::vector<std::string> argv_strings = {CrmdBinary(), "serve"};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<std::string> argv = {"serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
     std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (!std::string_view(*e).starts_with("CRMD_")) env_strings.emplace_back(*e);
+    for (const std::string& entry : EnvironmentWith({})) {
+      if (!std::string_view(entry).starts_with("CRMD_")) env_strings.push_back(entry);
     }
     env_strings.insert(env_strings.end(), env.begin(), env.end());
-    std::vector<char*> argv;
-    for (auto& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-
-    int out[2];
-    if (pipe(out) != 0) return ::testing::AssertionFailure() << "pipe failed";
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND, 0644);
-    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    if (rc != 0) {
-      close(out[0]);
-      pid_ = -1;
-      return ::testing::AssertionFailure() << "spawn failed: " << std::strerror(rc);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    const std::string marker = "Listening on http://127.0.0.1:";
-    while (true) {
-      const auto at = banner_.find(marker);
-      if (at != std::string::npos && banner_.find('\n', at) != std::string::npos) {
-        port_ = std::atoi(banner_.c_str() + at + marker.size());
-        break;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      pollfd fd{out[0], POLLIN, 0};
-      if (left.count() <= 0 || poll(&fd, 1, static_cast<int>(left.count())) <= 0) break;
-      char buffer[1024];
-      const ssize_t n = read(out[0], buffer, sizeof buffer);
-      if (n <= 0) break;
-      banner_.append(buffer, static_cast<std::size_t>(n));
-    }
-    close(out[0]);
+    const PipedChild child =
+        SpawnPiped(CrmdBinary(), argv, std::move(env_strings), STDOUT_FILENO, stderr_path);
+    if (child.pid < 0) return ::testing::AssertionFailure() << child.error;
+    pid_ = child.pid;
+    port_ = ReadListeningPort(child.read_fd,
+                              std::chrono::steady_clock::now() + std::chrono::seconds(30), banner_);
+    close(child.read_fd);
     if (port_ <= 0) return ::testing::AssertionFailure() << "no Listening line in:\n" << banner_;
     return ::testing::AssertionSuccess();
   }

@@ -13,13 +13,9 @@
 
 #include "api/relation_test_util.hpp"
 #include "testing/temp_dir.hpp"
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace crm::apitest {
 namespace {
@@ -271,43 +267,22 @@ struct Killed {
   int status = 0;
 };
 Killed ImportAndKill(const std::vector<std::string>& args, const std::vector<std::string>& env) {
-  std::vector<std::string> argv_strings = {testing::CrmdBinary()};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  env_strings.insert(env_strings.end(), env.begin(), env.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  int err[2];
   Killed killed;
-  if (pipe(err) != 0) return killed;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, err[0]);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(err[1]);
-  if (rc != 0) {
-    close(err[0]);
-    return killed;
-  }
+  const testing::PipedChild child = testing::SpawnPiped(
+      testing::CrmdBinary(), args, testing::EnvironmentWith(env), STDERR_FILENO, "/dev/null");
+  if (child.pid < 0) return killed;
+  const int err_fd = child.read_fd;
+  const pid_t pid = child.pid;
   std::string text;
   char buffer[256];
   while (text.find("committed through line") == std::string::npos ||
          text.find('\n', text.find("committed through line")) == std::string::npos) {
-    const ssize_t n = read(err[0], buffer, sizeof buffer);
+    const ssize_t n = read(err_fd, buffer, sizeof buffer);
     if (n <= 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
   }
   kill(pid, SIGKILL);
-  close(err[0]);
+  close(err_fd);
   waitpid(pid, &killed.status, 0);
   killed.first_line = text;
   return killed;

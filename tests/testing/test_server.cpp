@@ -1,5 +1,6 @@
 #include "testing/test_server.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -27,13 +28,6 @@ std::vector<char*> Argv(const std::string& binary, const std::vector<std::string
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   return argv;
-}
-
-std::vector<std::string> Environment(const std::vector<std::string>& extra) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
-  env.insert(env.end(), extra.begin(), extra.end());
-  return env;
 }
 
 std::vector<char*> Pointers(std::vector<std::string>& strings) {
@@ -66,6 +60,63 @@ void Drain(int out_fd, int err_fd, std::string& out, std::string& err) {
 
 }  // namespace
 
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+PipedChild SpawnPiped(const std::string& binary, const std::vector<std::string>& args,
+                      std::vector<std::string> env, int piped_fd, const std::string& other_path) {
+  PipedChild child;
+  int fds[2];
+  if (pipe(fds) != 0) {
+    child.error = std::string("pipe failed: ") + std::strerror(errno);
+    return child;
+  }
+  const int other_fd = piped_fd == STDOUT_FILENO ? STDERR_FILENO : STDOUT_FILENO;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], piped_fd);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  posix_spawn_file_actions_addopen(&actions, other_fd, other_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  auto argv = Argv(binary, args);
+  auto envp = Pointers(env);
+  const int rc =
+      posix_spawn(&child.pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
+  if (rc != 0) {
+    close(fds[0]);
+    child.pid = -1;
+    child.error = "cannot start " + binary + ": " + std::strerror(rc);
+    return child;
+  }
+  child.read_fd = fds[0];
+  return child;
+}
+
+int ReadListeningPort(int fd, std::chrono::steady_clock::time_point deadline, std::string& output) {
+  static constexpr std::string_view kMarker = "Listening on http://127.0.0.1:";
+  while (true) {
+    const auto at = output.find(kMarker);
+    if (at != std::string::npos && output.find('\n', at) != std::string::npos) {
+      return std::atoi(output.c_str() + at + kMarker.size());
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return 0;
+    pollfd poll_fd{fd, POLLIN, 0};
+    if (poll(&poll_fd, 1, static_cast<int>(left.count())) <= 0) return 0;
+    char buffer[1024];
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) return 0;
+    output.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
 std::string CrmdBinary() {
   const char* path = std::getenv("CRMD_BINARY");
   return path != nullptr ? path : CRMD_DEFAULT_BINARY;
@@ -89,7 +140,7 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   auto argv = Argv(binary, args);
-  auto env_strings = Environment(extra_env);
+  auto env_strings = EnvironmentWith(extra_env);
   auto envp = Pointers(env_strings);
   pid_t pid = -1;
   const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
@@ -123,31 +174,33 @@ std::string DatabaseUrlOf(const std::string& data_dir) {
 }
 
 std::unique_ptr<TestServer> TestServer::Start(const std::vector<std::string>& extra_args) {
-  std::unique_ptr<TestServer> server(new TestServer());
   if (const char* backend = std::getenv("CRMD_TEST_BACKEND");
       backend != nullptr && std::string_view(backend) == "postgres") {
     if (PostgresTestUrl().empty()) {
       ADD_FAILURE() << "CRMD_TEST_BACKEND=postgres needs CRMD_TEST_POSTGRES_URL";
       return nullptr;
     }
-    server->schema_ = std::make_unique<PostgresSchema>(PostgresTestUrl());
-    server->database_url_ = server->schema_->url();
-    std::lock_guard lock(database_urls_mu);
-    database_urls[server->data_dir()] = server->database_url_;
+    auto schema = std::make_unique<PostgresSchema>(PostgresTestUrl());
+    const std::string url = schema->url();
+    return Serve(std::move(schema), url, extra_args);
   }
-  server->serve_args_ = {"serve", "--listen", "127.0.0.1:0"};
-  server->serve_args_.insert(server->serve_args_.end(), extra_args.begin(), extra_args.end());
-  if (!server->Launch(server->serve_args_)) return nullptr;
-  return server;
+  return Serve(nullptr, "", extra_args);
 }
 
 std::unique_ptr<TestServer> TestServer::StartOn(const std::string& database_url,
                                                 const std::vector<std::string>& extra_args) {
+  return Serve(nullptr, database_url, extra_args);
+}
+
+std::unique_ptr<TestServer> TestServer::Serve(std::unique_ptr<PostgresSchema> schema,
+                                              const std::string& database_url,
+                                              const std::vector<std::string>& extra_args) {
   std::unique_ptr<TestServer> server(new TestServer());
+  server->schema_ = std::move(schema);
   server->database_url_ = database_url;
-  {
+  if (!database_url.empty()) {
     std::lock_guard lock(database_urls_mu);
-    database_urls[server->data_dir()] = server->database_url_;
+    database_urls[server->data_dir()] = database_url;
   }
   server->serve_args_ = {"serve", "--listen", "127.0.0.1:0"};
   server->serve_args_.insert(server->serve_args_.end(), extra_args.begin(), extra_args.end());
@@ -159,51 +212,22 @@ bool TestServer::Launch(const std::vector<std::string>& serve_args) {
   std::vector<std::string> args = serve_args;
   args.push_back("--data");
   args.push_back(data_dir());
-  int out_pipe[2];
-  if (pipe(out_pipe) != 0) return false;
   const std::string log_path = data_.File("server.log");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const std::string binary = CrmdBinary();
-  auto argv = Argv(binary, args);
   std::vector<std::string> extra_env = Env();
   extra_env.push_back(std::string("CRMD_ADMIN_PASSWORD=") + kAdminPassword);
-  auto env_strings = Environment(extra_env);
-  auto envp = Pointers(env_strings);
-  const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  close(out_pipe[1]);
-  if (rc != 0) {
-    close(out_pipe[0]);
-    ADD_FAILURE() << "cannot start " << binary << ": " << std::strerror(rc);
+  const PipedChild child =
+      SpawnPiped(CrmdBinary(), args, EnvironmentWith(extra_env), STDOUT_FILENO, log_path);
+  if (child.pid < 0) {
+    ADD_FAILURE() << child.error;
     return false;
   }
-  // Read the banner until the "Listening on" line; the server prints it once it accepts
-  // connections.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  pid_ = child.pid;
+  // The server prints "Listening on" once it accepts connections.
   std::string output;
-  bool listening = false;
-  while (!listening) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd fd{out_pipe[0], POLLIN, 0};
-    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) break;
-    char buffer[1024];
-    const ssize_t n = read(out_pipe[0], buffer, sizeof buffer);
-    if (n <= 0) break;
-    output.append(buffer, static_cast<std::size_t>(n));
-    const auto at = output.find("Listening on http://127.0.0.1:");
-    if (at != std::string::npos && output.find('\n', at) != std::string::npos) {
-      port_ = std::atoi(output.c_str() + at + std::strlen("Listening on http://127.0.0.1:"));
-      listening = true;
-    }
-  }
-  close(out_pipe[0]);  // later output (curl hints) is not needed; the server ignores SIGPIPE
+  port_ = ReadListeningPort(child.read_fd,
+                            std::chrono::steady_clock::now() + std::chrono::seconds(30), output);
+  const bool listening = port_ > 0;
+  close(child.read_fd);  // later output (curl hints) is not needed; the server ignores SIGPIPE
   banner_ += output;
   if (!listening) {
     ADD_FAILURE() << "crmd did not start; stdout:\n" << output << "\nsee " << log_path;

@@ -8,6 +8,7 @@
 #ifndef CRM_TESTING_TEST_SERVER_HPP_
 #define CRM_TESTING_TEST_SERVER_HPP_
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,25 @@ CommandResult RunCommand(const std::string& binary, const std::vector<std::strin
 // The database_url() of the TestServer whose data directory is `data_dir` (empty: its SQLite file),
 // for helpers that read a server's records given only its directory.
 std::string DatabaseUrlOf(const std::string& data_dir);
+
+// This process's environment ("NAME=value") followed by `extra`.
+std::vector<std::string> EnvironmentWith(const std::vector<std::string>& extra);
+
+// A child process with one output stream on a pipe that its starter reads.
+struct PipedChild {
+  pid_t pid = -1;    // -1: it did not start, and `error` says why
+  int read_fd = -1;  // the pipe's read end; the starter closes it
+  std::string error;
+};
+
+// Starts `binary args...` with exactly the environment `env`; its stream `piped_fd`
+// (STDOUT_FILENO or STDERR_FILENO) goes to the pipe, the other one is appended to `other_path`.
+PipedChild SpawnPiped(const std::string& binary, const std::vector<std::string>& args,
+                      std::vector<std::string> env, int piped_fd, const std::string& other_path);
+
+// Reads `fd` into `output` until it holds a whole "Listening on http://127.0.0.1:PORT" line, the
+// banner of `crmd serve`, and returns PORT; 0 when the stream ends or the deadline passes first.
+int ReadListeningPort(int fd, std::chrono::steady_clock::time_point deadline, std::string& output);
 
 // Path of the crmd binary under test.
 std::string CrmdBinary();
@@ -86,6 +106,11 @@ class TestServer {
 
  private:
   TestServer() = default;
+  // Start and StartOn: a server on its own new data directory and, when database_url is set, that
+  // database (schema, when given, is the PostgreSQL schema it owns and drops).
+  static std::unique_ptr<TestServer> Serve(std::unique_ptr<PostgresSchema> schema,
+                                           const std::string& database_url,
+                                           const std::vector<std::string>& extra_args);
   bool Launch(const std::vector<std::string>& args);
 
   // Extra environment of every crmd run: CRMD_DATABASE on PostgreSQL.
