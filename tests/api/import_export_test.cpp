@@ -247,6 +247,19 @@ TEST_F(ImportExportTest, DryRunChecksEverythingAndWritesNothing) {
   EXPECT_EQ(LastEventSeq(DataDir()), events_before);
 }
 
+// The page cache and memory map of the import's own connections (SQLite; PostgreSQL ignores them).
+TEST_F(ImportExportTest, ImportRunsWithAMemoryMapAndItsOwnCacheSize) {
+  const std::string tag = UniqueName("Map");
+  const std::string path =
+      WriteFile(tag + ".csv", "firstName,lastName\nA," + tag + "\nB," + tag + "\nC," + tag + "\n");
+  const auto result = Cli({"import", "Contact", path, "--cache-mib", "4", "--mmap-mib", "64"});
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_THAT(result.out, HasSubstr("3 created, 0 skipped as duplicates, 0 failed"));
+  EXPECT_EQ(Count(tag), 3);
+  EXPECT_EQ(Cli({"import", "Contact", path, "--cache-mib", "0"}).exit_code, 2);
+  EXPECT_EQ(Count(tag), 3);
+}
+
 TEST_F(ImportExportTest, ImportedRecordsHaveChangeEventsForWebhooks) {
   const std::string tag = UniqueName("Evt");
   const std::int64_t before = LastEventSeq(DataDir());

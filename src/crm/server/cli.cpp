@@ -550,7 +550,10 @@ int RunCli(int argc, char** argv) {
   }
   if (migrate_data.chosen()) return RunMigrateDataCommand(migrate_data);
   if (import_command.chosen()) {
-    auto env = OpenEnvironment(store_options);
+    store::SqliteOptions sqlite;
+    sqlite.cache_size_kib = import_command.cache_mib * 1024;
+    sqlite.mmap_size_bytes = std::int64_t{import_command.mmap_mib} * 1024 * 1024;
+    auto env = OpenEnvironment(store_options, sqlite);
     if (!env.ok()) return Fail(env.status());
     const int status =
         RunImportCommand(import_command, env->metadata, *env->db, env->secrets.get());

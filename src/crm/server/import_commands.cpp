@@ -387,6 +387,14 @@ void AddImportCommands(CLI::App& app, ImportCommand& command,
                    "or none")
       ->check(CLI::IsMember({"auto", "bar", "lines", "none"}))
       ->capture_default_str();
+  import->add_option("--cache-mib", command.cache_mib, "SQLite page cache per connection, MiB")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  import
+      ->add_option("--mmap-mib", command.mmap_mib,
+                   "Read up to this many MiB of the database through a memory map (0: off)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
   add_store_options(*import);
   command.import = import;
 

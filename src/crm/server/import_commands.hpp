@@ -36,6 +36,8 @@ struct ImportCommand {
   bool dry_run = false;
   bool allow_duplicates = false;
   std::string progress = "auto";  // auto (a bar on a terminal), bar, lines, none
+  int cache_mib = 16;             // SQLite page cache of each connection
+  int mmap_mib = 0;               // database read through a memory map, up to this much
   // export
   std::string where = "[]";
   std::string select;  // comma-separated
