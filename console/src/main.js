@@ -58,6 +58,7 @@ function GlobalSearch({ entities, onClose }) {
     setPending(text ? entities.length : 0);
     if (!text) return setGroups([]);
     let live = true;
+    const controller = new AbortController();
     const timer = setTimeout(() => {
       // Each entity's matches are shown as they come, in the navigation's order: one slow entity
       // (a text search over 100k Accounts) does not hold back the others' results.
@@ -69,7 +70,8 @@ function GlobalSearch({ entities, onClose }) {
         setPending((n) => n - 1);
       };
       for (const e of entities) {
-        api('GET', `/${e}`, { query: { textFilter: text, maxSize: 5, select: 'id,name' }, headers: kNoTotal }).then(
+        const query = { textFilter: text, maxSize: 5, select: 'id,name' };
+        api('GET', `/${e}`, { query, headers: kNoTotal, signal: controller.signal }).then(
           (r) => show(e, r.list),
           () => show(e, []),
         );
@@ -78,6 +80,7 @@ function GlobalSearch({ entities, onClose }) {
     return () => {
       live = false;
       clearTimeout(timer);
+      controller.abort(); // a newer text's answers need the connections
     };
   }, [text]);
   return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose()}>

@@ -84,15 +84,16 @@ export function ListView({ entity, query }) {
   // counting a large match (1M contacts) takes tens to hundreds of them. The total depends only on
   // the search and the filters, so paging and sorting do not count again.
   const result = useLoad(
-    () =>
+    (signal) =>
       api('GET', `/${entity}`, {
         query: { maxSize: PAGE, offset: page * PAGE, orderBy: sort, order, textFilter: query.q, where },
         headers: kNoTotal,
+        signal,
       }),
     [entity, query.q, query.f, page, sort, order],
   );
   const counted = useLoad(
-    () => api('GET', `/${entity}`, { query: { maxSize: 0, select: 'id', textFilter: query.q, where } }),
+    (signal) => api('GET', `/${entity}`, { query: { maxSize: 0, select: 'id', textFilter: query.q, where }, signal }),
     [entity, query.q, query.f],
   );
   const onSort = (column) => {
