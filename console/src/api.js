@@ -58,8 +58,9 @@ async function errorOf(response) {
   return new ApiError(response.status, description, field, body);
 }
 
-// api('GET', '/Contact', {query: {maxSize: 20}}) -> parsed JSON; throws ApiError.
-export async function api(method, path, { body, query, auth, headers: extra } = {}) {
+// api('GET', '/Contact', {query: {maxSize: 20}}) -> parsed JSON; throws ApiError (or the fetch's
+// AbortError once `signal` aborts).
+export async function api(method, path, { body, query, auth, headers: extra, signal } = {}) {
   const url = new URL(BASE + path, location.origin);
   for (const [k, v] of Object.entries(query || {})) {
     if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
@@ -77,6 +78,7 @@ export async function api(method, path, { body, query, auth, headers: extra } = 
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'omit',
+    signal,
   });
   if (response.status === 401 && !auth) {
     keepSession(null);

@@ -51,25 +51,36 @@ const kNoTotal = { 'X-No-Total': 'true' };
 function GlobalSearch({ entities, onClose }) {
   const [text, setText] = useState('');
   const [groups, setGroups] = useState([]);
+  const [pending, setPending] = useState(0); // entities of the current text still being asked
   const input = useRef(null);
   useEffect(() => input.current && input.current.focus(), []);
   useEffect(() => {
+    setPending(text ? entities.length : 0);
     if (!text) return setGroups([]);
     let live = true;
-    const timer = setTimeout(async () => {
-      const found = await Promise.all(
-        entities.map((e) =>
-          api('GET', `/${e}`, { query: { textFilter: text, maxSize: 5, select: 'id,name' }, headers: kNoTotal }).then(
-            (r) => ({ entity: e, list: r.list }),
-            () => ({ entity: e, list: [] }),
-          ),
-        ),
-      );
-      if (live) setGroups(found.filter((g) => g.list.length));
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      // Each entity's matches are shown as they come, in the navigation's order: one slow entity
+      // (a text search over 100k Accounts) does not hold back the others' results.
+      const found = {};
+      const show = (entity, list) => {
+        if (!live) return;
+        found[entity] = list;
+        setGroups(entities.filter((e) => found[e] && found[e].length).map((e) => ({ entity: e, list: found[e] })));
+        setPending((n) => n - 1);
+      };
+      for (const e of entities) {
+        const query = { textFilter: text, maxSize: 5, select: 'id,name' };
+        api('GET', `/${e}`, { query, headers: kNoTotal, signal: controller.signal }).then(
+          (r) => show(e, r.list),
+          () => show(e, []),
+        );
+      }
     }, 200);
     return () => {
       live = false;
       clearTimeout(timer);
+      controller.abort(); // a newer text's answers need the connections
     };
   }, [text]);
   return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose()}>
@@ -82,7 +93,8 @@ function GlobalSearch({ entities, onClose }) {
           ${g.list.map((r) => html`<li key=${r.id}><a href=${href(`${g.entity}/${encodeURIComponent(r.id)}`)}
               onClick=${onClose}>${r.name || r.id}</a></li>`)}</ul></section>`,
       )}
-      ${text && groups.length === 0 && html`<p class="muted">Nothing found.</p>`}
+      ${text && pending > 0 && html`<p class="muted" role="status">Searching…</p>`}
+      ${text && pending === 0 && groups.length === 0 && html`<p class="muted">Nothing found.</p>`}
     </div>
   </div>`;
 }

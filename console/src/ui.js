@@ -38,19 +38,24 @@ export function useRoute() {
   return route;
 }
 
-// Loads `load()` whenever `deps` change: {data, error, loading, reload}.
+// Loads `load(signal)` whenever `deps` change: {data, error, loading, reload}. A load that is no
+// longer wanted (the view went away, or `deps` changed) is aborted through `signal`: the browser
+// opens at most six connections to the server, and a page left before its panels came in would
+// otherwise hold them while the next page's requests wait.
 export function useLoad(load, deps) {
   const [state, setState] = useState({ loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     let live = true;
+    const controller = new AbortController();
     setState((s) => ({ ...s, loading: true, error: null }));
-    load().then(
+    load(controller.signal).then(
       (data) => live && setState({ data, loading: false }),
       (error) => live && setState({ error, loading: false }),
     );
     return () => {
       live = false;
+      controller.abort();
     };
   }, [...deps, tick]);
   return { ...state, reload: () => setTick((t) => t + 1) };

@@ -340,6 +340,35 @@ TEST_F(ActivitiesApiTest, ChangesMoveItemsBetweenTheViews) {
   EXPECT_THAT(View("Account", other, "history"), ElementsAre(meeting));
 }
 
+// The views collect an activity's ids from each way it can belong to the record (its parent, its
+// account, attendance): one that belongs in several ways is listed and counted once.
+TEST_F(ActivitiesApiTest, ActivityBelongingInSeveralWaysIsListedOnce) {
+  const std::string account = CreateId("Account", {{"name", UniqueName("Twice")}});
+  const std::string contact =
+      CreateId("Contact", {{"lastName", UniqueName("Twice")}, {"accountId", account}});
+  // Parent and account are the account; parent and attendee are the contact.
+  const std::string meeting =
+      CreateId("Meeting", {{"name", "Both ways"},
+                           {"status", "Held"},
+                           {"dateStart", "2024-07-01 10:00:00"},
+                           {"parentType", "Account"},
+                           {"parentId", account},
+                           {"accountId", account},
+                           {"contactsIds", json::array{json::value(contact)}}});
+  const std::string call = CreateId("Call", {{"name", "Contact both ways"},
+                                             {"dateStart", "2024-07-02 10:00:00"},
+                                             {"parentType", "Contact"},
+                                             {"parentId", contact},
+                                             {"contactsIds", json::array{json::value(contact)}}});
+  EXPECT_EQ(StringAt(Read("Meeting", meeting), "accountId"), account);
+  EXPECT_THAT(View("Account", account, "history"), ElementsAre(meeting));
+  EXPECT_EQ(TotalOf(Get("/Account/" + account + "/history")), 1);
+  EXPECT_THAT(View("Contact", contact, "history"), ElementsAre(meeting));
+  EXPECT_EQ(TotalOf(Get("/Contact/" + contact + "/history")), 1);
+  EXPECT_THAT(View("Contact", contact, "activities"), ElementsAre(call));
+  EXPECT_EQ(TotalOf(Get("/Contact/" + contact + "/activities")), 1);
+}
+
 TEST_F(ActivitiesApiTest, ViewsOfMissingRecordsAre404) {
   EXPECT_TRUE(
       IsApiError(Api().Get(std::string("/Activities/Account/") + kMissingId + "/activities"), 404));

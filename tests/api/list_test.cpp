@@ -90,7 +90,10 @@ TEST_F(ListApiTest, MaxSizeAndOffsetPage) {
   EXPECT_EQ(Total(last_page), kContacts);
   EXPECT_EQ(Size(List("?offset=24")), 1U);
   EXPECT_EQ(Size(List("?offset=100")), 0U);
-  EXPECT_EQ(Size(List("?maxSize=0")), 0U);
+  // The console counts a list this way, apart from its pages (docs/console.md, "Performance").
+  const json::value count_only = List("?maxSize=0");
+  EXPECT_EQ(Size(count_only), 0U);
+  EXPECT_EQ(Total(count_only), kContacts);
   // Pages do not overlap and cover everything.
   std::vector<std::string> all;
   for (int offset = 0; offset < kContacts; offset += 7) {

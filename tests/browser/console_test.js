@@ -323,6 +323,45 @@ test('records selected on a list are deleted together', async () => {
   assert.equal(left.total, 0);
 });
 
+test('a list counts its matches once a search: paging and sorting ask for rows only', async () => {
+  const made = await Promise.all(Array.from({ length: 25 }, (_, i) =>
+    adminApi('POST', '/Contact', { firstName: `Row${String(i).padStart(2, '0')}`, lastName: 'Pagecount' })));
+  const asked = [];
+  const listen = (request) => {
+    const url = new URL(request.url());
+    if (url.pathname === '/api/v1/Contact') asked.push({ params: url.searchParams, headers: request.headers() });
+  };
+  page.on('request', listen);
+  try {
+    await page.goto(base + '/#/Contact?q=Pagecount');
+    await page.getByText('25 total').waitFor();
+    await page.getByText('Page 1 of 2').waitFor();
+    const counts = () => asked.filter((r) => r.params.get('maxSize') === '0');
+    assert.equal(counts().length, 1, 'one count for the search');
+    assert.ok(asked.filter((r) => r.params.get('maxSize') === '20').every((r) => r.headers['x-no-total'] === 'true'),
+      'the rows are asked without their total');
+
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    await page.locator('table.records tbody tr').nth(4).waitFor();
+    assert.equal(await page.locator('table.records tbody tr').count(), 5);
+    await page.getByRole('button', { name: /^Name/ }).click();
+    await page.locator('th[aria-sort="ascending"]').waitFor();
+    await page.getByRole('link', { name: 'Row00 Pagecount' }).waitFor();
+    assert.equal(counts().length, 1, 'paging and sorting did not count again');
+    await page.getByText('25 total').waitFor();
+
+    await page.getByLabel('Search Contact').fill('Row00');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByText('1 total').waitFor();
+    assert.equal(counts().length, 2, 'a new search is counted');
+  } finally {
+    page.off('request', listen);
+    // The later tests expect their own records on the list's first page.
+    await Promise.all(made.map((c) => adminApi('DELETE', `/Contact/${c.id}`)));
+  }
+});
+
 test("a Contact's timeline shows its calls and meetings", async () => {
   const contact = await adminApi('POST', '/Contact', { firstName: 'Timeline', lastName: 'Person' });
   await adminApi('POST', '/Call', {

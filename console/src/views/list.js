@@ -8,6 +8,7 @@ import { attributeOf, defsOf, label, listColumns, operatorsFor, takesValue } fro
 import { ErrorNote, Loading, Value, go, href, html, useLoad } from '../ui.js';
 
 const PAGE = 20;
+const kNoTotal = { 'X-No-Total': 'true' };
 
 function filtersOf(query) {
   try {
@@ -78,21 +79,23 @@ export function ListView({ entity, query }) {
   const [actionError, setActionError] = useState(null);
 
   const setQuery = (changes) => go(entity, { ...query, ...changes });
+  const where = filters.length ? JSON.stringify(whereOf(entity, filters)) : '';
+  // The rows and the total are asked apart and in parallel: the rows come in milliseconds, while
+  // counting a large match (1M contacts) takes tens to hundreds of them. The total depends only on
+  // the search and the filters, so paging and sorting do not count again.
   const result = useLoad(
-    () =>
+    (signal) =>
       api('GET', `/${entity}`, {
-        query: {
-          maxSize: PAGE,
-          offset: page * PAGE,
-          orderBy: sort,
-          order,
-          textFilter: query.q,
-          where: filters.length ? JSON.stringify(whereOf(entity, filters)) : '',
-        },
+        query: { maxSize: PAGE, offset: page * PAGE, orderBy: sort, order, textFilter: query.q, where },
+        headers: kNoTotal,
+        signal,
       }),
     [entity, query.q, query.f, page, sort, order],
   );
-
+  const counted = useLoad(
+    (signal) => api('GET', `/${entity}`, { query: { maxSize: 0, select: 'id', textFilter: query.q, where }, signal }),
+    [entity, query.q, query.f],
+  );
   const onSort = (column) => {
     const same = sort === column;
     setQuery({ sort: column, order: same && order === 'asc' ? 'desc' : 'asc', page: '' });
@@ -113,14 +116,17 @@ export function ListView({ entity, query }) {
       await api('DELETE', `/${entity}/action/massDelete`, { body: { ids: [...selected] } });
       setSelected(new Set());
       result.reload();
+      counted.reload();
     } catch (e) {
       setActionError(e);
     }
   };
 
   const data = result.data;
-  const total = data ? data.total : 0;
-  const pages = Math.max(1, Math.ceil(total / PAGE));
+  const total = counted.data && !counted.loading ? counted.data.total : null;
+  const pages = total === null ? null : Math.max(1, Math.ceil(total / PAGE));
+  // Until the count is in, the rows' answer tells whether a next page exists (-1: more rows).
+  const last = pages === null ? !data || data.total !== -1 : page + 1 >= pages;
   return html`<section class="list" aria-label=${`${entity} list`}>
     <header class="page-head">
       <h1>${entity}</h1>
@@ -184,10 +190,10 @@ export function ListView({ entity, query }) {
       </tbody>
     </table>`}
     <nav class="pager" aria-label="Pages">
-      <span class="total">${data ? `${total} total` : ''}</span>
+      <span class="total">${total === null ? '' : `${total} total`}</span>
       <button type="button" disabled=${page === 0} onClick=${() => setQuery({ page: page - 1 || '' })}>Previous</button>
-      <span>Page ${page + 1} of ${pages}</span>
-      <button type="button" disabled=${page + 1 >= pages} onClick=${() => setQuery({ page: page + 1 })}>Next</button>
+      <span>Page ${page + 1}${pages === null ? '' : ` of ${pages}`}</span>
+      <button type="button" disabled=${last} onClick=${() => setQuery({ page: page + 1 })}>Next</button>
     </nav>
   </section>`;
 }

@@ -15,7 +15,7 @@ function RelatedPanel({ entity, id, link, target }) {
   const [picking, setPicking] = useState(false);
   const [error, setError] = useState(null);
   const related = useLoad(
-    () => api('GET', `/${entity}/${encodeURIComponent(id)}/${link}`, { query: { maxSize: 10 } }),
+    (signal) => api('GET', `/${entity}/${encodeURIComponent(id)}/${link}`, { query: { maxSize: 10 }, signal }),
     [entity, id, link],
   );
   const columns = listColumns(target).slice(0, 3);
@@ -57,11 +57,11 @@ function RelatedPanel({ entity, id, link, target }) {
 }
 
 function Timeline({ entity, id }) {
-  const items = useLoad(async () => {
+  const items = useLoad(async (signal) => {
     const path = `/Activities/${entity}/${encodeURIComponent(id)}`;
     const [planned, held] = await Promise.all([
-      api('GET', `${path}/activities`, { query: { maxSize: 20 } }),
-      api('GET', `${path}/history`, { query: { maxSize: 20 } }),
+      api('GET', `${path}/activities`, { query: { maxSize: 20 }, signal }),
+      api('GET', `${path}/history`, { query: { maxSize: 20 }, signal }),
     ]);
     const list = [...planned.list, ...held.list];
     const when = (r) => r.dateStart || r.dateEnd || r.createdAt || '';
@@ -85,7 +85,7 @@ function Timeline({ entity, id }) {
 
 export function RecordView({ entity, id }) {
   const [error, setError] = useState(null);
-  const record = useLoad(() => api('GET', `/${entity}/${encodeURIComponent(id)}`), [entity, id]);
+  const record = useLoad((signal) => api('GET', `/${entity}/${encodeURIComponent(id)}`, { signal }), [entity, id]);
   if (record.loading && !record.data) return html`<${Loading} what=${entity} />`;
   if (record.error) return html`<${ErrorNote} error=${record.error} />`;
   const r = record.data;

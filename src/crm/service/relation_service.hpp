@@ -48,6 +48,14 @@ class RelationService {
                                 const std::string& id, bool history,
                                 const query::SearchParams& params);
 
+  // The SELECT behind Activities: scope, id and date of every call, meeting and task of the record
+  // that the principal may read, unordered and unpaged; empty when it may read no activity type.
+  // Public so that a test can check its query plan.
+  static query::SqlFragment ActivitiesQuery(const auth::Principal& principal,
+                                            const metadata::Metadata& metadata,
+                                            const metadata::EntityDef& entity,
+                                            const std::string& id, bool history);
+
  private:
   RecordService& records_;
 };

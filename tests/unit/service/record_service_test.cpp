@@ -11,6 +11,7 @@
 #include "crm/auth/crypto.hpp"
 #include "crm/common/strings.hpp"
 #include "crm/service/record_writer.hpp"
+#include "crm/service/relation_service.hpp"
 #include "crm/store/schema.hpp"
 #include "crm/store/sqlite/sqlite_database.hpp"
 
@@ -229,6 +230,37 @@ TEST_F(RecordServiceTest, DuplicateCheckUsesIndexesNotScans) {
         << plan;
     EXPECT_THAT(plan, ::testing::HasSubstr("idx_entity_email_address_lower")) << plan;
     EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("SCAN t"))) << plan;
+  }
+}
+
+// A record's timeline runs this query. Without statistics SQLite preferred the status index to the
+// record's activity ids: for the held statuses (half of all meetings) an Account's history took
+// 0.4-0.75 s at 1M contacts. The ids must drive it, each activity looked up by its primary key.
+TEST_F(RecordServiceTest, ActivitiesQueryStartsFromTheRecordsActivities) {
+  const std::string id = "0123456789abcdef0";
+  for (const char* entity : {"Account", "Contact", "Lead", "Opportunity"}) {
+    for (const bool history : {false, true}) {
+      for (const auth::Principal* principal : {&admin_, &principal_}) {
+        const query::SqlFragment query =
+            RelationService::ActivitiesQuery(*principal, *metadata_, Entity(entity), id, history);
+        ASSERT_FALSE(query.sql.empty()) << entity;
+        auto conn = db_->ReadConnection();
+        ASSERT_THAT(conn, IsOk());
+        std::string plan;
+        ASSERT_THAT((*conn)->Query("EXPLAIN QUERY PLAN " + query.sql, query.params,
+                                   [&](const store::Row& row) {
+                                     plan += std::string(row.Text(3)) + "\n";
+                                     return true;
+                                   }),
+                    IsOk());
+        EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("_status"))) << entity << "\n"
+                                                                           << plan;
+        EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("SCAN t"))) << entity << "\n" << plan;
+        EXPECT_THAT(plan, ::testing::HasSubstr("SEARCH t USING PRIMARY KEY (id=?)"))
+            << entity << "\n"
+            << plan;
+      }
+    }
   }
 }
 
