@@ -390,10 +390,13 @@ TEST_F(RecordServiceTest, RecordsWrittenFromRowsMatchTheBuiltRecords) {
   filtered.order_by = "lastName";
   const std::vector<query::SearchParams> pages = {
       list_params(std::nullopt, std::nullopt), list_params(1, std::nullopt),
-      list_params(2, std::nullopt), list_params(5, std::vector<std::string>{"name", "account"})};
+      list_params(2, std::nullopt), list_params(5, std::vector<std::string>{"name", "createdBy"})};
   for (const std::string entity : {"Contact", "Meeting", "Opportunity", "Account"}) {
     auto entity_pages = pages;
-    if (entity == "Contact") entity_pages.push_back(filtered);
+    if (entity == "Contact") {
+      entity_pages.push_back(filtered);
+      entity_pages.push_back(list_params(3, std::vector<std::string>{"name", "account"}));
+    }
     for (const auto& params : entity_pages) {
       for (const bool count_total : {true, false}) {
         auto built = service_->List(principal_, Entity(entity), params, ListOptions{count_total});
