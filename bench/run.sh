@@ -643,8 +643,10 @@ run_scale() {
       "$CONNECTIONS" 0
     note_peak
     stop_crmd
+    PEAK_MMAP[$n]=$PEAK_NOW
+  else
+    PEAK_MMAP[$n]=-
   fi
-  PEAK_MMAP[$n]=$PEAK_NOW
 
   # 6. The same workloads on PostgreSQL, one crmd and two behind nginx (bench/postgres.sh).
   if ((POSTGRES)) && [[ -z $WORKLOADS || ",$WORKLOADS" == *,pg-* || ",$WORKLOADS" == *,lb-* ]]; then
@@ -702,7 +704,8 @@ table() {
 
 # crmd's writes as a fraction of the insert limit measured in the same run.
 # records SCALE NAME -> records/s of a row
-records() { awk -v a="$(field "$1" "$2" 4)" -v b="${RECORDS[$2]}" 'BEGIN { if (a != "") print a * b }'; }
+# (empty for a row that did not run: --workloads)
+records() { awk -v a="$(field "$1" "$2" 4)" -v b="${RECORDS[$2]-}" 'BEGIN { if (a != "") print a * b }'; }
 fraction() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.1f%%", 100 * a / b; else print "-" }'; }
 limits() {
   local n
@@ -781,7 +784,9 @@ targets() {
   for n in "${SCALE_LIST[@]}"; do
     requests=$(field "$n" mass1000 2)
     figures+="${figures:+; }$(num "$n") contacts: "
-    if ((requests > 0)); then
+    if [[ -z $requests ]]; then
+      figures+="not measured"
+    elif ((requests > 0)); then
       figures+="$(num "$(awk -v a="$(field "$n" mass1000 4)" 'BEGIN { print a * 1000 }')") records/s"
       figures+=" ($(ms "$(field "$n" mass1000 5)") ms per request)"
     else
