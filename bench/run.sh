@@ -10,7 +10,7 @@
 #
 # Usage: bench/run.sh [--build-dir DIR] [--smoke] [--contacts N[,N...]] [--duration SECONDS]
 #                     [--data-root DIR] [--output FILE] [--no-doc] [--regenerate] [--keep]
-#                     [--postgres | --no-postgres]
+#                     [--postgres | --no-postgres] [--workloads NAME[,NAME...]]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +24,7 @@ WRITE_DOC=1
 REGENERATE=0
 KEEP=0
 POSTGRES=""
+WORKLOADS=""
 SEED=42
 CONNECTIONS=64
 # Memory map size (MiB) of the extra GET-by-id row that shows what `crmd serve --mmap-mib` does.
@@ -50,6 +51,11 @@ Usage: bench/run.sh [options]
   --keep              keep the working directory (logs, wrk output) for inspection
   --postgres          also run the PostgreSQL rows in --smoke mode
   --no-postgres       skip the PostgreSQL rows (one crmd, and two behind nginx)
+  --workloads LIST    run only these rows (names as in the result lines: get-log, get, list,
+                      list-total, list-team, list-total-team, related, list-c1, list-total-c1,
+                      create, update, mass100, mixed, mass1000, limit-grouped, limit-batch,
+                      get-mmap, export, import, pg-*, lb-*), beside the nginx reference, e.g.
+                      --workloads get,list for the read targets; no docs unless --output is given
 EOF
 }
 
@@ -66,6 +72,7 @@ while (($#)); do
     --keep) KEEP=1; shift ;;
     --postgres) POSTGRES=1; shift ;;
     --no-postgres) POSTGRES=0; shift ;;
+    --workloads) WORKLOADS=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -84,6 +91,11 @@ else
   USERS=20
 fi
 IFS=, read -r -a SCALE_LIST <<<"$SCALES"
+
+# wanted NAME: whether the row NAME runs (--workloads; the nginx reference always does).
+wanted() { [[ -z $WORKLOADS || $1 == nginx || ",$WORKLOADS," == *",$1,"* ]]; }
+# A subset is a measurement for a change, not the results document.
+if [[ -n $WORKLOADS && $OUTPUT == "$ROOT/docs/performance.md" ]]; then WRITE_DOC=0; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -324,6 +336,7 @@ ORDER=()
 run_wrk() {
   local scale=$1 name=$2 label=$3 url=$4 script=$5 conns=$6 records=$7
   shift 7
+  wanted "$name" || return 0
   if [[ -z ${LABEL[$name]+x} ]]; then ORDER+=("$name"); fi
   LABEL[$name]=$label
   RECORDS[$name]=$records
@@ -382,6 +395,7 @@ time_mass_create() {
   local n=$1 name=$2 label=$3 size=$4 count=$5
   local body=$WORK/mass-body.json t0=$EPOCHREALTIME k out code seconds errors=0 bytes=0
   local -a times=()
+  wanted "$name" || return 0
   if [[ -z ${LABEL[$name]+x} ]]; then ORDER+=("$name"); fi
   LABEL[$name]=$label
   RECORDS[$name]=$size
@@ -430,6 +444,7 @@ time_mass_create() {
 insert_limit() {
   local n=$1 data=$2 name=$3 label=$4 rows=$5 out rate seconds
   shift 5
+  wanted "$name" || return 0
   if [[ -z ${LABEL[$name]+x} ]]; then ORDER+=("$name"); fi
   LABEL[$name]=$label
   RECORDS[$name]=1
@@ -591,9 +606,9 @@ run_scale() {
   run_wrk "$n" list-c1 "list 20, no total, 1 connection" "$CRMD_URL" list.lua 1 0 BENCH_NO_TOTAL=1
   run_wrk "$n" list-total-c1 "list 20, with total, 1 connection" "$CRMD_URL" list.lua 1 0
   run_wrk "$n" create "create Contact" "$CRMD_URL" create.lua "$CONNECTIONS" 1
-  drain_writes "$n" "create Contact"
+  if wanted create; then drain_writes "$n" "create Contact"; fi
   run_wrk "$n" update "update Contact" "$CRMD_URL" update.lua "$CONNECTIONS" 1
-  drain_writes "$n" "update Contact"
+  if wanted update; then drain_writes "$n" "update Contact"; fi
   if ((SMOKE)); then
     # 64 requests of 100 records would leave a long queue behind; the smoke mode only checks.
     WRK_SECONDS=3 run_wrk "$n" mass100 "massCreate 100 Contacts (8 connections)" "$CRMD_URL" \
@@ -602,10 +617,10 @@ run_scale() {
     run_wrk "$n" mass100 "massCreate 100 Contacts" "$CRMD_URL" mass_create.lua "$CONNECTIONS" 100 \
       BENCH_BATCH=100
   fi
-  drain_writes "$n" "massCreate 100 Contacts"
+  if wanted mass100; then drain_writes "$n" "massCreate 100 Contacts"; fi
   run_wrk "$n" mixed "mixed: 80% read, 15% update, 5% create" "$CRMD_URL" mixed.lua \
     "$CONNECTIONS" 0
-  drain_writes "$n" "mixed"
+  if wanted mixed; then drain_writes "$n" "mixed"; fi
   time_mass_create "$n" mass1000 "massCreate 1000 Contacts, one request at a time" 1000 \
     "$((SMOKE ? 1 : 3))"
   note_peak
@@ -621,19 +636,25 @@ run_scale() {
   # 5. GET by id with the database read through a memory map (--mmap-mib): what the option gains,
   # and what it adds to the resident size (mapped file pages count there, once per connection).
   PEAK_NOW=0
-  start_crmd "$n-mmap" "$data" --no-access-log --mmap-mib "$MMAP_MIB"
-  warm_up
-  run_wrk "$n" get-mmap "GET by id, --mmap-mib $MMAP_MIB" "$CRMD_URL" get_by_id.lua \
-    "$CONNECTIONS" 0
-  note_peak
-  PEAK_MMAP[$n]=$PEAK_NOW
-  stop_crmd
+  if wanted get-mmap; then
+    start_crmd "$n-mmap" "$data" --no-access-log --mmap-mib "$MMAP_MIB"
+    warm_up
+    run_wrk "$n" get-mmap "GET by id, --mmap-mib $MMAP_MIB" "$CRMD_URL" get_by_id.lua \
+      "$CONNECTIONS" 0
+    note_peak
+    stop_crmd
+    PEAK_MMAP[$n]=$PEAK_NOW
+  else
+    PEAK_MMAP[$n]=-
+  fi
 
   # 6. The same workloads on PostgreSQL, one crmd and two behind nginx (bench/postgres.sh).
-  if ((POSTGRES)); then run_postgres "$n" "$data"; fi
+  if ((POSTGRES)) && [[ -z $WORKLOADS || ",$WORKLOADS" == *,pg-* || ",$WORKLOADS" == *,lb-* ]]; then
+    run_postgres "$n" "$data"
+  fi
 
   # 7. Export and import (issue 15), last: the import adds N contacts to the data.
-  time_import_export "$n" "$data"
+  if wanted export || wanted import; then time_import_export "$n" "$data"; fi
   rm -rf "$data"
 }
 
@@ -683,7 +704,8 @@ table() {
 
 # crmd's writes as a fraction of the insert limit measured in the same run.
 # records SCALE NAME -> records/s of a row
-records() { awk -v a="$(field "$1" "$2" 4)" -v b="${RECORDS[$2]}" 'BEGIN { if (a != "") print a * b }'; }
+# (empty for a row that did not run: --workloads)
+records() { awk -v a="$(field "$1" "$2" 4)" -v b="${RECORDS[$2]-}" 'BEGIN { if (a != "") print a * b }'; }
 fraction() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.1f%%", 100 * a / b; else print "-" }'; }
 limits() {
   local n
@@ -762,7 +784,9 @@ targets() {
   for n in "${SCALE_LIST[@]}"; do
     requests=$(field "$n" mass1000 2)
     figures+="${figures:+; }$(num "$n") contacts: "
-    if ((requests > 0)); then
+    if [[ -z $requests ]]; then
+      figures+="not measured"
+    elif ((requests > 0)); then
       figures+="$(num "$(awk -v a="$(field "$n" mass1000 4)" 'BEGIN { print a * 1000 }')") records/s"
       figures+=" ($(ms "$(field "$n" mass1000 5)") ms per request)"
     else
@@ -849,8 +873,10 @@ REPORT=$WORK/report.md
   limits
   echo
   other_figures
-  echo
-  webhook_figures
+  if [[ -z $WORKLOADS ]]; then
+    echo
+    webhook_figures
+  fi
 } >"$REPORT"
 echo
 cat "$REPORT"

@@ -1,4 +1,5 @@
 // Routes of single records: list, create, read, update, delete.
+#include "crm/api/http_status.hpp"
 #include "crm/api/request_decoding.hpp"
 #include "crm/api/responses.hpp"
 #include "crm/api/routes.hpp"
@@ -11,10 +12,10 @@ using http::Method;
 void List(const ApiContext& context, const ExchangePtr& exchange) {
   auto params = SearchParamsOf(exchange->request());
   if (!params.ok()) return exchange->Fail(params.status());
-  auto result = context.records.List(exchange->principal(), *exchange->entity(), *params,
-                                     ListOptionsOf(exchange->request()));
+  auto result = context.records.ListJson(exchange->principal(), *exchange->entity(), *params,
+                                         ListOptionsOf(exchange->request()));
   if (!result.ok()) return exchange->Fail(result.status());
-  exchange->Reply(ListResponse(std::move(result).value()));
+  exchange->Reply(JsonResponse(200, std::move(result).value()));
 }
 
 void Create(const ApiContext& context, const ExchangePtr& exchange) {
@@ -30,10 +31,10 @@ void Create(const ApiContext& context, const ExchangePtr& exchange) {
 }
 
 void Read(const ApiContext& context, const ExchangePtr& exchange) {
-  auto result = context.records.Read(exchange->principal(), *exchange->entity(),
-                                     std::string(exchange->Param("id")));
+  auto result = context.records.ReadJson(exchange->principal(), *exchange->entity(),
+                                         std::string(exchange->Param("id")));
   if (!result.ok()) return exchange->Fail(result.status());
-  exchange->Reply(RecordResponse(*result));
+  exchange->Reply(RecordResponse(std::move(result).value()));
 }
 
 void Update(const ApiContext& context, const ExchangePtr& exchange) {

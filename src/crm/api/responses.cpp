@@ -22,7 +22,11 @@ bool ChangesUsers(const metadata::EntityDef& entity) {
 }  // namespace
 
 http::Response RecordResponse(const service::RecordResult& result, int status) {
-  http::Response response = JsonResponse(status, SerializeJson(result.record));
+  return RecordResponse(service::RecordJson{SerializeJson(result.record), result.version}, status);
+}
+
+http::Response RecordResponse(service::RecordJson result, int status) {
+  http::Response response = JsonResponse(status, std::move(result.json));
   response.SetHeader("ETag", "\"" + std::to_string(result.version) + "\"");
   return response;
 }

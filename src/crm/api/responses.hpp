@@ -17,6 +17,8 @@
 namespace crm::api {
 
 http::Response RecordResponse(const service::RecordResult& result, int status = 200);
+// The same answer for a record already written as JSON (GET by id).
+http::Response RecordResponse(service::RecordJson result, int status = 200);
 http::Response ListResponse(service::ListResult result);
 
 // Answers with the written record (`status` and its ETag) or the error.

@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 namespace crm {
 namespace {
@@ -101,6 +102,41 @@ std::string Serialize(const Json& json) {
 std::string SerializeJson(const boost::json::value& value) { return Serialize(value); }
 std::string SerializeJson(const boost::json::object& object) { return Serialize(object); }
 std::string SerializeJson(const boost::json::array& array) { return Serialize(array); }
+
+void AppendJsonString(std::string_view text, std::string& out) {
+  // Boost.JSON's own escaping, read out in pieces so that no temporary string is made.
+  boost::json::serializer serializer;
+  serializer.reset(boost::json::string_view(text.data(), text.size()));
+  char buffer[1024];
+  while (!serializer.done()) {
+    const boost::json::string_view piece = serializer.read(buffer, sizeof buffer);
+    out.append(piece.data(), piece.size());
+  }
+}
+
+void AppendJson(const boost::json::value& value, std::string& out) {
+  switch (value.kind()) {
+    case boost::json::kind::null:
+      out += "null";
+      return;
+    case boost::json::kind::bool_:
+      out += value.get_bool() ? "true" : "false";
+      return;
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64: {
+      char buffer[24];
+      const auto result = value.is_int64()
+                              ? std::to_chars(buffer, buffer + sizeof buffer, value.get_int64())
+                              : std::to_chars(buffer, buffer + sizeof buffer, value.get_uint64());
+      out.append(buffer, result.ptr);
+      return;
+    }
+    case boost::json::kind::string:
+      return AppendJsonString(value.get_string(), out);
+    default:
+      out += SerializeJson(value);
+  }
+}
 
 namespace {
 

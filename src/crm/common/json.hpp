@@ -29,6 +29,12 @@ std::string SerializeJson(const boost::json::value& value);
 std::string SerializeJson(const boost::json::object& object);
 std::string SerializeJson(const boost::json::array& array);
 
+// Append to `out` exactly what SerializeJson(value) returns (and, for a string, what it returns for
+// that string as a value): for writing a document piece by piece without building it first.
+// Scalars go straight into `out`; only arrays, objects and doubles take SerializeJson's own path.
+void AppendJson(const boost::json::value& value, std::string& out);
+void AppendJsonString(std::string_view text, std::string& out);
+
 // Parses `text`; kInvalidArgument ("Malformed JSON: ...") on syntax errors, nesting beyond
 // kMaxJsonDepth, a number beyond a double's range, or a NUL character in a string or key.
 Result<boost::json::value> ParseJson(std::string_view text);

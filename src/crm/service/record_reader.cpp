@@ -58,10 +58,28 @@ json::value RelationValue(const metadata::RelationColumn& column, const json::va
   return raw;
 }
 
-// Fills a linkMultiple field's attributes present in `record` ({f}Ids, {f}Names, {f}Columns) from
-// its link-set column: [[id, name, relation columns...], ...].
-void FillLinkSet(const EntityDef& entity, const metadata::FieldDef& field, std::string_view text,
-                 json::object& record) {
+// Where each attribute sits in a record of a given attribute list, and which attributes are
+// filled in after the columns: worked out once per read, not per row.
+struct RowShape {
+  struct LinkSet {
+    int field = -1;  // index into EntityDef::fields
+    int ids = -1;    // positions of {f}Ids, {f}Names, {f}Columns; -1 when not in the record
+    int names = -1;
+    int columns = -1;
+  };
+  std::vector<LinkSet> link_sets;  // parallel to Projection::link_sets
+  std::vector<int> durations;      // positions of duration attributes
+  int date_start = -1;
+  int date_end = -1;
+  // (position of an email/phone flag, position of its field's main attribute)
+  std::vector<std::pair<int, int>> contact_flags;
+};
+
+// Fills a linkMultiple field's attributes present in the record ({f}Ids, {f}Names, {f}Columns)
+// from its link-set column: [[id, name, relation columns...], ...].
+void FillLinkSet(const EntityDef& entity, const RowShape::LinkSet& slots, std::string_view text,
+                 std::vector<json::value>& values) {
+  const metadata::FieldDef& field = entity.fields[static_cast<std::size_t>(slots.field)];
   const LinkDef& link = *entity.FindLink(field.name);
   json::array ids;
   json::object names;
@@ -85,9 +103,12 @@ void FillLinkSet(const EntityDef& entity, const metadata::FieldDef& field, std::
       }
     }
   }
-  if (auto* slot = record.if_contains(field.name + "Ids")) *slot = std::move(ids);
-  if (auto* slot = record.if_contains(field.name + "Names")) *slot = std::move(names);
-  if (auto* slot = record.if_contains(field.name + "Columns")) *slot = std::move(columns);
+  const auto slot = [&values](int position) -> json::value& {
+    return values[static_cast<std::size_t>(position)];
+  };
+  if (slots.ids >= 0) slot(slots.ids) = std::move(ids);
+  if (slots.names >= 0) slot(slots.names) = std::move(names);
+  if (slots.columns >= 0) slot(slots.columns) = std::move(columns);
 }
 
 // The value of an attribute no column holds until it is filled in: a not-built feature's empty
@@ -115,32 +136,52 @@ bool IsContactFlag(const EntityDef& entity, const AttributeDef& attribute) {
   return field.type == metadata::FieldType::kEmail || field.type == metadata::FieldType::kPhone;
 }
 
-void NullFlagsWithoutValue(const EntityDef& entity, const std::vector<int>& attributes,
-                           json::object& record) {
-  for (const int index : attributes) {
-    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
-    if (!IsContactFlag(entity, attribute)) continue;
-    const auto* main = record.if_contains(entity.FieldOf(attribute).name);
-    if (main != nullptr && main->is_null()) record[attribute.name] = nullptr;
-  }
-}
-
 bool IsComputedOnly(const AttributeDef& attribute) {
   return attribute.kind == AttributeKind::kDuration;
 }
 
+RowShape ShapeOf(const EntityDef& entity, const query::Projection& projection,
+                 const std::vector<int>& attributes) {
+  std::vector<int> position(entity.attributes.size(), -1);
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    position[static_cast<std::size_t>(attributes[i])] = static_cast<int>(i);
+  }
+  const auto position_of = [&](std::string_view name) {
+    const int index = entity.AttributeIndex(name);
+    return index < 0 ? -1 : position[static_cast<std::size_t>(index)];
+  };
+  RowShape shape;
+  for (const int field : projection.link_sets) {
+    const std::string& name = entity.fields[static_cast<std::size_t>(field)].name;
+    shape.link_sets.push_back({field, position_of(name + "Ids"), position_of(name + "Names"),
+                               position_of(name + "Columns")});
+  }
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(attributes[i])];
+    if (IsComputedOnly(attribute)) shape.durations.push_back(static_cast<int>(i));
+    if (IsContactFlag(entity, attribute)) {
+      const int main = position_of(entity.FieldOf(attribute).name);
+      if (main >= 0) shape.contact_flags.emplace_back(static_cast<int>(i), main);
+    }
+  }
+  if (!shape.durations.empty()) {
+    shape.date_start = position_of("dateStart");
+    shape.date_end = position_of("dateEnd");
+  }
+  return shape;
+}
+
 // duration: the seconds between dateStart and dateEnd of the same record.
-void FillDuration(const EntityDef& entity, const std::vector<int>& attributes,
-                  json::object& record) {
-  for (const int index : attributes) {
-    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
-    if (attribute.kind != AttributeKind::kDuration) continue;
-    const auto* start = record.if_contains("dateStart");
-    const auto* end = record.if_contains("dateEnd");
-    if (start == nullptr || end == nullptr || !start->is_string() || !end->is_string()) continue;
-    const auto s = ParseDateTime(start->get_string());
-    const auto e = ParseDateTime(end->get_string());
-    if (s && e) record[attribute.name] = (*e - *s).count();
+void FillDuration(const RowShape& shape, std::vector<json::value>& values) {
+  if (shape.date_start < 0 || shape.date_end < 0) return;
+  const json::value& start = values[static_cast<std::size_t>(shape.date_start)];
+  const json::value& end = values[static_cast<std::size_t>(shape.date_end)];
+  if (!start.is_string() || !end.is_string()) return;
+  const auto s = ParseDateTime(start.get_string());
+  const auto e = ParseDateTime(end.get_string());
+  if (!s || !e) return;
+  for (const int position : shape.durations) {
+    values[static_cast<std::size_t>(position)] = (*e - *s).count();
   }
 }
 
@@ -171,6 +212,12 @@ RecordReader::RecordReader(const metadata::Metadata& metadata, query::Dialect di
           query::BuildProjection(metadata, entity, dialect, plans.attributes[set], VersionColumn());
       plans.by_id_sql[set] =
           plans.by_id[set].select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
+    }
+    for (const AttributeDef& attribute : entity.attributes) {
+      std::string key;
+      AppendJsonString(attribute.name, key);
+      key.push_back(':');
+      plans.json_keys.push_back(std::move(key));
     }
   }
 }
@@ -206,36 +253,55 @@ std::vector<int> RecordReader::Attributes(const EntityDef& entity, AttributeSet 
   return out;
 }
 
-Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
-    store::Connection& conn, const EntityDef& entity, std::string_view id,
-    const std::vector<int>& attributes) const {
+void RecordReader::QueryById(const EntityDef& entity, const std::vector<int>& attributes,
+                             ByIdQuery& query) const {
   // Full records use the projection prepared at construction; other attribute sets (updates read
   // the stored attributes) are built here.
   const EntityPlans& plans = PlansOf(entity);
-  std::optional<query::Projection> built;
-  std::string built_sql;
-  const query::Projection* projection = nullptr;
-  std::string_view sql;
-  for (int set = 0; set < kPreparedSets && projection == nullptr; ++set) {
+  for (int set = 0; set < kPreparedSets; ++set) {
     if (&attributes == &plans.attributes[set] || attributes == plans.attributes[set]) {
-      projection = &plans.by_id[set];
-      sql = plans.by_id_sql[set];
+      query.projection = &plans.by_id[set];
+      query.sql = plans.by_id_sql[set];
+      return;
     }
   }
-  if (projection == nullptr) {
-    built = query::BuildProjection(metadata_, entity, dialect_, attributes, VersionColumn());
-    built_sql = built->select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
-    projection = &*built;
-    sql = built_sql;
-  }
+  query.built = query::BuildProjection(metadata_, entity, dialect_, attributes, VersionColumn());
+  query.built_sql = query.built->select_from + " WHERE t.\"id\" = ? AND t.\"deleted\" = 0";
+  query.projection = &*query.built;
+  query.sql = query.built_sql;
+}
+
+Result<std::optional<RecordReader::StoredRecord>> RecordReader::ReadById(
+    store::Connection& conn, const EntityDef& entity, std::string_view id,
+    const std::vector<int>& attributes) const {
+  ByIdQuery query;
+  QueryById(entity, attributes, query);
   const std::array<query::SqlValue, 1> params = {std::string(id)};
   std::vector<json::object> rows;
   std::int64_t version = 0;
   CRM_RETURN_IF_ERROR(ReadRows(
-      conn, entity, sql, params, *projection, attributes, rows,
+      conn, entity, query.sql, params, *query.projection, attributes, rows,
       [&version](const store::Row& row, int first, json::object&) { version = row.Int(first); }));
   if (rows.empty()) return std::optional<StoredRecord>();
   return std::optional<StoredRecord>(StoredRecord{std::move(rows.front()), version});
+}
+
+Result<std::optional<RecordReader::StoredJson>> RecordReader::ReadByIdJson(
+    store::Connection& conn, const EntityDef& entity, std::string_view id,
+    const std::vector<int>& attributes) const {
+  ByIdQuery query;
+  QueryById(entity, attributes, query);
+  const std::array<query::SqlValue, 1> params = {std::string(id)};
+  std::optional<StoredJson> stored;
+  const int version_column = query.projection->extra_start();
+  CRM_RETURN_IF_ERROR(ShapeRows(conn, entity, query.sql, params, *query.projection, attributes,
+                                [&](const store::Row& row, const RecordValues& values) {
+                                  stored.emplace();
+                                  AppendRecordJson(entity, attributes, values, stored->json);
+                                  stored->version = row.Int(version_column);
+                                  return false;
+                                }));
+  return stored;
 }
 
 const std::vector<int>& RecordReader::FullAttributes(const EntityDef& entity,
@@ -257,46 +323,75 @@ const RecordReader::EntityPlans& RecordReader::PlansOf(const EntityDef& entity) 
   return plans_[static_cast<std::size_t>(&entity - metadata_.entities().data())];
 }
 
-Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
-                              std::string_view sql, std::span<const query::SqlValue> params,
-                              const query::Projection& projection,
-                              const std::vector<int>& attributes, std::vector<json::object>& out,
-                              const ExtraColumns& extra) const {
-  bool has_duration = false;
-  bool has_contact_flags = false;
-  for (const int index : attributes) {
-    const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
-    has_duration |= IsComputedOnly(attribute);
-    has_contact_flags |= IsContactFlag(entity, attribute);
-  }
+Status RecordReader::ShapeRows(store::Connection& conn, const EntityDef& entity,
+                               std::string_view sql, std::span<const query::SqlValue> params,
+                               const query::Projection& projection,
+                               const std::vector<int>& attributes,
+                               const OnRecord& on_record) const {
+  const RowShape shape = ShapeOf(entity, projection, attributes);
   const std::vector<int>& columns = projection.columns;
+  RecordValues values;
+  values.reserve(attributes.size());
   return conn.Query(sql, params, [&](const store::Row& row) {
-    json::object record;
-    record.reserve(attributes.size());
+    values.clear();
     std::size_t column = 0;
     // `attributes` and `columns` are both in wire order; attributes filled afterwards get a
     // placeholder now so that the key keeps its place.
     for (const int index : attributes) {
       const AttributeDef& attribute = entity.attributes[static_cast<std::size_t>(index)];
       if (column < columns.size() && columns[column] == index) {
-        record.emplace(attribute.name, ColumnValue(attribute, row, static_cast<int>(column)));
+        values.push_back(ColumnValue(attribute, row, static_cast<int>(column)));
         ++column;
       } else {
-        record.emplace(attribute.name, Placeholder(attribute));
+        values.push_back(Placeholder(attribute));
       }
     }
     int link_column = static_cast<int>(columns.size());
-    for (const int field : projection.link_sets) {
-      FillLinkSet(entity, entity.fields[static_cast<std::size_t>(field)], row.Text(link_column),
-                  record);
+    for (const auto& link_set : shape.link_sets) {
+      FillLinkSet(entity, link_set, row.Text(link_column), values);
       ++link_column;
     }
-    if (has_duration) FillDuration(entity, attributes, record);
-    if (has_contact_flags) NullFlagsWithoutValue(entity, attributes, record);
-    if (extra) extra(row, projection.extra_start(), record);
-    out.push_back(std::move(record));
-    return true;
+    if (!shape.durations.empty()) FillDuration(shape, values);
+    // Email/phone flags are null when the record has no address or number.
+    for (const auto& [flag, main] : shape.contact_flags) {
+      if (values[static_cast<std::size_t>(main)].is_null()) {
+        values[static_cast<std::size_t>(flag)] = nullptr;
+      }
+    }
+    return on_record(row, values);
   });
+}
+
+void RecordReader::AppendRecordJson(const EntityDef& entity, const std::vector<int>& attributes,
+                                    const RecordValues& values, std::string& out) const {
+  const std::vector<std::string>& keys = PlansOf(entity).json_keys;
+  out.push_back('{');
+  for (std::size_t i = 0; i < attributes.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += keys[static_cast<std::size_t>(attributes[i])];
+    AppendJson(values[i], out);
+  }
+  out.push_back('}');
+}
+
+Status RecordReader::ReadRows(store::Connection& conn, const EntityDef& entity,
+                              std::string_view sql, std::span<const query::SqlValue> params,
+                              const query::Projection& projection,
+                              const std::vector<int>& attributes, std::vector<json::object>& out,
+                              const ExtraColumns& extra) const {
+  return ShapeRows(conn, entity, sql, params, projection, attributes,
+                   [&](const store::Row& row, RecordValues& values) {
+                     json::object record;
+                     record.reserve(attributes.size());
+                     for (std::size_t i = 0; i < attributes.size(); ++i) {
+                       record.emplace(
+                           entity.attributes[static_cast<std::size_t>(attributes[i])].name,
+                           std::move(values[i]));
+                     }
+                     if (extra) extra(row, projection.extra_start(), record);
+                     out.push_back(std::move(record));
+                     return true;
+                   });
 }
 
 }  // namespace crm::service

@@ -59,6 +59,18 @@ class RecordReader {
                                                std::string_view id,
                                                const std::vector<int>& attributes) const;
 
+  struct StoredJson {
+    std::string json;  // the record as SerializeJson would write StoredRecord::record
+    std::int64_t version = 0;
+  };
+
+  // ReadById's record written as JSON text straight from the row, without building the object:
+  // the same bytes for the GET-by-id answer at a fraction of the allocations.
+  Result<std::optional<StoredJson>> ReadByIdJson(store::Connection& conn,
+                                                 const metadata::EntityDef& entity,
+                                                 std::string_view id,
+                                                 const std::vector<int>& attributes) const;
+
   // Receives a row's extra columns (those from projection.extra_start() on, starting at `first`).
   using ExtraColumns =
       std::function<void(const store::Row& row, int first, boost::json::object& record)>;
@@ -69,6 +81,21 @@ class RecordReader {
                   std::span<const query::SqlValue> params, const query::Projection& projection,
                   const std::vector<int>& attributes, std::vector<boost::json::object>& out,
                   const ExtraColumns& extra = nullptr) const;
+
+  // A row shaped as a record: the values of `attributes`, in the same order.
+  using RecordValues = std::vector<boost::json::value>;
+  // Receives each shaped row (the values may be moved from); false stops the query.
+  using OnRecord = std::function<bool(const store::Row& row, RecordValues& values)>;
+
+  // What ReadRows does up to building the object: runs `sql` and hands each row's values over.
+  Status ShapeRows(store::Connection& conn, const metadata::EntityDef& entity, std::string_view sql,
+                   std::span<const query::SqlValue> params, const query::Projection& projection,
+                   const std::vector<int>& attributes, const OnRecord& on_record) const;
+
+  // Appends the record of `attributes` with `values` (from ShapeRows) as one JSON object, exactly
+  // as SerializeJson writes the object ReadRows builds from them.
+  void AppendRecordJson(const metadata::EntityDef& entity, const std::vector<int>& attributes,
+                        const RecordValues& values, std::string& out) const;
 
   // The full attribute set `principal` may read (pass it to ReadById as is, which then uses the
   // prepared statement).
@@ -88,7 +115,22 @@ class RecordReader {
     std::vector<int> attributes[kPreparedSets];
     query::Projection by_id[kPreparedSets];  // the set plus the version column
     std::string by_id_sql[kPreparedSets];    // ... WHERE id = ? AND deleted = 0
+    std::vector<std::string> json_keys;      // per attribute: its name as a JSON key and ':'
   };
+
+  // The by-id read of an attribute set: a prepared one, or one built for the call (then held
+  // here, so the query stays where it was filled in).
+  struct ByIdQuery {
+    ByIdQuery() = default;
+    ByIdQuery(const ByIdQuery&) = delete;
+    ByIdQuery& operator=(const ByIdQuery&) = delete;
+    const query::Projection* projection = nullptr;
+    std::string_view sql;
+    std::optional<query::Projection> built;
+    std::string built_sql;
+  };
+  void QueryById(const metadata::EntityDef& entity, const std::vector<int>& attributes,
+                 ByIdQuery& query) const;
 
   const EntityPlans& PlansOf(const metadata::EntityDef& entity) const;
 

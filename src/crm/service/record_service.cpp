@@ -4,6 +4,7 @@
 #include <array>
 
 #include "crm/common/ids.hpp"
+#include "crm/common/json.hpp"
 #include "crm/query/projection.hpp"
 #include "crm/query/where.hpp"
 #include "crm/service/access_rules.hpp"
@@ -151,6 +152,21 @@ Status RecordService::CheckAccess(const auth::Principal& principal, const Entity
   return CheckScope(principal, *metadata_, entity, action);
 }
 
+Result<RecordJson> RecordService::ReadJson(const auth::Principal& principal,
+                                           const EntityDef& entity, std::string_view id) {
+  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
+  if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
+  CRM_RETURN_IF_ERROR(CheckReach(*conn, principal, *metadata_, entity, id, acl::Action::kRead,
+                                 "Record " + std::string(id) + " does not exist."));
+  std::vector<int> narrowed;
+  CRM_ASSIGN_OR_RETURN(
+      auto stored,
+      reader_.ReadByIdJson(*conn, entity, id, reader_.FullAttributes(entity, principal, narrowed)));
+  if (!stored) return Status::NotFound("Record " + std::string(id) + " does not exist.");
+  return RecordJson{std::move(stored->json), stored->version};
+}
+
 Result<RecordResult> RecordService::Read(const auth::Principal& principal, const EntityDef& entity,
                                          std::string_view id) {
   CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
@@ -232,9 +248,11 @@ RecordReader::ExtraColumns RelationColumnsOf(const ListScope* scope) {
 
 }  // namespace
 
-Result<ListResult> RecordService::List(const auth::Principal& principal, const EntityDef& entity,
-                                       const query::SearchParams& params, ListOptions options,
-                                       const ListScope* scope) {
+Result<RecordService::ListQuery> RecordService::PrepareList(const auth::Principal& principal,
+                                                            const EntityDef& entity,
+                                                            const query::SearchParams& params,
+                                                            ListOptions options,
+                                                            const ListScope* scope) const {
   CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
   CRM_ASSIGN_OR_RETURN(const Page page, PageOf(params));
 
@@ -243,12 +261,13 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
   CRM_ASSIGN_OR_RETURN(const std::string order,
                        OrderClause(*metadata_, entity, order_by, desc, principal, db_.dialect()));
 
-  std::vector<int> attributes;
+  ListQuery query;
+  query.max_size = page.max_size;
   if (params.select) {
-    CRM_ASSIGN_OR_RETURN(attributes,
+    CRM_ASSIGN_OR_RETURN(query.attributes,
                          SelectedAttributes(entity, *params.select, order_by, principal));
   } else {
-    attributes = reader_.Attributes(entity, AttributeSet::kList, principal);
+    query.attributes = reader_.Attributes(entity, AttributeSet::kList, principal);
   }
 
   CRM_ASSIGN_OR_RETURN(query::SqlFragment filter, CompileFilters(principal, entity, params));
@@ -264,38 +283,86 @@ Result<ListResult> RecordService::List(const auth::Principal& principal, const E
     for (const auto& column : scope->columns) extra.push_back(column.expression);
   }
 
+  query.count_total = options.count_total && !params.quick_search;
+  query.projection =
+      query::BuildProjection(*metadata_, entity, db_.dialect(), query.attributes, extra);
+  query.select.sql = query.projection.select_from + from_join + where.sql + " ORDER BY " + order +
+                     " LIMIT ? OFFSET ?";
+  query.select.params = params_before_where;
+  query.select.params.insert(query.select.params.end(), where.params.begin(), where.params.end());
+  // Without a total, one row more than the page tells whether more records exist.
+  query.select.params.emplace_back(query.count_total ? page.max_size : page.max_size + 1);
+  query.select.params.emplace_back(page.offset);
+
+  if (query.count_total) {
+    query.count.sql = "SELECT COUNT(*) FROM " + query::QuoteIdentifier(entity.table) + " t" +
+                      from_join + where.sql;
+    query.count.params = params_before_where;
+    query.count.params.insert(query.count.params.end(), where.params.begin(), where.params.end());
+  }
+  return query;
+}
+
+Status RecordService::CountTotal(store::Connection& conn, const ListQuery& query,
+                                 std::int64_t& total) const {
+  return conn.Query(query.count, [&](const store::Row& row) {
+    total = row.Int(0);
+    return false;
+  });
+}
+
+Result<ListResult> RecordService::List(const auth::Principal& principal, const EntityDef& entity,
+                                       const query::SearchParams& params, ListOptions options,
+                                       const ListScope* scope) {
+  CRM_ASSIGN_OR_RETURN(const ListQuery query,
+                       PrepareList(principal, entity, params, options, scope));
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   ListResult result;
-  const bool count_total = options.count_total && !params.quick_search;
-  const query::Projection projection =
-      query::BuildProjection(*metadata_, entity, conn->dialect(), attributes, extra);
-  query::SqlFragment select;
-  select.sql =
-      projection.select_from + from_join + where.sql + " ORDER BY " + order + " LIMIT ? OFFSET ?";
-  select.params = params_before_where;
-  select.params.insert(select.params.end(), where.params.begin(), where.params.end());
-  // Without a total, one row more than the page tells whether more records exist.
-  select.params.emplace_back(count_total ? page.max_size : page.max_size + 1);
-  select.params.emplace_back(page.offset);
-  CRM_RETURN_IF_ERROR(reader_.ReadRows(*conn, entity, select.sql, select.params, projection,
-                                       attributes, result.list, RelationColumnsOf(scope)));
-
-  if (count_total) {
-    query::SqlFragment count;
-    count.sql = "SELECT COUNT(*) FROM " + query::QuoteIdentifier(entity.table) + " t" + from_join +
-                where.sql;
-    count.params = params_before_where;
-    count.params.insert(count.params.end(), where.params.begin(), where.params.end());
-    CRM_RETURN_IF_ERROR(conn->Query(count, [&](const store::Row& row) {
-      result.total = row.Int(0);
-      return false;
-    }));
+  CRM_RETURN_IF_ERROR(reader_.ReadRows(*conn, entity, query.select.sql, query.select.params,
+                                       query.projection, query.attributes, result.list,
+                                       RelationColumnsOf(scope)));
+  if (query.count_total) {
+    CRM_RETURN_IF_ERROR(CountTotal(*conn, query, result.total));
   } else {
-    const bool more = static_cast<std::int64_t>(result.list.size()) > page.max_size;
+    const bool more = static_cast<std::int64_t>(result.list.size()) > query.max_size;
     if (more) result.list.pop_back();
     result.total = more ? -1 : -2;
   }
   return result;
+}
+
+Result<std::string> RecordService::ListJson(const auth::Principal& principal,
+                                            const EntityDef& entity,
+                                            const query::SearchParams& params,
+                                            ListOptions options) {
+  CRM_ASSIGN_OR_RETURN(const ListQuery query,
+                       PrepareList(principal, entity, params, options, nullptr));
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
+  std::string rows;
+  std::int64_t count = 0;
+  CRM_RETURN_IF_ERROR(reader_.ShapeRows(
+      *conn, entity, query.select.sql, query.select.params, query.projection, query.attributes,
+      [&](const store::Row&, const RecordReader::RecordValues& values) {
+        // The row past the page (asked for without a total) only tells that more exist.
+        if (count++ == query.max_size) return false;
+        if (!rows.empty()) rows.push_back(',');
+        reader_.AppendRecordJson(entity, query.attributes, values, rows);
+        return true;
+      }));
+  std::int64_t total = 0;
+  if (query.count_total) {
+    CRM_RETURN_IF_ERROR(CountTotal(*conn, query, total));
+  } else {
+    total = count > query.max_size ? -1 : -2;
+  }
+  // As SerializeJson writes {"total": total, "list": [records]}.
+  std::string json = "{\"total\":";
+  AppendJson(total, json);
+  json += ",\"list\":[";
+  json.reserve(json.size() + rows.size() + 2);
+  json += rows;
+  json += "]}";
+  return json;
 }
 
 Result<std::vector<std::string>> RecordService::FindIds(store::Connection& conn,

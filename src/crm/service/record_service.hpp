@@ -46,6 +46,12 @@ struct RecordResult {
   std::int64_t version = 0;
 };
 
+// RecordResult with the record already written as JSON text (what the GET-by-id answer sends).
+struct RecordJson {
+  std::string json;
+  std::int64_t version = 0;
+};
+
 struct ListResult {
   std::int64_t total = 0;  // -1: more records exist, -2: no more (when the total was not counted)
   std::vector<boost::json::object> list;
@@ -95,11 +101,21 @@ class RecordService {
   Result<RecordResult> Read(const auth::Principal& principal, const metadata::EntityDef& entity,
                             std::string_view id);
 
+  // Read with the record written as JSON straight from its row: the bytes SerializeJson would make
+  // of Read's record, without building it.
+  Result<RecordJson> ReadJson(const auth::Principal& principal, const metadata::EntityDef& entity,
+                              std::string_view id);
+
   // kInvalidArgument for bad search parameters (unknown attribute, bad where, maxSize > 200, ...).
   // `scope` (optional) narrows the list to the records related to another one.
   Result<ListResult> List(const auth::Principal& principal, const metadata::EntityDef& entity,
                           const query::SearchParams& params, ListOptions options,
                           const ListScope* scope = nullptr);
+
+  // List (without a scope) answered as the JSON text of {"total": ..., "list": [...]}, the bytes
+  // SerializeJson makes of the ListResult, written straight from the rows.
+  Result<std::string> ListJson(const auth::Principal& principal, const metadata::EntityDef& entity,
+                               const query::SearchParams& params, ListOptions options);
 
   // Ids of the live records of `entity` matching `params`' filters (where, textFilter,
   // primaryFilter, boolFilterList) that `principal` reaches for `action`, at most `limit`. For
@@ -141,6 +157,21 @@ class RecordService {
                      acl::Action action) const;
 
  private:
+  // The SELECT of a list page and, when the total is counted, its COUNT: what List and ListJson
+  // share.
+  struct ListQuery {
+    std::int64_t max_size = 0;
+    bool count_total = false;
+    std::vector<int> attributes;
+    query::Projection projection;
+    query::SqlFragment select;
+    query::SqlFragment count;  // empty unless count_total
+  };
+  Result<ListQuery> PrepareList(const auth::Principal& principal, const metadata::EntityDef& entity,
+                                const query::SearchParams& params, ListOptions options,
+                                const ListScope* scope) const;
+  Status CountTotal(store::Connection& conn, const ListQuery& query, std::int64_t& total) const;
+
   // The filters of `params` (where, textFilter, primaryFilter, boolFilterList) as SQL over `t`.
   Result<query::SqlFragment> CompileFilters(const auth::Principal& principal,
                                             const metadata::EntityDef& entity,

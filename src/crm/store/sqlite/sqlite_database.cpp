@@ -186,7 +186,7 @@ class SqliteConnection final : public Connection {
   }
 
   Result<Lease> Acquire(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it == cache_.end()) {
       CRM_ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
       it = cache_.emplace(std::string(sql), CacheEntry{stmt, false}).first;
@@ -225,8 +225,15 @@ class SqliteConnection final : public Connection {
     return {};
   }
 
+  // Looked up by the caller's string_view as it is: no copy of the statement's text per query.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const {
+      return std::hash<std::string_view>{}(sql);
+    }
+  };
   sqlite3* db_;
-  std::unordered_map<std::string, CacheEntry> cache_;
+  std::unordered_map<std::string, CacheEntry, SqlHash, std::equal_to<>> cache_;
 };
 
 SqliteDatabase::SqliteDatabase(SqliteOptions options)
