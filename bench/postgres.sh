@@ -67,13 +67,7 @@ EOF
   "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
   LB_PID=$!
   LB_URL=http://127.0.0.1:$port
-  for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "$LB_URL/api/v1/"; then return 0; fi
-    kill -0 "$LB_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  tail -n 5 "$dir/error.log" >&2 || true
-  die "the nginx load balancer did not start"
+  wait_for_nginx "$LB_URL/api/v1/" "$LB_PID" "$dir" "the nginx load balancer"
 }
 
 declare -A PG_COPY_S=()

@@ -281,13 +281,20 @@ EOF
   "$NGINX" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
   NGINX_PID=$!
   NGINX_URL=http://127.0.0.1:$port
+  wait_for_nginx "$NGINX_URL/" "$NGINX_PID" "$dir" "nginx"
+}
+
+# wait_for_nginx URL PID DIR WHAT: polls URL (up to 5 s) until the nginx PID (prefix DIR) answers;
+# dies with its error log's tail, naming WHAT, when it exits or never answers.
+wait_for_nginx() {
+  local url=$1 pid=$2 dir=$3 what=$4
   for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "$NGINX_URL/"; then return 0; fi
-    kill -0 "$NGINX_PID" 2>/dev/null || break
+    if curl -fsS -o /dev/null "$url"; then return 0; fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
   tail -n 5 "$dir/error.log" >&2 || true
-  die "nginx did not start"
+  die "$what did not start"
 }
 
 stop_nginx() {

@@ -77,6 +77,11 @@ class Authenticator {
   // returns unless a password has to be checked; `request` need not outlive the call.
   void Authenticate(const AuthRequest& request, Done done);
 
+  // Ends the password checks (PasswordVerifier::Stop): afterwards no `done` runs or is held on a
+  // verifier thread. The server calls it once its HTTP server has stopped and before that server,
+  // which the callbacks answer through, is destroyed.
+  void StopPasswordChecks() { verifier_.Stop(); }
+
   // Issues a new auth token for `principal` (GET /App/user after an Espo-Authorization login).
   // `done` receives the token once it is stored.
   void CreateToken(const Principal& principal, std::function<void(Result<std::string>)> done);

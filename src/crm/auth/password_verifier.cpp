@@ -22,7 +22,9 @@ PasswordVerifier::PasswordVerifier(Options options, CheckFn check)
   for (std::size_t i = 0; i < count; ++i) threads_.emplace_back([this] { Run(); });
 }
 
-PasswordVerifier::~PasswordVerifier() {
+PasswordVerifier::~PasswordVerifier() { Stop(); }
+
+void PasswordVerifier::Stop() {
   std::deque<Job> refused;
   {
     MutexLock lock(mu_);
@@ -31,7 +33,9 @@ PasswordVerifier::~PasswordVerifier() {
   }
   wake_.notify_all();
   for (Job& job : refused) job.done(Busy());
-  for (std::thread& thread : threads_) thread.join();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
 }
 
 void PasswordVerifier::Verify(std::string password, std::string hash, Done done) {

@@ -8,8 +8,9 @@
 // docs/api.md) instead of waiting: a flood of wrong passwords then costs the server a bounded
 // amount of CPU and memory and answers quickly, rather than queueing every request behind it.
 //
-// Thread-safety: Verify may be called concurrently from any thread. The destructor refuses what
-// still waits (kUnavailable), finishes the checks that run, and joins the threads.
+// Thread-safety: Verify may be called concurrently from any thread. Stop (and the destructor, which
+// calls it) refuses what still waits (kUnavailable), finishes the checks that run, and joins the
+// threads; it runs on the owner's thread, not concurrently with itself.
 #ifndef CRM_AUTH_PASSWORD_VERIFIER_HPP_
 #define CRM_AUTH_PASSWORD_VERIFIER_HPP_
 
@@ -51,6 +52,11 @@ class PasswordVerifier {
   // matches; calls `done` at once, on the calling thread, with kUnavailable when `queue_limit`
   // checks already wait or the verifier is shutting down.
   void Verify(std::string password, std::string hash, Done done);
+
+  // Once it returns, no `done` runs or is held by a verifier thread any more (what a callback
+  // captured, such as an HTTP session, is released), and Verify refuses at once. A server calls it
+  // before it destroys what the callbacks deliver to.
+  void Stop();
 
   const Options& options() const { return options_; }
 

@@ -265,6 +265,9 @@ int Serve(const StoreOptions& store_options, const ServeOptions& options,
   // Run() also returns when something else stopped the server; release the signal thread then.
   pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
+  // A verifier thread may still hold the last reference to a session it answered; the session
+  // must go before the server that owns its socket's event loop.
+  authenticator.StopPasswordChecks();
   shared.listener.reset();
   // Deliveries in flight stay pending in the database and go out after the next start.
   deliveries.Stop();

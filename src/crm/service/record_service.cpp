@@ -152,13 +152,20 @@ Status RecordService::CheckAccess(const auth::Principal& principal, const Entity
   return CheckScope(principal, *metadata_, entity, action);
 }
 
-Result<RecordJson> RecordService::ReadJson(const auth::Principal& principal,
-                                           const EntityDef& entity, std::string_view id) {
+Result<store::Connection*> RecordService::ConnectionToRead(const auth::Principal& principal,
+                                                           const EntityDef& entity,
+                                                           std::string_view id) {
   CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
   if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
   CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
   CRM_RETURN_IF_ERROR(CheckReach(*conn, principal, *metadata_, entity, id, acl::Action::kRead,
                                  "Record " + std::string(id) + " does not exist."));
+  return conn;
+}
+
+Result<RecordJson> RecordService::ReadJson(const auth::Principal& principal,
+                                           const EntityDef& entity, std::string_view id) {
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, ConnectionToRead(principal, entity, id));
   std::vector<int> narrowed;
   CRM_ASSIGN_OR_RETURN(
       auto stored,
@@ -169,11 +176,7 @@ Result<RecordJson> RecordService::ReadJson(const auth::Principal& principal,
 
 Result<RecordResult> RecordService::Read(const auth::Principal& principal, const EntityDef& entity,
                                          std::string_view id) {
-  CRM_RETURN_IF_ERROR(CheckAccess(principal, entity, acl::Action::kRead));
-  if (!IsWellFormedId(id)) return Status::InvalidArgument("Bad id '" + std::string(id) + "'.");
-  CRM_ASSIGN_OR_RETURN(store::Connection * conn, db_.ReadConnection());
-  CRM_RETURN_IF_ERROR(CheckReach(*conn, principal, *metadata_, entity, id, acl::Action::kRead,
-                                 "Record " + std::string(id) + " does not exist."));
+  CRM_ASSIGN_OR_RETURN(store::Connection * conn, ConnectionToRead(principal, entity, id));
   std::vector<int> narrowed;
   CRM_ASSIGN_OR_RETURN(
       auto stored,

@@ -157,6 +157,12 @@ class RecordService {
                      acl::Action action) const;
 
  private:
+  // The read connection for record `id` once `principal` may read `entity`, the id is well formed
+  // and the record is within the principal's reach: what Read and ReadJson do before reading.
+  Result<store::Connection*> ConnectionToRead(const auth::Principal& principal,
+                                              const metadata::EntityDef& entity,
+                                              std::string_view id);
+
   // The SELECT of a list page and, when the total is counted, its COUNT: what List and ListJson
   // share.
   struct ListQuery {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <future>
 #include <latch>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -73,6 +74,39 @@ TEST(PasswordVerifier, RefusesAtOnceWhenTheQueueIsFull) {
   EXPECT_TRUE(*a);
   EXPECT_FALSE(*b);
   EXPECT_TRUE(*c);
+}
+
+// crmd serve stops the checks before it destroys its HTTP server: a callback's captures (the
+// session of the request) must be gone by then. A verifier thread releases them after its callback
+// returns, so without Stop a session could outlive the server's event loop and crash the process as
+// it exited (seen once in CI: exit status 139 after SIGTERM).
+TEST(PasswordVerifier, StopReleasesEveryCallbackAndRefusesWhatWaits) {
+  GatedCheck check(1);
+  PasswordVerifier verifier({1, 4}, check.Fn());
+  auto running_session = std::make_shared<int>(1);
+  auto waiting_session = std::make_shared<int>(2);
+  std::promise<Result<bool>> running;
+  std::promise<Result<bool>> waiting;
+  verifier.Verify("a", "a",
+                  [&running, session = running_session](Result<bool> r) { running.set_value(r); });
+  check.WaitUntilStarted();
+  verifier.Verify("b", "b",
+                  [&waiting, session = waiting_session](Result<bool> r) { waiting.set_value(r); });
+  std::thread stopper([&verifier] { verifier.Stop(); });
+  // The waiting check is refused by Stop; the running one finishes once the gate opens.
+  EXPECT_THAT(waiting.get_future().get(), StatusIs(StatusCode::kUnavailable));
+  check.Open();
+  const Result<bool> ran = running.get_future().get();
+  stopper.join();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_TRUE(*ran);
+  EXPECT_EQ(running_session.use_count(), 1);
+  EXPECT_EQ(waiting_session.use_count(), 1);
+  bool refused_inline = false;
+  verifier.Verify("c", "c", [&](Result<bool> r) {
+    refused_inline = r.status().code() == StatusCode::kUnavailable;
+  });
+  EXPECT_TRUE(refused_inline);
 }
 
 TEST(PasswordVerifier, RunsUpToThreadsChecksAtOnce) {

@@ -48,6 +48,21 @@ class RecordServiceTest : public ::testing::Test {
 
   const metadata::EntityDef& Entity(std::string_view name) { return metadata_->Entity(name); }
 
+  // SQLite's EXPLAIN QUERY PLAN of `query`, a line per step ("" and a test failure on an error).
+  std::string QueryPlan(const query::SqlFragment& query) {
+    std::string plan;
+    auto conn = db_->ReadConnection();
+    EXPECT_THAT(conn, IsOk());
+    if (!conn.ok()) return plan;
+    EXPECT_THAT((*conn)->Query("EXPLAIN QUERY PLAN " + query.sql, query.params,
+                               [&](const store::Row& row) {
+                                 plan += std::string(row.Text(3)) + "\n";
+                                 return true;
+                               }),
+                IsOk());
+    return plan;
+  }
+
   Result<RecordResult> Create(std::string_view entity, std::string_view body,
                               const auth::Principal& principal, WriteOptions options = {}) {
     std::promise<Result<RecordResult>> done;
@@ -218,15 +233,7 @@ TEST_F(RecordServiceTest, DuplicateCheckUsesIndexesNotScans) {
     ASSERT_THAT(input, IsOk());
     const query::SqlFragment query = RecordWriter::DuplicateQuery(Entity(entity), *input);
     ASSERT_FALSE(query.sql.empty()) << entity;
-    auto conn = db_->ReadConnection();
-    ASSERT_THAT(conn, IsOk());
-    std::string plan;
-    ASSERT_THAT((*conn)->Query("EXPLAIN QUERY PLAN " + query.sql, query.params,
-                               [&](const store::Row& row) {
-                                 plan += std::string(row.Text(3)) + "\n";
-                                 return true;
-                               }),
-                IsOk());
+    const std::string plan = QueryPlan(query);
     EXPECT_THAT(plan, ::testing::HasSubstr("idx_" + ToSnakeCase(entity) + "_duplicate_name"))
         << plan;
     EXPECT_THAT(plan, ::testing::HasSubstr("idx_entity_email_address_lower")) << plan;
@@ -245,15 +252,7 @@ TEST_F(RecordServiceTest, ActivitiesQueryStartsFromTheRecordsActivities) {
         const query::SqlFragment query =
             RelationService::ActivitiesQuery(*principal, *metadata_, Entity(entity), id, history);
         ASSERT_FALSE(query.sql.empty()) << entity;
-        auto conn = db_->ReadConnection();
-        ASSERT_THAT(conn, IsOk());
-        std::string plan;
-        ASSERT_THAT((*conn)->Query("EXPLAIN QUERY PLAN " + query.sql, query.params,
-                                   [&](const store::Row& row) {
-                                     plan += std::string(row.Text(3)) + "\n";
-                                     return true;
-                                   }),
-                    IsOk());
+        const std::string plan = QueryPlan(query);
         EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("_status"))) << entity << "\n"
                                                                            << plan;
         EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("SCAN t"))) << entity << "\n" << plan;
