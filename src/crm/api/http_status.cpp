@@ -77,6 +77,10 @@ int ToHttpStatus(StatusCode code) {
       return 503;
     case StatusCode::kInternal:
       return 500;
+    case StatusCode::kCancelled:
+      // nginx's code for a request whose client closed the connection before the answer: the
+      // access log then tells abandoned requests from failed ones. Nobody reads the answer.
+      return 499;
   }
   return 500;
 }
@@ -107,6 +111,8 @@ std::string_view ReasonPhrase(int status) {
       return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
+    case 499:
+      return "Client Closed Request";
     case 503:
       return "Service Unavailable";
     default:

@@ -34,6 +34,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "Unavailable";
     case StatusCode::kInternal:
       return "Internal";
+    case StatusCode::kCancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }
@@ -68,6 +70,9 @@ Status Status::Unavailable(std::string message) {
   return {StatusCode::kUnavailable, std::move(message)};
 }
 Status Status::Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+Status Status::Cancelled(std::string message) {
+  return {StatusCode::kCancelled, std::move(message)};
+}
 
 StatusCode Status::code() const { return state_ ? state_->code : StatusCode::kOk; }
 

@@ -49,6 +49,9 @@ enum class StatusCode {
   kUnavailable,
   // A bug or an environment failure. The message is generic; details go to the log only.
   kInternal,
+  // The work was stopped because nobody waits for its result any more (the client closed its
+  // connection; see common/cancellation.hpp). Nothing was changed.
+  kCancelled,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -69,6 +72,7 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string message);
   static Status Unavailable(std::string message);
   static Status Internal(std::string message);
+  static Status Cancelled(std::string message);
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const;

@@ -1,6 +1,7 @@
 #include "crm/http/server.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <list>
 #include <optional>
 #include <thread>
@@ -17,10 +18,12 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "crm/common/cancellation.hpp"
 #include "crm/common/thread_annotations.hpp"
 #include "crm/http/request_checks.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 namespace crm::http {
 namespace {
@@ -85,7 +88,11 @@ class RequestView final : public Request {
 class ServerImpl;
 
 // One connection. Lives on one io_context thread; Deliver() is the only entry from other threads.
-class Session final : public std::enable_shared_from_this<Session>, public internal::ResponseSink {
+// While the handler works on a request on the connection's thread, the connection is that work's
+// CancellationSource: a query of a client that has closed its connection stops early.
+class Session final : public std::enable_shared_from_this<Session>,
+                      public internal::ResponseSink,
+                      public CancellationSource {
  public:
   Session(tcp::socket socket, ServerImpl& server);
   ~Session() override;
@@ -98,6 +105,7 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   void Abandon() override;
   // Closes the connection now if it is waiting for a request (server stopping).
   void CloseIfIdle();
+  bool Cancelled() override;
 
  private:
   void ReadHeader();
@@ -140,7 +148,8 @@ class Session final : public std::enable_shared_from_this<Session>, public inter
   std::string remote_;
   bool counted_ = false;  // holds a place in the connection limits (ServerImpl::Admit)
   bool idle_ = false;
-  bool answered_ = true;  // no request in flight
+  bool answered_ = true;      // no request in flight
+  bool client_gone_ = false;  // seen by Cancelled(): the client closed or reset the connection
   // Held while a request is in flight: its answer may come from another thread after the server has
   // released its own guards, and the context must still be running to write it.
   std::optional<asio::executor_work_guard<asio::any_io_executor>> in_flight_;
@@ -469,7 +478,25 @@ void Session::Dispatch() {
   in_flight_.emplace(stream_.get_executor());
   started_ = std::chrono::steady_clock::now();
   view_.Reset(&request_, remote_);
+  // Reads run inside Handle on this thread; work handed to other threads is not watched.
+  const CancellationScope watch_client(*this);
   server_.handler().Handle(view_, Responder(shared_from_this()));
+}
+
+// Looks without reading: the end of the stream (the client closed, as a browser does when a page
+// aborts a request) or a reset means nobody will read the answer. As in nginx, a client that only
+// shut down its sending side counts as gone too; HTTP clients do not do that while they wait for an
+// answer. Bytes waiting (a pipelined request) are left for the parser and mean the client is there.
+bool Session::Cancelled() {
+  if (client_gone_) return true;
+  char byte = 0;
+  const ssize_t n = ::recv(stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) {
+    client_gone_ = true;
+  } else if (n < 0) {
+    client_gone_ = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  }
+  return client_gone_;
 }
 
 void Session::Deliver(Response response) {
@@ -502,6 +529,10 @@ void Session::Write(Response response, BodySource source) {
   if (answered_) return;  // a second answer for the same request is a bug; keep the first
   answered_ = true;
   in_flight_.reset();
+  if (client_gone_) {
+    LogAccess(response.status, 0);
+    return Close();
+  }
   const bool keep_alive = request_.keep_alive() && !server_.stopping();
   if (source && request_.method() != bhttp::verb::head) {
     return WriteStreamHeader(std::move(response), std::move(source), keep_alive);

@@ -4,7 +4,10 @@
 // order, Expect: 100-continue, the limits and timeouts of ServerOptions, and one access-log line
 // per request. Connections over the total or per-address limit are answered 503 and closed; when
 // the process runs out of descriptors, accepting pauses briefly instead of spinning. Responses may
-// be produced on other threads; they are posted back to the connection's thread.
+// be produced on other threads; they are posted back to the connection's thread. While the handler
+// runs on the connection's thread, the connection is its CancellationSource
+// (common/cancellation.hpp): reads of a client that has closed its connection stop early, and their
+// answer (499 in the access log) is dropped.
 //
 // Stop() drains: the acceptor closes, idle connections close, and requests in flight are answered
 // (with Connection: close) before Run() returns.

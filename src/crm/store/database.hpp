@@ -1,11 +1,12 @@
 // The storage interface: connections that run SQL with bound parameters, and a Database that hands
 // out per-thread read connections and runs write jobs in transactions on a single writer.
 //
-// Reads run on the calling thread through ReadConnection(). Writes are jobs: SubmitWrite() queues
-// one; the writer runs queued jobs back to back inside ONE transaction (each job in its own
-// savepoint, so a failing job rolls back alone), commits once, and only then reports each job's
-// status. That is group commit: every acknowledged write is committed, and the cost of the commit
-// is shared by all jobs in the group.
+// Reads run on the calling thread through ReadConnection(); a read whose thread's work is cancelled
+// (common/cancellation.hpp: its client has gone) may stop early with kCancelled. Writes are jobs:
+// SubmitWrite() queues one; the writer runs queued jobs back to back inside ONE transaction (each
+// job in its own savepoint, so a failing job rolls back alone), commits once, and only then reports
+// each job's status. That is group commit: every acknowledged write is committed, and the cost of
+// the commit is shared by all jobs in the group.
 //
 // Thread-safety: Database methods may be called from any thread. A Connection returned by
 // ReadConnection() belongs to the calling thread and must not be passed to another. The Connection

@@ -26,6 +26,7 @@ TEST(ToHttpStatus, MapsEveryCode) {
   EXPECT_EQ(ToHttpStatus(StatusCode::kResourceExhausted), 429);
   EXPECT_EQ(ToHttpStatus(StatusCode::kUnavailable), 503);
   EXPECT_EQ(ToHttpStatus(StatusCode::kInternal), 500);
+  EXPECT_EQ(ToHttpStatus(StatusCode::kCancelled), 499);
 }
 
 TEST(ErrorResponse, HasTheSeedBodyReasonHeaderAndDetails) {

@@ -11,6 +11,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/common/cancellation.hpp"
+
 #include "testing/http_client.hpp"
 #include "testing/status_matchers.hpp"
 #include <arpa/inet.h>
@@ -60,6 +62,22 @@ class EchoHandler final : public Handler {
       }).detach();
       return;
     }
+    if (request.path() == "/until-cancelled") {
+      // A long read: runs until its client has gone, or gives up after a bound far above any
+      // test's wait.
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      bool cancelled = false;
+      while (!(cancelled = CurrentWorkCancelled()) && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+      }
+      cancelled_.set_value(cancelled);
+      response.body = cancelled ? "cancelled" : "not cancelled";
+      return responder.Send(std::move(response));
+    }
+    if (request.path() == "/cancelled") {
+      response.body = CurrentWorkCancelled() ? "cancelled" : "not cancelled";
+      return responder.Send(std::move(response));
+    }
     if (request.path() == "/hold") {
       std::lock_guard<std::mutex> lock(mu_);
       held_.emplace_back(std::move(responder), std::move(response));
@@ -73,6 +91,8 @@ class EchoHandler final : public Handler {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait(lock, [this] { return !held_.empty(); });
   }
+  // Whether /until-cancelled saw its work cancelled (false: it gave up).
+  bool WaitForCancellation() { return cancelled_.get_future().get(); }
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& [responder, response] : held_) responder.Send(response);
@@ -83,6 +103,7 @@ class EchoHandler final : public Handler {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::pair<Responder, Response>> held_;
+  std::promise<bool> cancelled_;
 };
 
 class ServerTest : public ::testing::Test {
@@ -361,6 +382,44 @@ TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
   ASSERT_NE(one, std::string::npos) << reply;
   ASSERT_NE(two, std::string::npos) << reply;
   EXPECT_LT(one, two);
+}
+
+// A browser that no longer needs an answer (a page that aborted its request) closes the
+// connection; the work done for that request on the connection's thread sees it as cancelled.
+TEST_F(ServerTest, WorkForAClientThatClosedItsConnectionIsCancelled) {
+  Start();
+  const int fd = ConnectRaw();
+  const std::string request = "GET /until-cancelled HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(request.size()));
+  close(fd);
+  EXPECT_TRUE(handler_.WaitForCancellation());
+  // The thread is free again for other clients.
+  HttpClient client(Url());
+  EXPECT_EQ(client.Get("/after").status, 200);
+}
+
+TEST_F(ServerTest, WorkForAConnectedClientIsNotCancelledAlsoWithAPipelinedRequestWaiting) {
+  Start();
+  HttpClient client(Url());
+  EXPECT_EQ(client.Get("/cancelled").body, "not cancelled");
+  // Both requests in one write, and the connection kept open (not half-closed) until the server
+  // closes it after the second.
+  const int fd = ConnectRaw();
+  const std::string requests =
+      "GET /cancelled HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(send(fd, requests.data(), requests.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(requests.size()));
+  std::string reply;
+  char buffer[4096];
+  ssize_t n = 0;
+  while ((n = recv(fd, buffer, sizeof buffer, 0)) > 0) {
+    reply.append(buffer, static_cast<std::size_t>(n));
+  }
+  close(fd);
+  EXPECT_THAT(reply, HasSubstr("\r\n\r\nnot cancelled"));
+  EXPECT_THAT(reply, HasSubstr("GET /two"));
 }
 
 TEST_F(ServerTest, ExpectContinueGetsAnInterimResponse) {

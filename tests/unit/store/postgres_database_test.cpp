@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/common/cancellation.hpp"
 #include "crm/metadata/metadata.hpp"
 #include "crm/store/open_database.hpp"
 #include "crm/store/schema.hpp"
@@ -290,6 +291,32 @@ TEST_F(PostgresDatabaseTest, NestedQueryWithTheSameStatementWorks) {
                              }),
               IsOk());
   EXPECT_EQ(inner_rows, 4);
+}
+
+// Cancelled from its first question on.
+class AlwaysCancelled final : public CancellationSource {
+ public:
+  bool Cancelled() override { return true; }
+};
+
+TEST_F(PostgresDatabaseTest, AReadStopsWhenItsWorkIsCancelledAndTheConnectionStaysUsable) {
+  auto conn = db_->ReadConnection();
+  ASSERT_THAT(conn, IsOk());
+  {
+    AlwaysCancelled cancelled;
+    const CancellationScope scope(cancelled);
+    // Half a minute unless the server is asked to stop it.
+    EXPECT_THAT((*conn)->Query("SELECT pg_sleep(30)", {}, [](const Row&) { return true; }),
+                StatusIs(StatusCode::kCancelled));
+  }
+  std::int64_t one = 0;
+  EXPECT_THAT((*conn)->Query("SELECT 1", {},
+                             [&](const Row& row) {
+                               one = row.Int(0);
+                               return false;
+                             }),
+              IsOk());
+  EXPECT_EQ(one, 1);
 }
 
 TEST_F(PostgresDatabaseTest, MigrationIsRepeatableAndReplacesAnIndexWhoseDefinitionChanged) {

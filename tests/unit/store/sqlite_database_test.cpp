@@ -8,6 +8,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "crm/common/cancellation.hpp"
+
 #include "testing/status_matchers.hpp"
 #include "testing/temp_dir.hpp"
 
@@ -225,6 +227,54 @@ TEST_F(SqliteDatabaseTest, MemoryMapIsOffByDefaultAndSetOnEveryConnectionWhenAsk
   }),
               IsOk());
   EXPECT_EQ(writer_mmap, 4 << 20);
+}
+
+// Counts how often it was asked; cancelled from the `cancel_at`th question on.
+class CountingCancellation final : public CancellationSource {
+ public:
+  explicit CountingCancellation(int cancel_at) : cancel_at_(cancel_at) {}
+  bool Cancelled() override { return ++asked_ >= cancel_at_; }
+  int asked() const { return asked_; }
+
+ private:
+  const int cancel_at_;
+  int asked_ = 0;
+};
+
+// Counts to `n` in SQL: a read whose length the test chooses.
+std::int64_t CountTo(Connection& conn, std::int64_t n, Status& status) {
+  const std::array<SqlValue, 1> params = {n};
+  std::int64_t count = -1;
+  status = conn.Query(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) "
+      "SELECT count(*) FROM c",
+      params, [&](const Row& row) {
+        count = row.Int(0);
+        return false;
+      });
+  return count;
+}
+
+TEST_F(SqliteDatabaseTest, AReadStopsWhenItsWorkIsCancelledAndTheConnectionStaysUsable) {
+  auto conn = db_->ReadConnection();
+  ASSERT_THAT(conn, IsOk());
+  Status status;
+  {
+    CountingCancellation cancellation(/*cancel_at=*/3);
+    const CancellationScope scope(cancellation);
+    CountTo(**conn, 100'000'000, status);
+    EXPECT_THAT(status, StatusIs(StatusCode::kCancelled));
+    // Asked while it ran, and it stopped at the first yes.
+    EXPECT_EQ(cancellation.asked(), 3);
+  }
+  // Without a scope (and within one that is not cancelled) the same statement runs to its end.
+  EXPECT_EQ(CountTo(**conn, 100'000, status), 100'000);
+  EXPECT_THAT(status, IsOk());
+  CountingCancellation never(/*cancel_at=*/1 << 30);
+  const CancellationScope scope(never);
+  EXPECT_EQ(CountTo(**conn, 100'000, status), 100'000);
+  EXPECT_THAT(status, IsOk());
+  EXPECT_GT(never.asked(), 0);
 }
 
 }  // namespace

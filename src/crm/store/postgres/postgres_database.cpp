@@ -1,6 +1,7 @@
 #include "crm/store/postgres/postgres_database.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -11,8 +12,10 @@
 
 #include <libpq-fe.h>
 
+#include "crm/common/cancellation.hpp"
 #include "crm/query/sql.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 
 namespace crm::store {
@@ -29,6 +32,12 @@ constexpr Oid kFloat8Oid = 701;
 constexpr std::string_view kSerializationFailure = "40001";
 constexpr std::string_view kDeadlockDetected = "40P01";
 constexpr std::string_view kIndeterminateDatatype = "42P18";
+constexpr std::string_view kQueryCanceled = "57014";
+
+// How often a read connection waiting for the server looks at whether its work was cancelled
+// (common/cancellation.hpp). Answers wake the wait at once; only statements that run longer pay,
+// one look per interval.
+constexpr int kCancellationPollMs = 2;
 
 // Notices ("relation already exists, skipping" from CREATE ... IF NOT EXISTS) would otherwise go
 // to stderr.
@@ -178,6 +187,11 @@ class PostgresConnection final : public Connection {
   // A statement failed and nothing rolled back to before it: COMMIT would roll back instead.
   bool InFailedTransaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 
+  // Statements of this connection stop (kCancelled) when the calling thread's work is cancelled:
+  // the server is asked to cancel them. Only read connections watch, so that a write job is never
+  // left half done because its client left.
+  void StopWhenCancelled() { watch_cancellation_ = true; }
+
   // Whether a statement failed with a serialization failure or deadlock since the last call.
   bool TakeRetryable() { return std::exchange(retryable_, false); }
 
@@ -214,6 +228,10 @@ class PostgresConnection final : public Connection {
       retryable_ = true;
       spdlog::debug("postgres {} must be retried ({}): {}", what, state, detail);
       return Status::Unavailable("database is busy, retry");
+    }
+    // Only the cancel sent here: a statement_timeout ends a statement the same way.
+    if (state == kQueryCanceled && cancel_sent_) {
+      return Status::Cancelled("the query was stopped: its client closed the connection");
     }
     if (state.starts_with("23")) {  // integrity constraint violation
       spdlog::debug("postgres constraint in {}: {}", what, detail);
@@ -276,15 +294,55 @@ class PostgresConnection final : public Connection {
         values.push_back(texts.back().c_str());
       }
     }
-    ResultPtr result(PQexecPrepared(conn_, statement->name.c_str(), static_cast<int>(values.size()),
-                                    values.data(), nullptr, nullptr, 0));
-    CRM_RETURN_IF_ERROR(Check(result.get(), "statement", sql));
+    ResultPtr result(watch_cancellation_ ? ExecuteWatched(*statement, values)
+                                         : PQexecPrepared(conn_, statement->name.c_str(),
+                                                          static_cast<int>(values.size()),
+                                                          values.data(), nullptr, nullptr, 0));
+    const Status checked = Check(result.get(), "statement", sql);
+    cancel_sent_ = false;
+    CRM_RETURN_IF_ERROR(checked);
     return result;
+  }
+
+  // PQexecPrepared, but while the server works the calling thread's cancellation is looked at
+  // every kCancellationPollMs; once cancelled, the server is asked to cancel the statement, which
+  // then ends with query_canceled. A cancel that arrives after the statement finished is ignored
+  // by the server, so it cannot hit the next one.
+  PGresult* ExecuteWatched(const Statement& statement, const std::vector<const char*>& values) {
+    if (PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(values.size()),
+                            values.data(), nullptr, nullptr, 0) == 0) {
+      return nullptr;  // Check reports the connection's error
+    }
+    while (PQisBusy(conn_) != 0) {
+      pollfd answer{.fd = PQsocket(conn_), .events = POLLIN, .revents = 0};
+      const int ready = poll(&answer, 1, cancel_sent_ ? -1 : kCancellationPollMs);
+      if (ready < 0 && errno != EINTR) break;  // PQgetResult below waits and reports
+      if (ready > 0 && PQconsumeInput(conn_) == 0) break;
+      if (ready == 0 && CurrentWorkCancelled()) cancel_sent_ = SendCancel();
+    }
+    PGresult* last = nullptr;
+    while (PGresult* next = PQgetResult(conn_)) {
+      PQclear(last);
+      last = next;
+    }
+    return last;
+  }
+
+  bool SendCancel() {
+    PGcancel* cancel = PQgetCancel(conn_);
+    if (cancel == nullptr) return false;
+    char error[256];
+    const bool sent = PQcancel(cancel, error, sizeof error) != 0;
+    if (!sent) spdlog::warn("postgres: cannot cancel a statement: {}", error);
+    PQfreeCancel(cancel);
+    return sent;
   }
 
   PGconn* conn_;
   std::unordered_map<std::string, Statement> statements_;
   bool retryable_ = false;
+  bool watch_cancellation_ = false;
+  bool cancel_sent_ = false;  // by ExecuteWatched, for the statement Run is checking
 };
 
 PostgresDatabase::PostgresDatabase(PostgresOptions options)
@@ -309,6 +367,7 @@ Result<Connection*> PostgresDatabase::ReadConnection() {
     return static_cast<Connection*>(conn);
   }
   CRM_ASSIGN_OR_RETURN(auto conn, PostgresConnection::Open(options_.url));
+  conn->StopWhenCancelled();
   PostgresConnection* raw = conn.get();
   {
     MutexLock lock(mu_);

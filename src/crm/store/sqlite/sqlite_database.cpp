@@ -8,12 +8,22 @@
 
 #include <sqlite3.h>
 
+#include "crm/common/cancellation.hpp"
+
 #include <spdlog/spdlog.h>
 
 namespace crm::store {
 namespace {
 
 std::atomic<std::uint64_t> next_instance_id{1};
+
+// How many SQLite virtual-machine steps a read runs between two looks at whether its client is
+// still there. At about 50 steps a microsecond that is every 200 us or so, each look one
+// non-blocking system call: under 1% of a long scan, and nothing for the point reads and pages
+// that finish sooner.
+constexpr int kStepsBetweenCancellationChecks = 10000;
+
+int StopIfCancelled(void*) { return CurrentWorkCancelled() ? 1 : 0; }
 
 // Process-wide SQLite settings, applied once before the library initialises. Memory statistics are
 // off: keeping them takes a global mutex on every allocation, which every connection contended for.
@@ -53,6 +63,9 @@ Status ErrorStatus(sqlite3* db, int rc, std::string_view what) {
   const char* detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return Status::Unavailable("database is busy, retry");
+  }
+  if (primary == SQLITE_INTERRUPT) {
+    return Status::Cancelled("the query was stopped: its client closed the connection");
   }
   if (primary == SQLITE_CONSTRAINT) {
     spdlog::debug("sqlite constraint in {}: {}", what, detail);
@@ -100,6 +113,13 @@ class SqliteConnection final : public Connection {
   query::Dialect dialect() const override { return query::Dialect::kSqlite; }
 
   sqlite3* handle() const { return db_; }
+
+  // Statements of this connection stop (kCancelled) when the calling thread's work is cancelled
+  // (common/cancellation.hpp). Only read connections watch: a write job is never left half done
+  // because its client left.
+  void StopWhenCancelled() {
+    sqlite3_progress_handler(db_, kStepsBetweenCancellationChecks, &StopIfCancelled, nullptr);
+  }
 
   Status Query(std::string_view sql, std::span<const query::SqlValue> params,
                const RowCallback& on_row) override {
@@ -297,6 +317,7 @@ Result<Connection*> SqliteDatabase::ReadConnection() {
     if (id == instance_id_) return conn;
   }
   CRM_ASSIGN_OR_RETURN(auto conn, SqliteConnection::Open(options_));
+  conn->StopWhenCancelled();
   Connection* raw = conn.get();
   {
     MutexLock lock(mu_);
