@@ -83,13 +83,16 @@ export function ListView({ entity, query }) {
   // The rows and the total are asked apart and in parallel: the rows come in milliseconds, while
   // counting a large match (1M contacts) takes tens to hundreds of them. The total depends only on
   // the search and the filters, so paging and sorting do not count again.
+  // Each answer of rows remembers the search it answers: a total shows only beside rows of the same
+  // search, never (for a moment) beside the rows of the search before it.
+  const searchKey = JSON.stringify([entity, query.q || '', query.f || '']);
   const result = useLoad(
     (signal) =>
       api('GET', `/${entity}`, {
         query: { maxSize: PAGE, offset: page * PAGE, orderBy: sort, order, textFilter: query.q, where },
         headers: kNoTotal,
         signal,
-      }),
+      }).then((rows) => ({ ...rows, searchKey })),
     [entity, query.q, query.f, page, sort, order],
   );
   const counted = useLoad(
@@ -123,7 +126,8 @@ export function ListView({ entity, query }) {
   };
 
   const data = result.data;
-  const total = counted.data && !counted.loading ? counted.data.total : null;
+  const total =
+    counted.data && !counted.loading && data && data.searchKey === searchKey ? counted.data.total : null;
   const pages = total === null ? null : Math.max(1, Math.ceil(total / PAGE));
   // Until the count is in, the rows' answer tells whether a next page exists (-1: more rows).
   const last = pages === null ? !data || data.total !== -1 : page + 1 >= pages;
