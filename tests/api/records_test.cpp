@@ -7,6 +7,7 @@
 // case-insensitive entity names, and concurrent clients (parallel creates; versioned updates racing
 // for one record).
 #include <algorithm>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -652,6 +653,84 @@ TEST_F(RecordsApiTest, OtherEntitiesHaveNoDuplicateCheck) {
                    json::object{{"name", "Same deal"}, {"amount", 1}, {"closeDate", "2024-01-01"}}),
         200);
   }
+}
+
+// --- Text filter -------------------------------------------------------------------------------
+
+// textFilter over Contact's name parts, full name and email addresses (espocrm-wire.md 2.2), with
+// what its indexed form must keep exactly: ASCII-only case folding, '%' and '_' as literals, a term
+// with a space matching the full name and no email, '*' as the wildcard, deleted records left out,
+// and the same page, order and total either way.
+TEST_F(RecordsApiTest, TextFilterMatchesByPrefixAsEspoDoes) {
+  struct Person {
+    const char* first;
+    const char* last;
+    const char* email;  // "" for none
+  };
+  const std::vector<Person> people = {{"Zqtfémile", "Ünal", "zqtf.alpha@tf.example"},
+                                      {"ZQTF50%", "Off", ""},
+                                      {"zqtf_under", "Score", ""},
+                                      {"Other", "Zqtfy Person", "other@tf.example"},
+                                      {"Zqtfab", "Cd", ""},
+                                      {"Plain", "Mailed", "ZqtfMail@TF.example"},
+                                      {"Zqtfgone", "Deleted", "zqtfgone@tf.example"}};
+  std::map<std::string, std::string> ids;  // first name -> id
+  for (const Person& p : people) {
+    json::object body{{"firstName", p.first}, {"lastName", p.last}};
+    if (*p.email != '\0') body["emailAddress"] = p.email;
+    ids[p.first] = CreateId("Contact", body);
+  }
+  ASSERT_HTTP_STATUS(Api().Delete("/Contact/" + ids["Zqtfgone"]), 200);
+  // The first names of the contacts that `term` finds, by the list (all pages, newest first), and
+  // checks that the total counts them.
+  const auto found = [&](const std::string& term) {
+    const HttpResponse r =
+        Api().Get("/Contact?select=firstName&maxSize=50&textFilter=" + testing::UrlEncode(term));
+    EXPECT_HTTP_STATUS(r, 200);
+    std::vector<std::string> names;
+    for (const json::value& item : AsArray(AsObject(r.Json())["list"])) {
+      names.push_back(StringAt(item, "firstName"));
+    }
+    EXPECT_EQ(AsObject(r.Json())["total"].as_int64(), static_cast<std::int64_t>(names.size()))
+        << term;
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  using Names = std::vector<std::string>;
+  const Names all = {"Other", "Plain", "ZQTF50%", "Zqtfab", "Zqtfémile", "zqtf_under"};
+  EXPECT_EQ(found("zqtf"), all);
+  EXPECT_EQ(found("ZqTf"), all);
+  EXPECT_EQ(found("zqtfé"), Names{"Zqtfémile"});
+  EXPECT_EQ(found("ZQTFÉ"), Names{});  // LIKE folds ASCII only
+  EXPECT_EQ(found("zqtf50%"), Names{"ZQTF50%"});
+  EXPECT_EQ(found("zqtf%"), Names{});
+  EXPECT_EQ(found("zqtf_"), Names{"zqtf_under"});
+  EXPECT_EQ(found("zqtfab cd"), Names{"Zqtfab"});
+  EXPECT_EQ(found("zqtfy p"), Names{"Other"});
+  EXPECT_EQ(found("ZQTFMAIL@tf"), Names{"Plain"});
+  EXPECT_EQ(found("zqtf.alpha@"), Names{"Zqtfémile"});
+  EXPECT_EQ(found("zqtfgone"), Names{});
+  EXPECT_EQ(found("*qtfab"), Names{"Zqtfab"});
+  EXPECT_EQ(found("zq*under"), Names{"zqtf_under"});
+
+  // Pages of two, newest first, put together are the whole list in the same order.
+  const HttpResponse whole = Api().Get("/Contact?select=id&maxSize=50&textFilter=zqtf");
+  ASSERT_HTTP_STATUS(whole, 200);
+  std::vector<std::string> expected;
+  for (const json::value& item : AsArray(AsObject(whole.Json())["list"])) {
+    expected.push_back(StringAt(item, "id"));
+  }
+  std::vector<std::string> paged;
+  for (std::size_t offset = 0; offset < all.size(); offset += 2) {
+    const HttpResponse page =
+        Api().Get("/Contact?select=id&maxSize=2&textFilter=zqtf&offset=" + std::to_string(offset));
+    ASSERT_HTTP_STATUS(page, 200);
+    for (const json::value& item : AsArray(AsObject(page.Json())["list"])) {
+      paged.push_back(StringAt(item, "id"));
+    }
+  }
+  EXPECT_EQ(paged, expected);
+  EXPECT_EQ(expected.size(), all.size());
 }
 
 }  // namespace

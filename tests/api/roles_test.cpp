@@ -1,5 +1,9 @@
 // Roles over HTTP: the Role endpoints (admins only), roles and teams made on the command line,
 // what API users holding them may see and do, and GET /App/user's acl table.
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -172,6 +176,30 @@ TEST_F(RolesTest, ApiUsersWithoutARoleGetFullAccessAndAreTold) {
       env_->server->Cli({"api-user", "create", "--name", "lost", "--role", "No such role"});
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_THAT(unknown.err, HasSubstr("No Role named 'No such role'."));
+}
+
+// A text filter finds only what the role reaches, whichever form it takes.
+TEST_F(RolesTest, TextFilterFindsOnlyReachableRecords) {
+  CreateRole("Own contacts", R"({"Contact": {"create": "yes", "read": "own"}})");
+  ApiClient dee = ApiUser("dee", {"--role", "Own contacts"});
+  ASSERT_HTTP_STATUS(
+      dee.Post("/Contact", json::object{{"firstName", "Zqacl"}, {"lastName", "Mine"}}), 200);
+  ApiClient admin = env_->Admin();
+  ASSERT_HTTP_STATUS(
+      admin.Post("/Contact", json::object{{"firstName", "Zqacl"}, {"lastName", "Theirs"}}), 200);
+  const auto last_names = [](ApiClient& client) {
+    const HttpResponse r = client.Get("/Contact?select=lastName&textFilter=zqacl");
+    EXPECT_HTTP_STATUS(r, 200);
+    std::vector<std::string> names;
+    for (const json::value& item : AsArray(AsObject(r.Json())["list"])) {
+      names.push_back(StringAt(item, "lastName"));
+    }
+    EXPECT_EQ(AsObject(r.Json())["total"].as_int64(), static_cast<std::int64_t>(names.size()));
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  EXPECT_EQ(last_names(dee), std::vector<std::string>{"Mine"});
+  EXPECT_EQ(last_names(admin), (std::vector<std::string>{"Mine", "Theirs"}));
 }
 
 }  // namespace

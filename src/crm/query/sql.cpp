@@ -15,6 +15,7 @@ std::string QuoteIdentifier(std::string_view identifier) {
 }
 
 std::string Column(std::string_view alias, std::string_view column) {
+  if (alias.empty()) return QuoteIdentifier(column);
   std::string out(alias);
   out.push_back('.');
   out += QuoteIdentifier(column);

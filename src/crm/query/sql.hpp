@@ -36,7 +36,8 @@ struct SqlFragment {
 // "name" -> "\"name\"" (double quotes doubled). Identifiers come from metadata, never from
 // requests.
 std::string QuoteIdentifier(std::string_view identifier);
-// alias.column, both quoted: t."first_name".
+// alias.column, both quoted: t."first_name"; the column alone for an empty alias (as index
+// expressions want it).
 std::string Column(std::string_view alias, std::string_view column);
 
 // An aggregate over the rows of a query: one JSON array holding, per row, the JSON array of

@@ -109,4 +109,14 @@ Result<SqlFragment> CompileFilters(const SearchParams& params, const FilterConte
   return CompileTree(all, context);
 }
 
+std::optional<SqlFragment> TextFilterProbe(const SearchParams& params, const FilterContext& context,
+                                           std::int64_t limit) {
+  if (!params.text_filter) return std::nullopt;
+  std::optional<SqlFragment> ids = internal::TextFilterIds(*params.text_filter, context);
+  if (!ids) return std::nullopt;
+  SqlFragment probe{"SELECT COUNT(*) FROM (" + ids->sql + " LIMIT ?)", std::move(ids->params)};
+  probe.params.emplace_back(limit);
+  return probe;
+}
+
 }  // namespace crm::query

@@ -15,9 +15,12 @@
 #ifndef CRM_QUERY_WHERE_HPP_
 #define CRM_QUERY_WHERE_HPP_
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/array.hpp>
 
@@ -47,7 +50,24 @@ struct FilterContext {
   // Whether the user may read a field (roles' field-level access); unset: every field. A filter
   // on a field it may not read is a 400, and text filters leave such fields out.
   std::function<bool(const metadata::FieldDef&)> field_readable = nullptr;
+  // On SQLite, whether a text filter takes its indexed form, `t.id IN (ids from the text-filter
+  // indexes)`, where every field's test has an index (a prefix with no wildcard), instead of a test
+  // of each row. The same rows either way; which is faster depends on how many match:
+  // TextFilterProbe tells. Ignored on PostgreSQL, which has no such indexes.
+  bool text_filter_by_index = false;
 };
+
+// An index that serves the indexed form of the text filter on SQLite: `columns` (SQL over the
+// entity table's unqualified columns) in NOCASE order, the order of LIKE's ASCII case folding.
+struct TextFilterIndex {
+  std::string name;
+  std::string columns;
+};
+
+// The text-filter indexes of `entity`: one per stored varchar, url or enum text-filter column, and
+// for a person's name one per part and one for the full name. The store creates them (partial, on
+// live rows, ending with id and deleted like every entity index).
+std::vector<TextFilterIndex> TextFilterIndexes(const metadata::EntityDef& entity);
 
 // Compiles one where array (items AND-ed). Returns an empty fragment (sql == "") for an empty
 // array, or one that always holds.
@@ -56,6 +76,13 @@ Result<SqlFragment> CompileWhere(const boost::json::array& where, const FilterCo
 // Compiles every filter in `params` (where, textFilter, primaryFilter, boolFilterList) into one
 // condition; empty sql when there is none.
 Result<SqlFragment> CompileFilters(const SearchParams& params, const FilterContext& context);
+
+// For a search whose text filter has an indexed form (see FilterContext::text_filter_by_index), a
+// statement answering one integer: how many ids that form yields, counted up to `limit` (an id
+// counted once per field it matches), so that it costs no more than `limit` index entries.
+// nullopt when there is no text filter or it has no indexed form.
+std::optional<SqlFragment> TextFilterProbe(const SearchParams& params, const FilterContext& context,
+                                           std::int64_t limit);
 
 }  // namespace crm::query
 

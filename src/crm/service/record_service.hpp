@@ -29,6 +29,7 @@
 #include "crm/metadata/metadata.hpp"
 #include "crm/query/search_params.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/query/where.hpp"
 #include "crm/service/record_input.hpp"
 #include "crm/service/record_reader.hpp"
 #include "crm/store/database.hpp"
@@ -173,15 +174,28 @@ class RecordService {
     query::SqlFragment select;
     query::SqlFragment count;  // empty unless count_total
   };
-  Result<ListQuery> PrepareList(const auth::Principal& principal, const metadata::EntityDef& entity,
+  // `conn` answers FewTextMatches.
+  Result<ListQuery> PrepareList(store::Connection& conn, const auth::Principal& principal,
+                                const metadata::EntityDef& entity,
                                 const query::SearchParams& params, ListOptions options,
                                 const ListScope* scope) const;
   Status CountTotal(store::Connection& conn, const ListQuery& query, std::int64_t& total) const;
 
-  // The filters of `params` (where, textFilter, primaryFilter, boolFilterList) as SQL over `t`.
+  // What the filters of `principal`'s requests on `entity` are bound against.
+  query::FilterContext FilterContextFor(const auth::Principal& principal,
+                                        const metadata::EntityDef& entity) const;
+  // The filters of `params` (where, textFilter, primaryFilter, boolFilterList) as SQL over `t`;
+  // the text filter in its indexed form where it has one and `text_filter_by_index` (see
+  // query::FilterContext).
   Result<query::SqlFragment> CompileFilters(const auth::Principal& principal,
                                             const metadata::EntityDef& entity,
-                                            const query::SearchParams& params) const;
+                                            const query::SearchParams& params,
+                                            bool text_filter_by_index = false) const;
+  // Whether the text filter of `params` has an indexed form that yields few ids, so that a list
+  // page reads faster through it than in the list's order.
+  Result<bool> FewTextMatches(store::Connection& conn, const auth::Principal& principal,
+                              const metadata::EntityDef& entity,
+                              const query::SearchParams& params) const;
 
   // Runs `write` in a write job with a RecordWriter for `principal`; `done` gets its record once
   // the commit succeeded, or the job's or the commit's error.

@@ -6,6 +6,7 @@
 
 #include "crm/common/strings.hpp"
 #include "crm/query/sql.hpp"
+#include "crm/query/where.hpp"
 
 namespace crm::store {
 namespace {
@@ -271,6 +272,18 @@ Status MigrateSchema(Connection& conn, const metadata::Metadata& metadata) {
       CRM_RETURN_IF_ERROR(EnsureIndex(
           conn, IndexName(entity.table, index.name),
           CreateIndex(entity.table, index.name, index.columns, index.unique, true, dialect)));
+    }
+    // The indexed form of the text filter (query::TextFilterIndexes); PostgreSQL keeps its test of
+    // each row.
+    if (dialect == Dialect::kSqlite) {
+      for (const auto& index : query::TextFilterIndexes(entity)) {
+        const std::string name = IndexName(entity.table, index.name);
+        CRM_RETURN_IF_ERROR(EnsureIndex(conn, name,
+                                        "CREATE INDEX IF NOT EXISTS " + QuoteIdentifier(name) +
+                                            " ON " + QuoteIdentifier(entity.table) + " (" +
+                                            index.columns +
+                                            ", \"id\", \"deleted\") WHERE \"deleted\" = 0"));
+      }
     }
     // The duplicate check on create compares names case-insensitively (service/record_writer.cpp);
     // these expression indexes must match its expressions exactly to be used.

@@ -14,6 +14,7 @@
 #ifndef CRM_QUERY_INTERNAL_WHERE_BINDER_HPP_
 #define CRM_QUERY_INTERNAL_WHERE_BINDER_HPP_
 
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -38,7 +39,17 @@ Result<BoundNode> BindWhere(const std::vector<ParsedItem>& items, const FilterCo
 // at least four characters, `*` as the only wildcard when the term has one. Email fields are
 // skipped when the term has a space, phone fields unless it looks like a number, integer fields
 // unless it is one. kFalse when no field can match; kTrue for an empty term.
+//
+// With context.text_filter_by_index, the condition is `t.id IN (TextFilterIds)` where that exists.
 BoundNode BindTextFilter(std::string_view text, const FilterContext& context);
+
+// The indexed form of the text filter `text`: a UNION ALL of selects of ids (one per field test,
+// each served by a text-filter index, query::TextFilterIndexes, or a lookup table's index; an id
+// may come more than once) that holds exactly the rows BindTextFilter's per-row tests pass, live
+// ones only for the entity's own table. SQLite only; nullopt on PostgreSQL, for an empty term, a
+// term that no field can match, or when a test has no index (a wildcard, a text field's contains,
+// an integer or a link name).
+std::optional<SqlFragment> TextFilterIds(std::string_view text, const FilterContext& context);
 
 }  // namespace crm::query::internal
 
