@@ -129,12 +129,14 @@ TEST_F(SchemaPlanTest, CountsAreAnsweredFromTheIndexAlone) {
               ::testing::HasSubstr("COVERING INDEX idx_contact_name"));
   EXPECT_THAT(Plan("SELECT COUNT(*) FROM lead t WHERE t.deleted = 0 AND (t.status = ?)"),
               ::testing::HasSubstr("COVERING INDEX idx_lead_status"));
-  // The console's most used filter: without its own index the count read every entry of the
+  // The console's most used filter, as the where compiler writes an equality on a column of a
+  // text-filter index: that index answers it. Without it, the count read every entry of the
   // (firstName, lastName) index, 80-190 ms at 1M contacts.
-  EXPECT_THAT(Plan("SELECT COUNT(*) FROM contact t WHERE t.deleted = 0 AND (t.last_name = ?)"),
-              ::testing::HasSubstr("COVERING INDEX idx_contact_lastName (last_name=?)"));
-  EXPECT_THAT(Plan("SELECT COUNT(*) FROM lead t WHERE t.deleted = 0 AND (t.last_name = ?)"),
-              ::testing::HasSubstr("COVERING INDEX idx_lead_lastName (last_name=?)"));
+  const std::string last_name = "(t.last_name = ?1 COLLATE NOCASE AND t.last_name = ?1)";
+  EXPECT_THAT(Plan("SELECT COUNT(*) FROM contact t WHERE t.deleted = 0 AND " + last_name),
+              ::testing::HasSubstr("COVERING INDEX idx_contact_text_last_name (last_name=?)"));
+  EXPECT_THAT(Plan("SELECT COUNT(*) FROM lead t WHERE t.deleted = 0 AND " + last_name),
+              ::testing::HasSubstr("COVERING INDEX idx_lead_text_last_name (last_name=?)"));
 }
 
 }  // namespace

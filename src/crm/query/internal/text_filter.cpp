@@ -65,6 +65,19 @@ std::string IndexedColumn(const EntityDef& entity, std::string_view attribute_na
   return attribute->column;
 }
 
+}  // namespace
+
+bool HasTextFilterIndex(const EntityDef& entity, std::string_view attribute) {
+  const std::string column = IndexedColumn(entity, attribute);
+  if (column.empty()) return false;
+  for (const TextFilterIndex& index : TextFilterIndexes(entity)) {
+    if (index.name == "text_" + column) return true;
+  }
+  return false;
+}
+
+namespace {
+
 // Whether a field of this type is matched by prefix on its own column (or, for a person's name,
 // on its parts and the full name), so that TextFilterIndexes gives it an index.
 bool PrefixMatchedText(FieldType type) {

@@ -165,6 +165,11 @@ struct BoundNode {
   std::string sql;
   std::vector<SqlValue> params;
   std::vector<BoundNode> children;
+  // kCompare with kEq on a column that a text-filter index keeps in NOCASE order
+  // (query::TextFilterIndexes): on SQLite the equality is also written with COLLATE NOCASE, which
+  // that index answers (exact equality implies it), so that no second index of the column is
+  // needed.
+  bool nocase_indexed = false;
 };
 
 }  // namespace crm::query::internal

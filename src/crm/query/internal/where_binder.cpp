@@ -207,7 +207,11 @@ class Binder {
             kEmailLookupTable, entity_,
             Compare(std::string(kEmailLower), CompareOp::kEq, Lowered(std::move(value))), negated);
       }
-      return Compare(operand.expr, negated ? CompareOp::kNe : CompareOp::kEq, std::move(value));
+      BoundNode compare =
+          Compare(operand.expr, negated ? CompareOp::kNe : CompareOp::kEq, std::move(value));
+      compare.nocase_indexed = !negated && std::holds_alternative<std::string>(compare.values[0]) &&
+                               HasTextFilterIndex(entity_, item.attribute);
+      return compare;
     }
     std::vector<SqlValue> values;
     values.reserve(item.values.size());

@@ -43,6 +43,10 @@ Result<BoundNode> BindWhere(const std::vector<ParsedItem>& items, const FilterCo
 // With context.text_filter_by_index, the condition is `t.id IN (TextFilterIds)` where that exists.
 BoundNode BindTextFilter(std::string_view text, const FilterContext& context);
 
+// Whether `attribute` is an own column of `entity` that one of query::TextFilterIndexes keeps in
+// NOCASE order (BoundNode::nocase_indexed).
+bool HasTextFilterIndex(const metadata::EntityDef& entity, std::string_view attribute);
+
 // The indexed form of the text filter `text`: a UNION ALL of selects of ids (one per field test,
 // each served by a text-filter index, query::TextFilterIndexes, or a lookup table's index; an id
 // may come more than once) that holds exactly the rows BindTextFilter's per-row tests pass, live

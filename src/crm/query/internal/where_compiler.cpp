@@ -60,6 +60,12 @@ void Compile(const BoundNode& node, Dialect dialect, bool nested, SqlFragment& o
       return;
     }
     case Kind::kCompare:
+      if (node.nocase_indexed && dialect == Dialect::kSqlite) {
+        out.sql += "(" + node.expr + " = ? COLLATE NOCASE AND " + node.expr + " = ?)";
+        out.params.push_back(node.values[0]);
+        out.params.push_back(node.values[0]);
+        return;
+      }
       out.sql += node.expr + " " + std::string(OperatorText(node.op)) + " ?";
       out.params.push_back(node.values[0]);
       return;
