@@ -58,10 +58,14 @@ if [[ ! -f $DATA/.complete ]]; then
   touch "$DATA/.complete"
 fi
 
-# start NAME BINARY ARGS: serves a copy of the data set; sets URL_<NAME>.
+# start NAME BINARY ARGS: serves a copy of the data set; sets URL_<NAME>. Rate limits are off when
+# the binary has the switch, as in bench/run.sh: the load would use up any budget within a second
+# and measure 429 answers.
 start() {
-  local name=$1 binary=$2 line url="" extra=()
+  local name=$1 binary=$2 line url="" extra=() serve_help
   read -r -a extra <<<"$3"
+  serve_help=$("$binary" serve --help 2>&1 || true)
+  if grep -q -- '--rate-limit' <<<"$serve_help"; then extra=(--rate-limit off "${extra[@]}"); fi
   mkdir -p "$WORK/$name"
   cp "$DATA"/crmd.db* "$WORK/$name/"
   mkfifo "$WORK/$name.fifo"
