@@ -29,12 +29,6 @@ bool IsAlnum(std::string_view s) {
   return !s.empty();
 }
 
-// A hash in the same format and cost as real ones (HashPassword), of a password nobody knows.
-std::string DummyHash() {
-  auto hash = HashPassword(RandomHex(32));
-  return hash.ok() ? *std::move(hash) : std::string();
-}
-
 }  // namespace
 
 UserType ParseUserType(std::string_view text) {
@@ -52,7 +46,6 @@ Authenticator::Authenticator(store::Database& db, const Clock& clock, const Secr
       secrets_(secrets),
       epoch_(epoch),
       cache_key_(RandomHex(32)),
-      dummy_hash_(DummyHash()),
       verifier_(verifier, std::move(check)) {}
 
 void Authenticator::Authenticate(const AuthRequest& request, Done done) {
@@ -258,7 +251,7 @@ void Authenticator::ByUserSecret(std::string_view encoded, bool token_only,
   // Whoever cannot sign in costs the same check, against a hash that matches no password.
   const bool has_hash = may_sign_in && !found->password_hash.empty();
   verifier_.Verify(
-      std::string(secret), has_hash ? found->password_hash : dummy_hash_,
+      std::string(secret), has_hash ? found->password_hash : UnknownUserHash(),
       [this, has_hash, principal = std::move(principal), cache_key = std::move(cache_key),
        password_method, forgotten, done = std::move(done)](Result<bool> matches) mutable {
         if (!matches.ok()) return done(matches.status());

@@ -143,8 +143,6 @@ class Authenticator {
   // API users by the hash of their key: a key is checked on every request of an API client.
   std::unordered_map<std::string, CachedUser> users_by_key_ CRM_GUARDED_BY(mu_);
   std::uint64_t forgotten_ CRM_GUARDED_BY(mu_) = 0;  // calls of ForgetCachedUsers so far
-  // A hash of a random password: what unknown user names are checked against.
-  const std::string dummy_hash_;
   // Last member: destroyed first, while the caches its callbacks use still exist.
   PasswordVerifier verifier_;
 };

@@ -23,6 +23,18 @@ bool VerifyPassword(std::string_view password, const std::string& hash) {
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
+bool HasCurrentCost(const std::string& hash) {
+  return crypto_pwhash_str_needs_rehash(hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                        crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+}
+
+const std::string& UnknownUserHash() {
+  static const std::string kHash =
+      "$argon2id$v=19$m=65536,t=2,p=1$eUxKbcRLh0IlxNJSutdjjQ"
+      "$walVqK3x6RS7C27i50bRfVqZQfjy2lKqzGuuIsNEfNM";
+  return kHash;
+}
+
 std::string RandomHex(std::size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), raw.size());

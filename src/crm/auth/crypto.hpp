@@ -22,6 +22,12 @@ Status InitCrypto();
 Result<std::string> HashPassword(std::string_view password);
 // True when `password` matches `hash` (from HashPassword). Takes tens of milliseconds by design.
 bool VerifyPassword(std::string_view password, const std::string& hash);
+// True when `hash` was made with the cost HashPassword uses now (and so takes as long to verify).
+bool HasCurrentCost(const std::string& hash);
+// A hash of HashPassword's cost whose password was thrown away when it was made: what the sign-in
+// of an unknown user is verified against, so that it costs what a known user's does. A constant
+// rather than a hash made at start-up, which cost every process 150-200 ms of Argon2id.
+const std::string& UnknownUserHash();
 
 // `bytes` random bytes as lowercase hex (api keys and secrets: 16 bytes -> 32 characters).
 std::string RandomHex(std::size_t bytes);

@@ -20,6 +20,16 @@ TEST_F(CryptoTest, PasswordHashesVerifyOnlyTheirPassword) {
   EXPECT_FALSE(VerifyPassword("correct horse", "not a hash"));
 }
 
+TEST_F(CryptoTest, UnknownUserHashCostsWhatARealHashCosts) {
+  auto real = HashPassword("correct horse");
+  ASSERT_TRUE(real.ok());
+  EXPECT_TRUE(HasCurrentCost(*real));
+  EXPECT_TRUE(HasCurrentCost(UnknownUserHash()));
+  EXPECT_FALSE(HasCurrentCost("$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"));
+  EXPECT_FALSE(VerifyPassword("", UnknownUserHash()));
+  EXPECT_FALSE(VerifyPassword("admin", UnknownUserHash()));
+}
+
 TEST_F(CryptoTest, HmacMatchesRfc4231TestCase2) {
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
