@@ -45,7 +45,9 @@ CANDIDATE=${CANDIDATE:-$BUILD_DIR/crmd}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+  # A drain `cat` killed here exits 143; under `set -e` that failed `wait` ended the trap early and
+  # left the candidate running.
+  for pid in "${PIDS[@]}"; do { kill "$pid" && wait "$pid"; } 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
