@@ -564,7 +564,12 @@ Result<RecordResult> RecordWriter::Update(const EntityDef& entity, const std::st
       assignments += "\"modified_at\" = ?, ";
       params.emplace_back(FormatDateTime(now_));
     }
-    if (entity.HasField("modifiedBy")) {
+    // Set only when it changes: SQLite rewrites the index entry of every indexed column the SET
+    // names, even to the value it holds, and (modified_by_id, id) puts that entry on a random leaf
+    // of a large index: a page to read, log and write back for nothing.
+    const auto* modified_by = stored->record.if_contains("modifiedById");
+    if (entity.HasField("modifiedBy") && (modified_by == nullptr || !modified_by->is_string() ||
+                                          modified_by->get_string() != principal_.id)) {
       assignments += "\"modified_by_id\" = ?, ";
       params.emplace_back(principal_.id);
     }

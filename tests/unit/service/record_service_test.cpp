@@ -182,6 +182,30 @@ TEST_F(RecordServiceTest, UpdateIsPartialAndBumpsVersionOnlyOnChange) {
               StatusIs(StatusCode::kNotFound, "Record doesnotexist123 not found."));
 }
 
+TEST_F(RecordServiceTest, UpdateRecordsWhoModifiedTheRecordLast) {
+  auto account = Create("Account", R"({"name": "Acme"})");
+  ASSERT_THAT(account, IsOk());
+  const auto update_as = [&](const auth::Principal& principal, std::string_view body) {
+    std::promise<Result<RecordResult>> done;
+    service_->Update(principal, Entity("Account"), Id(*account), json::parse(body).as_object(), {},
+                     [&](Result<RecordResult> r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  };
+  auto first = update_as(principal_, R"({"industry": "Technology"})");
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->record.at("modifiedById").as_string(), principal_.id);
+  auto again = update_as(principal_, R"({"industry": "Finance"})");
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(again->version, first->version + 1);
+  EXPECT_EQ(again->record.at("modifiedById").as_string(), principal_.id);
+  auto by_admin = update_as(admin_, R"({"industry": "Retail"})");
+  ASSERT_THAT(by_admin, IsOk());
+  EXPECT_EQ(by_admin->record.at("modifiedById").as_string(), admin_.id);
+  auto back = update_as(principal_, R"({"industry": "Energy"})");
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->record.at("modifiedById").as_string(), principal_.id);
+}
+
 TEST_F(RecordServiceTest, StaleVersionNumberConflictsOnlyWhenSomethingChanges) {
   auto account = Create("Account", R"({"name": "Acme", "type": "Customer"})");
   ASSERT_THAT(account, IsOk());
