@@ -83,8 +83,9 @@ export function ListView({ entity, query }) {
   // The rows and the total are asked apart and in parallel: the rows come in milliseconds, while
   // counting a large match (1M contacts) takes tens to hundreds of them. The total depends only on
   // the search and the filters, so paging and sorting do not count again.
-  // Each answer of rows remembers the search it answers: a total shows only beside rows of the same
-  // search, never (for a moment) beside the rows of the search before it.
+  // Each answer of rows remembers the search and the page it answers: a total shows only beside rows
+  // of the same search, and the pager names the page of the rows on screen, never (for a moment)
+  // the search or the page asked for beside the rows of the one before it.
   const searchKey = JSON.stringify([entity, query.q || '', query.f || '']);
   const result = useLoad(
     (signal) =>
@@ -92,7 +93,7 @@ export function ListView({ entity, query }) {
         query: { maxSize: PAGE, offset: page * PAGE, orderBy: sort, order, textFilter: query.q, where },
         headers: kNoTotal,
         signal,
-      }).then((rows) => ({ ...rows, searchKey })),
+      }).then((rows) => ({ ...rows, searchKey, page })),
     [entity, query.q, query.f, page, sort, order],
   );
   const counted = useLoad(
@@ -126,11 +127,12 @@ export function ListView({ entity, query }) {
   };
 
   const data = result.data;
+  const shownPage = data ? data.page : page;
   const total =
     counted.data && !counted.loading && data && data.searchKey === searchKey ? counted.data.total : null;
   const pages = total === null ? null : Math.max(1, Math.ceil(total / PAGE));
   // Until the count is in, the rows' answer tells whether a next page exists (-1: more rows).
-  const last = pages === null ? !data || data.total !== -1 : page + 1 >= pages;
+  const last = pages === null ? !data || data.total !== -1 : shownPage + 1 >= pages;
   return html`<section class="list" aria-label=${`${entity} list`}>
     <header class="page-head">
       <h1>${entity}</h1>
@@ -195,9 +197,10 @@ export function ListView({ entity, query }) {
     </table>`}
     <nav class="pager" aria-label="Pages">
       <span class="total">${total === null ? '' : `${total} total`}</span>
-      <button type="button" disabled=${page === 0} onClick=${() => setQuery({ page: page - 1 || '' })}>Previous</button>
-      <span>Page ${page + 1}${pages === null ? '' : ` of ${pages}`}</span>
-      <button type="button" disabled=${last} onClick=${() => setQuery({ page: page + 1 })}>Next</button>
+      <button type="button" disabled=${shownPage === 0}
+              onClick=${() => setQuery({ page: shownPage - 1 || '' })}>Previous</button>
+      <span>Page ${shownPage + 1}${pages === null ? '' : ` of ${pages}`}</span>
+      <button type="button" disabled=${last} onClick=${() => setQuery({ page: shownPage + 1 })}>Next</button>
     </nav>
   </section>`;
 }
