@@ -354,9 +354,13 @@ test('a list counts its matches once a search: paging and sorting ask for rows o
     });
     await page.getByRole('button', { name: 'Next' }).click();
     await askedForPage2;
-    assert.equal(await page.locator('.pager').getByText(/^Page \d/).textContent(), 'Page 1 of 2');
-    assert.equal(await page.locator('table.records tbody tr').count(), 20);
-    release();
+    try {
+      assert.equal(await page.locator('.pager').getByText(/^Page \d/).textContent(), 'Page 1 of 2');
+      assert.equal(await page.locator('table.records tbody tr').count(), 20);
+    } finally {
+      // A failed check must not leave the page's request (and every later test's) held.
+      release();
+    }
     await page.getByText('Page 2 of 2').waitFor();
     assert.equal(await page.locator('table.records tbody tr').count(), 5);
     await page.unroute(secondPage);
