@@ -13,7 +13,8 @@
 //
 // With --insert-limit N it instead appends N contacts shaped like the benchmark's created ones to
 // an existing data set with crmd's durability, timing it: the insert limit bench/run.sh compares
-// crmd's writes with.
+// crmd's writes with. With --update-limit N it updates N random contacts of an existing data set as
+// the update benchmark does, timing it: the update limit.
 //
 // The output is deterministic for a given --seed and --contacts: the same ids, names and dates
 // every time. Besides the database, --lists DIR receives the files the wrk scripts read
@@ -498,6 +499,12 @@ class Statement {
     Check(db_, rc, sqlite3_sql(stmt_));
     return rc == SQLITE_ROW;
   }
+  void Bind(int index, std::string_view text) {
+    Check(db_,
+          sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                            SQLITE_TRANSIENT),
+          sqlite3_sql(stmt_));
+  }
   std::string_view Text(int column) {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     return text == nullptr
@@ -506,6 +513,7 @@ class Statement {
                                   static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
   }
   std::int64_t Int(int column) { return sqlite3_column_int64(stmt_, column); }
+  void Reset() { sqlite3_reset(stmt_); }
 
  private:
   sqlite3* db_;
@@ -683,6 +691,8 @@ struct Options {
   int teams = 4;
   // --insert-limit: contacts to append to the existing data set instead of generating one.
   std::int64_t insert_limit = 0;
+  // --update-limit: random existing contacts to update instead of generating a data set.
+  std::int64_t update_limit = 0;
   std::int64_t rows_per_commit = 1000;
   bool savepoint_per_row = false;
   int cache_mib = 0;  // 0: crmd's default page cache
@@ -1328,22 +1338,32 @@ std::vector<std::string> SelectIds(sqlite3* db, const std::string& sql) {
   return ids;
 }
 
-// The insert limit that bench/run.sh reports crmd's writes against: the same contacts, schema,
-// indexes, lookup and link rows, with crmd's durability and page cache (WAL, every commit flushed
-// to disk), and nothing else (no HTTP, validation, duplicate check, read-back or change event).
-int InsertLimit(const Options& options) {
+// Opens the existing data set as crmd's writer does: WAL, every commit flushed to disk, crmd's page
+// cache (or --cache-mib) and, with --mmap-mib, reads through a memory map.
+sqlite3* OpenForLimit(const Options& options) {
   const std::string path = options.data_dir + "/crmd.db";
   if (!std::filesystem::exists(path)) Die(path + " does not exist; generate a data set first");
-  auto metadata = metadata::Metadata::LoadDefault("");
-  if (!metadata.ok()) Die(metadata.status().message());
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
     Die("cannot open " + path);
   }
+  const std::int64_t cache_kib = options.cache_mib > 0 ? std::int64_t{options.cache_mib} * 1024
+                                                       : store::SqliteOptions{}.cache_size_kib;
   Exec(db,
        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
        "PRAGMA cache_size=-" +
-           std::to_string(store::SqliteOptions{}.cache_size_kib) + ";");
+           std::to_string(cache_kib) +
+           "; PRAGMA mmap_size=" + std::to_string(std::int64_t{options.mmap_mib} << 20) + ";");
+  return db;
+}
+
+// The insert limit that bench/run.sh reports crmd's writes against: the same contacts, schema,
+// indexes, lookup and link rows, with crmd's durability and page cache (WAL, every commit flushed
+// to disk), and nothing else (no HTTP, validation, duplicate check, read-back or change event).
+int InsertLimit(const Options& options) {
+  auto metadata = metadata::Metadata::LoadDefault("");
+  if (!metadata.ok()) Die(metadata.status().message());
+  sqlite3* db = OpenForLimit(options);
   double seconds = 0;
   {
     Generator generator(
@@ -1362,6 +1382,71 @@ int InsertLimit(const Options& options) {
                             {"savepointPerRow", options.savepoint_per_row},
                             {"seconds", seconds},
                             {"rowsPerSecond", static_cast<double>(options.insert_limit) / seconds}};
+  std::cout << SerializeJson(result) << std::endl;
+  return 0;
+}
+
+// The update limit that bench/run.sh reports crmd's updates against: random contacts of the data
+// set changed as bench/wrk/update.lua changes them through the API (title, description), with the
+// columns crmd's writer sets beside them (modified_at, version_number, and modified_by_id when
+// another user modified the record last), with crmd's durability and page cache, and nothing else
+// (no HTTP, validation, read-back or change event).
+int UpdateLimit(const Options& options) {
+  sqlite3* db = OpenForLimit(options);
+  double seconds = 0;
+  std::int64_t distinct = 0;  // contacts updated at least once
+  {
+    const std::vector<std::string> contacts =
+        SelectIds(db, "SELECT id FROM contact WHERE deleted = 0");
+    const std::vector<std::string> api_users =
+        SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'api' AND deleted = 0 ORDER BY id");
+    if (contacts.empty()) Die("the data set has no contacts");
+    if (api_users.empty()) Die("the data set has no API user");
+    const std::string& user = api_users.front();
+    Rng rng(options.seed);
+    Statement begin(db, "BEGIN"), commit(db, "COMMIT"), savepoint(db, "SAVEPOINT crmd_row"),
+        release(db, "RELEASE crmd_row");
+    // crmd reads the stored record before it writes; this read is of the leaf the update rewrites.
+    Statement modified_by(db, "SELECT modified_by_id FROM contact WHERE id = ?");
+    Statement update(db,
+                     "UPDATE contact SET title = ?, description = ?, modified_at = ?, "
+                     "version_number = version_number + 1 WHERE id = ?");
+    Statement update_by(db,
+                        "UPDATE contact SET title = ?, description = ?, modified_at = ?, "
+                        "modified_by_id = ?, version_number = version_number + 1 WHERE id = ?");
+    const std::string tag = std::to_string(options.seed);
+    std::vector<std::size_t> picked;
+    picked.reserve(static_cast<std::size_t>(options.update_limit));
+    const auto start = std::chrono::steady_clock::now();
+    for (std::int64_t i = 0; i < options.update_limit; ++i) {
+      if (i % options.rows_per_commit == 0) begin.Run();
+      if (options.savepoint_per_row) savepoint.Run();
+      picked.push_back(rng.Below(contacts.size()));
+      const std::string& id = contacts[picked.back()];
+      modified_by.Bind(1, id);
+      const bool same_user = modified_by.Step() && modified_by.Text(0) == user;
+      modified_by.Reset();
+      Statement& statement = same_user ? update : update_by;
+      statement.Bind(1, rng.Pick(kTitles));
+      statement.Bind(2, "Updated by the crmd update limit " + tag + "-" + std::to_string(i));
+      statement.Bind(3, FormatDateTime(std::chrono::system_clock::now()));
+      if (!same_user) statement.Bind(4, user);
+      statement.Bind(same_user ? 4 : 5, id);
+      statement.Run();
+      if (options.savepoint_per_row) release.Run();
+      if ((i + 1) % options.rows_per_commit == 0 || i + 1 == options.update_limit) commit.Run();
+    }
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::sort(picked.begin(), picked.end());
+    distinct = std::unique(picked.begin(), picked.end()) - picked.begin();
+  }
+  if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
+  const json::object result{{"rows", options.update_limit},
+                            {"contacts", distinct},
+                            {"rowsPerCommit", options.rows_per_commit},
+                            {"savepointPerRow", options.savepoint_per_row},
+                            {"seconds", seconds},
+                            {"rowsPerSecond", static_cast<double>(options.update_limit) / seconds}};
   std::cout << SerializeJson(result) << std::endl;
   return 0;
 }
@@ -1389,20 +1474,26 @@ int Main(int argc, char** argv) {
                  "Instead of generating: append this many contacts to the data set in --data with "
                  "crmd's durability, and print the rate (the benchmark's insert limit)")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10000000}));
+  app.add_option("--update-limit", options.update_limit,
+                 "Instead of generating: update this many random contacts of the data set in "
+                 "--data as the update benchmark does, with crmd's durability, and print the rate "
+                 "(the benchmark's update limit)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10000000}));
   app.add_option("--rows-per-commit", options.rows_per_commit,
-                 "With --insert-limit: contacts per transaction")
+                 "With --insert-limit or --update-limit: contacts per transaction")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000000}))
       ->capture_default_str();
   app.add_flag("--savepoint-per-row", options.savepoint_per_row,
-               "With --insert-limit: each contact in its own savepoint, as crmd's writer runs "
+               "With --insert-limit or --update-limit: each contact in its own savepoint, as "
+               "crmd's writer runs "
                "each job of a group");
   app.add_option("--cache-mib", options.cache_mib,
-                 "With --insert-limit: SQLite page cache (default: crmd's), to see what a larger "
-                 "one would give")
+                 "With --insert-limit or --update-limit: SQLite page cache (default: crmd's), to "
+                 "see what a larger one would give")
       ->check(CLI::Range(1, 65536));
   app.add_option("--mmap-mib", options.mmap_mib,
-                 "With --insert-limit: read the database through a memory map of this size, as "
-                 "crmd serve --mmap-mib")
+                 "With --insert-limit or --update-limit: read the database through a memory map "
+                 "of this size, as crmd serve --mmap-mib")
       ->check(CLI::Range(0, 65536));
   try {
     app.parse(argc, argv);
@@ -1410,6 +1501,7 @@ int Main(int argc, char** argv) {
     return app.exit(e);
   }
   if (options.insert_limit > 0) return InsertLimit(options);
+  if (options.update_limit > 0) return UpdateLimit(options);
   if (options.lists_dir.empty()) options.lists_dir = options.data_dir + "/bench";
 
   const auto start = std::chrono::steady_clock::now();
