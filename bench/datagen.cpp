@@ -1387,10 +1387,11 @@ int InsertLimit(const Options& options) {
 }
 
 // The update limit that bench/run.sh reports crmd's updates against: random contacts of the data
-// set changed as bench/wrk/update.lua changes them through the API (title, description), with the
-// columns crmd's writer sets beside them (modified_at, version_number, and modified_by_id when
-// another user modified the record last), with crmd's durability and page cache, and nothing else
-// (no HTTP, validation, read-back or change event).
+// set changed as bench/wrk/update.lua changes them through the API (title, description), with what
+// crmd's writer sets beside them (modified_at, version_number, modified_by_id when another user
+// modified the record last, the title as role in the primary account's account_contact row), with
+// crmd's durability and page cache, and nothing else (no HTTP, validation, read-back or change
+// event).
 int UpdateLimit(const Options& options) {
   sqlite3* db = OpenForLimit(options);
   double seconds = 0;
@@ -1407,13 +1408,16 @@ int UpdateLimit(const Options& options) {
     Statement begin(db, "BEGIN"), commit(db, "COMMIT"), savepoint(db, "SAVEPOINT crmd_row"),
         release(db, "RELEASE crmd_row");
     // crmd reads the stored record before it writes; this read is of the leaf the update rewrites.
-    Statement modified_by(db, "SELECT modified_by_id FROM contact WHERE id = ?");
+    Statement stored(db, "SELECT modified_by_id, account_id FROM contact WHERE id = ?");
     Statement update(db,
                      "UPDATE contact SET title = ?, description = ?, modified_at = ?, "
                      "version_number = version_number + 1 WHERE id = ?");
     Statement update_by(db,
                         "UPDATE contact SET title = ?, description = ?, modified_at = ?, "
                         "modified_by_id = ?, version_number = version_number + 1 WHERE id = ?");
+    // The title is the contact's role in its primary account, which crmd keeps in account_contact.
+    Statement role(db,
+                   "UPDATE account_contact SET role = ? WHERE contact_id = ? AND account_id = ?");
     const std::string tag = std::to_string(options.seed);
     std::vector<std::size_t> picked;
     picked.reserve(static_cast<std::size_t>(options.update_limit));
@@ -1423,16 +1427,25 @@ int UpdateLimit(const Options& options) {
       if (options.savepoint_per_row) savepoint.Run();
       picked.push_back(rng.Below(contacts.size()));
       const std::string& id = contacts[picked.back()];
-      modified_by.Bind(1, id);
-      const bool same_user = modified_by.Step() && modified_by.Text(0) == user;
-      modified_by.Reset();
+      stored.Bind(1, id);
+      if (!stored.Step()) Die("contact " + id + " is gone");
+      const bool same_user = stored.Text(0) == user;
+      const std::string account(stored.Text(1));
+      stored.Reset();
+      const char* title = rng.Pick(kTitles);
       Statement& statement = same_user ? update : update_by;
-      statement.Bind(1, rng.Pick(kTitles));
+      statement.Bind(1, title);
       statement.Bind(2, "Updated by the crmd update limit " + tag + "-" + std::to_string(i));
       statement.Bind(3, FormatDateTime(std::chrono::system_clock::now()));
       if (!same_user) statement.Bind(4, user);
       statement.Bind(same_user ? 4 : 5, id);
       statement.Run();
+      if (!account.empty()) {
+        role.Bind(1, title);
+        role.Bind(2, id);
+        role.Bind(3, account);
+        role.Run();
+      }
       if (options.savepoint_per_row) release.Run();
       if ((i + 1) % options.rows_per_commit == 0 || i + 1 == options.update_limit) commit.Run();
     }
