@@ -276,6 +276,19 @@ TEST_F(RelationsApiTest, AccountsColumnsWriteRoleAndIsInactive) {
   EXPECT_EQ(StringAt(row2, "accountRole"), "Advisor") << json::serialize(row2);
   EXPECT_EQ(ValueAt(row2, "accountIsInactive"), json::value(true));
   EXPECT_THAT(Related("Contact", contact, "accounts"), UnorderedElementsAre(a1, a2));
+
+  // The columns of relations that exist change in place.
+  ASSERT_HTTP_STATUS(
+      Api().Put("/Contact/" + contact,
+                json::object{
+                    {"accountsIds", json::array{json::value(a1), json::value(a2)}},
+                    {"accountsColumns", json::object{{a1, json::object{{"role", "Owner"}}},
+                                                     {a2, json::object{{"isInactive", false}}}}}}),
+      200);
+  const json::value changed = Read("Contact", contact);
+  EXPECT_EQ(ColumnAt(changed, "accountsColumns", a1, "role"), json::value("Owner"));
+  EXPECT_EQ(ColumnAt(changed, "accountsColumns", a2, "role"), json::value("Advisor"));
+  EXPECT_EQ(ColumnAt(changed, "accountsColumns", a2, "isInactive"), json::value(false));
 }
 
 TEST_F(RelationsApiTest, RelatedRowsCarryRelationColumnsWithAndWithoutSelect) {

@@ -329,10 +329,11 @@ Result<bool> RecordWriter::WriteForeignKeys(const LinkDef& link, const std::stri
   bool changed = released > 0;
   for (const auto& other_id : ids) {
     const std::array<SqlValue, 3> params = {id, other_id, id};
-    CRM_ASSIGN_OR_RETURN(const std::int64_t taken,
-                         conn_.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " + fk +
-                                           " = ? WHERE \"id\" = ? AND " + fk + " IS NOT ?",
-                                       params));
+    CRM_ASSIGN_OR_RETURN(
+        const std::int64_t taken,
+        conn_.Execute("UPDATE " + QuoteIdentifier(other.table) + " SET " + fk +
+                          " = ? WHERE \"id\" = ? AND " + fk + " IS DISTINCT FROM ?",
+                      params));
     changed |= taken > 0;
   }
   return changed;
@@ -425,7 +426,7 @@ Result<bool> RecordWriter::WriteJoinRows(const LinkDef& link, const std::string&
           conn_.Execute("UPDATE " + QuoteIdentifier(link.join_table) + " SET " +
                             QuoteIdentifier(column.column) + " = ?" + scope + " AND " +
                             QuoteIdentifier(link.far_key_column) + " = ? AND " +
-                            QuoteIdentifier(column.column) + " IS NOT ?",
+                            QuoteIdentifier(column.column) + " IS DISTINCT FROM ?",
                         params));
       changed |= updated > 0;
     }
