@@ -291,6 +291,48 @@ TEST_F(RelationsApiTest, AccountsColumnsWriteRoleAndIsInactive) {
   EXPECT_EQ(ColumnAt(changed, "accountsColumns", a2, "isInactive"), json::value(false));
 }
 
+TEST_F(RelationsApiTest, TitleBecomesThePrimaryAccountsRoleOnlyWhenItChanges) {
+  // EspoCRM's Contact hook: the title is written to the primary account's role when the title or
+  // the account changes, not when a client sends the stored values back.
+  const std::string account = NewAccount(UniqueName("TitleRole"));
+  ApiClient api = Api();
+  const std::string contact = CreateRecordId(
+      api, "Contact",
+      {{"lastName", UniqueName("Titled")}, {"accountId", account}, {"title", "CTO"}});
+  EXPECT_EQ(ColumnAt(Read("Contact", contact), "accountsColumns", account, "role"),
+            json::value("CTO"));
+  ASSERT_HTTP_STATUS(
+      api.Put("/Contact/" + contact,
+              json::object{
+                  {"accountsIds", json::array{json::value(account)}},
+                  {"accountsColumns", json::object{{account, json::object{{"role", "Founder"}}}}}}),
+      200);
+  EXPECT_EQ(ColumnAt(Read("Contact", contact), "accountsColumns", account, "role"),
+            json::value("Founder"));
+
+  ASSERT_HTTP_STATUS(
+      api.Put("/Contact/" + contact, json::object{{"accountId", account}, {"title", "CTO"}}), 200);
+  EXPECT_EQ(ColumnAt(Read("Contact", contact), "accountsColumns", account, "role"),
+            json::value("Founder"));
+
+  ASSERT_HTTP_STATUS(api.Put("/Contact/" + contact, json::object{{"title", "CEO"}}), 200);
+  EXPECT_EQ(ColumnAt(Read("Contact", contact), "accountsColumns", account, "role"),
+            json::value("CEO"));
+
+  // A new primary account the contact already had keeps its role there.
+  const std::string other = NewAccount(UniqueName("TitleRoleOther"));
+  ASSERT_HTTP_STATUS(
+      api.Put("/Contact/" + contact,
+              json::object{
+                  {"accountsIds", json::array{json::value(account), json::value(other)}},
+                  {"accountsColumns", json::object{{other, json::object{{"role", "Advisor"}}}}}}),
+      200);
+  ASSERT_HTTP_STATUS(api.Put("/Contact/" + contact, json::object{{"accountId", other}}), 200);
+  const json::value moved = Read("Contact", contact);
+  EXPECT_EQ(StringAt(moved, "accountId"), other);
+  EXPECT_EQ(ColumnAt(moved, "accountsColumns", other, "role"), json::value("Advisor"));
+}
+
 TEST_F(RelationsApiTest, RelatedRowsCarryRelationColumnsWithAndWithoutSelect) {
   // Captures 35 and 36.
   const std::string account = NewAccount(UniqueName("Columns"));

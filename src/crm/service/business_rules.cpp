@@ -37,6 +37,16 @@ bool Given(const RuleContext& c, std::string_view attribute) {
   return c.input.Has(c.entity, attribute);
 }
 
+// Whether the save changes the attribute: given, and on an update other than the stored value
+// (a client that sends the whole record back gives every attribute, changed or not).
+bool Changed(const RuleContext& c, std::string_view attribute) {
+  const auto* given = c.input.Find(c.entity, attribute);
+  if (given == nullptr) return false;
+  if (c.current == nullptr) return true;
+  const auto* stored = c.current->if_contains(attribute);
+  return stored == nullptr || *stored != *given;
+}
+
 // Defaults that depend on the caller: activities must have an assigned user; EspoCRM's UI fills in
 // the current user and crmd does the same for API clients. So it does for any record of a
 // non-admin who may not assign records to others (assignment permission `no` or `team`), so that
@@ -210,7 +220,11 @@ Status AssignedUserAttends(RuleContext& c) {
 
 // A contact's primary account is also in its accounts list, with the contact's title as the role.
 Status ContactAccountAfterSave(RuleContext& c, const std::string& id) {
-  if (!Given(c, "accountId") && !Given(c, "title")) return {};
+  // As EspoCRM's Contact hook: only a changed account or title touches the relation. Unchanged
+  // values a client sends back would otherwise rewrite the row (a random page of a large table)
+  // and reset a role set through accountsColumns.
+  const bool title_changed = Changed(c, "title");
+  if (!Changed(c, "accountId") && !title_changed) return {};
   const auto account_id = EffectiveString(c, "accountId");
   if (!account_id) return {};
   const metadata::LinkDef* link = c.entity.FindLink("accounts");
@@ -220,20 +234,22 @@ Status ContactAccountAfterSave(RuleContext& c, const std::string& id) {
   const std::string table = QuoteIdentifier(link->join_table);
   const std::string near = QuoteIdentifier(link->near_key_column);
   const std::string far = QuoteIdentifier(link->far_key_column);
-  const std::array<SqlValue, 3> update = {role, id, *account_id};
-  CRM_ASSIGN_OR_RETURN(const std::int64_t changed,
-                       c.conn.Execute("UPDATE " + table + " SET \"role\" = ? WHERE " + near +
-                                          " = ? AND " + far + " = ?",
-                                      update));
-  if (changed == 0) {
-    const std::array<SqlValue, 3> insert = {id, *account_id, role};
-    CRM_RETURN_IF_ERROR(c.conn
-                            .Execute("INSERT INTO " + table + " (" + near + ", " + far +
-                                         ", \"role\", \"is_inactive\") VALUES (?, ?, ?, 0)",
-                                     insert)
-                            .TakeStatus());
+  if (title_changed) {
+    const std::array<SqlValue, 3> update = {role, id, *account_id};
+    CRM_ASSIGN_OR_RETURN(const std::int64_t changed,
+                         c.conn.Execute("UPDATE " + table + " SET \"role\" = ? WHERE " + near +
+                                            " = ? AND " + far + " = ?",
+                                        update));
+    if (changed > 0) return {};
   }
-  return {};
+  // The new primary account joins the accounts with the title as role; an account the contact
+  // already had keeps its role.
+  const std::array<SqlValue, 3> insert = {id, *account_id, role};
+  return c.conn
+      .Execute("INSERT INTO " + table + " (" + near + ", " + far +
+                   ", \"role\", \"is_inactive\") VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING",
+               insert)
+      .TakeStatus();
 }
 
 // The assigned user's attendance is accepted when the service adds them (on create, or when the
