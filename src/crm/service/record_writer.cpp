@@ -71,6 +71,35 @@ std::string DigitsOf(std::string_view text) {
   return out;
 }
 
+// Replaces the email or phone lookup rows of record `id` with those of `items` (its
+// emailAddressData or phoneNumberData), one row per distinct address.
+Status WriteLookupRows(store::Connection& conn, const std::string& entity_type,
+                       const std::string& id, bool email, const json::array& items) {
+  const char* table = email ? kEmailTable : kPhoneTable;
+  const char* value_column = email ? "lower" : "numeric";
+  const char* key = email ? "emailAddress" : "phoneNumber";
+  const std::array<SqlValue, 2> owner = {entity_type, id};
+  CRM_RETURN_IF_ERROR(conn.Execute(std::string("DELETE FROM ") + table +
+                                       " WHERE \"entity_type\" = ? AND \"entity_id\" = ?",
+                                   owner)
+                          .TakeStatus());
+  std::set<std::string> written;
+  for (const auto& item : items) {
+    const auto& o = item.get_object();
+    const std::string value =
+        email ? std::string(o.at("lower").get_string()) : DigitsOf(o.at(key).get_string());
+    if (value.empty() || !written.insert(value).second) continue;
+    const std::array<SqlValue, 4> row = {
+        entity_type, id, value, static_cast<std::int64_t>(o.at("primary").get_bool() ? 1 : 0)};
+    CRM_RETURN_IF_ERROR(conn.Execute(std::string("INSERT INTO ") + table +
+                                         " (\"entity_type\", \"entity_id\", \"" + value_column +
+                                         "\", \"is_primary\") VALUES (?, ?, ?, ?)",
+                                     row)
+                            .TakeStatus());
+  }
+  return {};
+}
+
 }  // namespace
 
 Status RecordWriter::CheckLinkTargets(const EntityDef& entity, const RecordInput& input) {
@@ -270,30 +299,15 @@ Status RecordWriter::WriteContactData(const EntityDef& entity, const std::string
               primary != nullptr ? primary->at("optOut") : json::value(false));
     input.Set(entity, field.name + "IsInvalid",
               primary != nullptr ? primary->at("invalid") : json::value(false));
-    // Lookup rows let filters and the duplicate check find a record by any of its addresses.
-    const char* table = email ? kEmailTable : kPhoneTable;
-    const char* value_column = email ? "lower" : "numeric";
-    const std::array<SqlValue, 2> owner = {entity.name, id};
-    CRM_RETURN_IF_ERROR(conn_
-                            .Execute(std::string("DELETE FROM ") + table +
-                                         " WHERE \"entity_type\" = ? AND \"entity_id\" = ?",
-                                     owner)
-                            .TakeStatus());
-    std::set<std::string> written;
-    for (const auto& item : items) {
-      const auto& o = item.get_object();
-      const std::string value =
-          email ? std::string(o.at("lower").get_string()) : DigitsOf(o.at(key).get_string());
-      if (value.empty() || !written.insert(value).second) continue;
-      const std::array<SqlValue, 4> row = {
-          entity.name, id, value, static_cast<std::int64_t>(o.at("primary").get_bool() ? 1 : 0)};
-      CRM_RETURN_IF_ERROR(conn_
-                              .Execute(std::string("INSERT INTO ") + table +
-                                           " (\"entity_type\", \"entity_id\", \"" + value_column +
-                                           "\", \"is_primary\") VALUES (?, ?, ?, ?)",
-                                       row)
-                              .TakeStatus());
-    }
+    // Lookup rows let filters and the duplicate check find a record by any of its addresses. A
+    // client that sends the stored addresses back (a sync job sending whole records) changes none,
+    // and rewriting them would cost two random pages of large indexes per address.
+    const json::value* stored =
+        current != nullptr ? current->if_contains(field.name + "Data") : nullptr;
+    const bool unchanged =
+        current != nullptr &&
+        (stored != nullptr && stored->is_array() ? stored->get_array() == items : items.empty());
+    if (!unchanged) CRM_RETURN_IF_ERROR(WriteLookupRows(conn_, entity.name, id, email, items));
     input.Set(entity, field.name + "Data",
               items.empty() ? json::value() : json::value(std::move(items)));
   }

@@ -348,6 +348,40 @@ TEST_F(RecordServiceTest, EmailAddressUpdatesReplaceThePrimaryAndKeepOthers) {
   EXPECT_TRUE(cleared->record.at("emailAddress").is_null());
 }
 
+TEST_F(RecordServiceTest, AddressesSentBackUnchangedStillFindTheRecord) {
+  auto contact = Create("Contact", R"({"lastName": "Kept", "emailAddressData": [
+      {"emailAddress": "k1@x.example", "primary": true}, {"emailAddress": "k2@x.example"}],
+      "phoneNumber": "+1 202 555 0199"})");
+  ASSERT_THAT(contact, IsOk());
+  const auto found = [&](std::string_view attribute, std::string_view value) {
+    query::SearchParams params;
+    params.where = json::array{
+        json::object{{"type", "equals"}, {"attribute", attribute}, {"value", json::string(value)}}};
+    auto list = service_->List(principal_, Entity("Contact"), params, ListOptions{true});
+    EXPECT_THAT(list, IsOk());
+    return list.ok() ? list->total : -1;
+  };
+  // A whole record sent back, as a sync job does: every address as it is stored.
+  const json::object& stored = contact->record;
+  auto same =
+      Update("Contact", Id(*contact),
+             SerializeJson(json::object{{"emailAddress", stored.at("emailAddress")},
+                                        {"emailAddressData", stored.at("emailAddressData")},
+                                        {"phoneNumber", stored.at("phoneNumber")},
+                                        {"phoneNumberData", stored.at("phoneNumberData")}}));
+  ASSERT_THAT(same, IsOk());
+  EXPECT_EQ(same->version, contact->version);
+  EXPECT_EQ(found("emailAddress", "k1@x.example"), 1);
+  EXPECT_EQ(found("emailAddress", "k2@x.example"), 1);
+  EXPECT_EQ(found("phoneNumber", "+12025550199"), 1);
+  // A changed primary address replaces its lookup row and keeps the other one.
+  ASSERT_THAT(Update("Contact", Id(*contact), R"({"emailAddress": "k3@x.example"})"), IsOk());
+  EXPECT_EQ(found("emailAddress", "k1@x.example"), 0);
+  EXPECT_EQ(found("emailAddress", "k3@x.example"), 1);
+  EXPECT_EQ(found("emailAddress", "k2@x.example"), 1);
+  EXPECT_EQ(found("phoneNumber", "+12025550199"), 1);
+}
+
 TEST_F(RecordServiceTest, LinkMultipleFieldsReplaceTheSet) {
   auto team_a = Create("Team", R"({"name": "A"})", admin_);
   auto team_b = Create("Team", R"({"name": "B"})", admin_);
