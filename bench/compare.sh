@@ -70,6 +70,8 @@ start() {
   if grep -q -- '--rate-limit' <<<"$serve_help"; then extra=(--rate-limit off "${extra[@]}"); fi
   mkdir -p "$WORK/$name"
   cp "$DATA"/crmd.db* "$WORK/$name/"
+  # On disk before the rounds: the copy's write-back would share the disk with their commits.
+  sync -f "$WORK/$name/crmd.db"
   mkfifo "$WORK/$name.fifo"
   "$binary" serve --listen 127.0.0.1:0 --data "$WORK/$name" --no-access-log "${extra[@]}" \
     >"$WORK/$name.fifo" 2>"$WORK/$name.log" &

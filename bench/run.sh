@@ -53,7 +53,7 @@ Usage: bench/run.sh [options]
   --no-postgres       skip the PostgreSQL rows (one crmd, and two behind nginx)
   --workloads LIST    run only these rows (names as in the result lines: get-log, get, list,
                       list-total, list-team, list-total-team, related, list-c1, list-total-c1,
-                      create, update, mass100, mixed, mass1000, limit-grouped, limit-batch,
+                      create, update, sync, mass100, mixed, mass1000, limit-grouped, limit-batch,
                       limit-update, get-mmap, export, import, pg-*, lb-*), beside the nginx
                       reference, e.g. --workloads get,list for the read targets; no docs unless
                       --output is given
@@ -466,6 +466,16 @@ write_limit() {
     'BEGIN { printf "%s %d %.0f %.3f - - - - 0 0\n", name, rows, s * 1e6, rate }' >>"$WORK/results-$n.txt"
 }
 
+# fetch_sync_records SCALE: the records sync.lua sends back, as GET by id answers them, one per
+# line: the first ids of the id list (a uniform sample of the contacts), over one connection.
+fetch_sync_records() {
+  local n=$1
+  head -n "$((SMOKE ? 100 : 20000))" "$LISTS/contact_ids.txt" |
+    sed "s#.*#url = \"$CRMD_URL/api/v1/Contact/&\"#" >"$WORK/sync-$n.urls"
+  curl -fsS -H "X-Api-Key: $API_KEY" -w '\n' -K "$WORK/sync-$n.urls" >"$WORK/sync-$n.jsonl" ||
+    die "fetching the records of the sync row failed"
+}
+
 # GET with the API key; prints the body, fails on a status other than 200.
 api_get() {
   curl -fsS -H "X-Api-Key: $API_KEY" "$CRMD_URL/api/v1/$1"
@@ -622,6 +632,10 @@ run_scale() {
   if wanted create; then drain_writes "$n" "create Contact"; fi
   run_wrk "$n" update "update Contact" "$CRMD_URL" update.lua "$CONNECTIONS" 1
   if wanted update; then drain_writes "$n" "update Contact"; fi
+  if wanted sync; then fetch_sync_records "$n"; fi
+  run_wrk "$n" sync "update Contact, whole record sent back (sync)" "$CRMD_URL" sync.lua \
+    "$CONNECTIONS" 1 BENCH_SYNC="$WORK/sync-$n.jsonl"
+  if wanted sync; then drain_writes "$n" "sync"; fi
   if ((SMOKE)); then
     # 64 requests of 100 records would leave a long queue behind; the smoke mode only checks.
     WRK_SECONDS=3 run_wrk "$n" mass100 "massCreate 100 Contacts (8 connections)" "$CRMD_URL" \
