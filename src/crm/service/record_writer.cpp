@@ -293,21 +293,30 @@ Status RecordWriter::WriteContactData(const EntityDef& entity, const std::string
       if (intent.opted_out) primary["optOut"] = *intent.opted_out;
       if (intent.invalid) primary["invalid"] = *intent.invalid;
     }
+    // Lookup rows let filters and the duplicate check find a record by any of its addresses. A
+    // client that sends the stored addresses back (a sync job sending whole records) changes none:
+    // rewriting them would cost two random pages of large indexes per address, and the flags it
+    // sends back read null without an address where the row holds false.
+    const json::value* stored =
+        current != nullptr ? current->if_contains(field.name + "Data") : nullptr;
+    const bool unchanged =
+        current != nullptr &&
+        (stored != nullptr && stored->is_array() ? stored->get_array() == items : items.empty());
+    if (unchanged) {
+      for (const std::string& attribute :
+           {field.name, field.name + "IsOptedOut", field.name + "IsInvalid", field.name + "Data"}) {
+        const json::value* value = current->if_contains(attribute);
+        input.Set(entity, attribute, value != nullptr ? *value : json::value());
+      }
+      continue;
+    }
     const json::object* primary = items.empty() ? nullptr : &items.front().as_object();
     input.Set(entity, field.name, primary != nullptr ? primary->at(key) : json::value());
     input.Set(entity, field.name + "IsOptedOut",
               primary != nullptr ? primary->at("optOut") : json::value(false));
     input.Set(entity, field.name + "IsInvalid",
               primary != nullptr ? primary->at("invalid") : json::value(false));
-    // Lookup rows let filters and the duplicate check find a record by any of its addresses. A
-    // client that sends the stored addresses back (a sync job sending whole records) changes none,
-    // and rewriting them would cost two random pages of large indexes per address.
-    const json::value* stored =
-        current != nullptr ? current->if_contains(field.name + "Data") : nullptr;
-    const bool unchanged =
-        current != nullptr &&
-        (stored != nullptr && stored->is_array() ? stored->get_array() == items : items.empty());
-    if (!unchanged) CRM_RETURN_IF_ERROR(WriteLookupRows(conn_, entity.name, id, email, items));
+    CRM_RETURN_IF_ERROR(WriteLookupRows(conn_, entity.name, id, email, items));
     input.Set(entity, field.name + "Data",
               items.empty() ? json::value() : json::value(std::move(items)));
   }

@@ -382,6 +382,30 @@ TEST_F(RecordServiceTest, AddressesSentBackUnchangedStillFindTheRecord) {
   EXPECT_EQ(found("phoneNumber", "+12025550199"), 1);
 }
 
+TEST_F(RecordServiceTest, TheWholeRecordSentBackChangesNothing) {
+  // What a sync job does: it sends back every attribute it read. Without an address the flags
+  // read null while the row holds false; that difference is no change either.
+  auto account = Create("Account", R"({"name": "Synced"})");
+  ASSERT_THAT(account, IsOk());
+  const std::vector<std::string> bodies = {
+      R"({"lastName": "Bare"})",
+      R"({"lastName": "Full", "title": "CTO", "emailAddress": "full@x.example",
+          "phoneNumber": "+1 202 555 0142", "accountId": ")" +
+          Id(*account) + R"("})"};
+  for (const std::string& body : bodies) {
+    auto contact = Create("Contact", body);
+    ASSERT_THAT(contact, IsOk());
+    clock_.Advance(std::chrono::minutes(5));
+    auto read = service_->Read(principal_, Entity("Contact"), Id(*contact));
+    ASSERT_THAT(read, IsOk());
+    auto same = Update("Contact", Id(*contact), SerializeJson(read->record));
+    ASSERT_THAT(same, IsOk());
+    EXPECT_EQ(same->version, contact->version) << body;
+    EXPECT_EQ(same->record.at("modifiedAt"), contact->record.at("modifiedAt")) << body;
+    EXPECT_EQ(SerializeJson(same->record), SerializeJson(read->record));
+  }
+}
+
 TEST_F(RecordServiceTest, LinkMultipleFieldsReplaceTheSet) {
   auto team_a = Create("Team", R"({"name": "A"})", admin_);
   auto team_b = Create("Team", R"({"name": "B"})", admin_);
