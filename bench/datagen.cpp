@@ -520,6 +520,25 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// Runs write(i) for i in [0, n) as crmd's writer runs its jobs: `rows_per_commit` to a transaction
+// and, with `savepoint_per_row`, each in its own savepoint. Returns the seconds it took, commits
+// included. The write limits time their rows with it.
+template <typename Write>
+double TimeGroupedWrites(sqlite3* db, std::int64_t n, std::int64_t rows_per_commit,
+                         bool savepoint_per_row, Write write) {
+  Statement begin(db, "BEGIN"), commit(db, "COMMIT"), savepoint(db, "SAVEPOINT crmd_row"),
+      release(db, "RELEASE crmd_row");
+  const auto start = std::chrono::steady_clock::now();
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (i % rows_per_commit == 0) begin.Run();
+    if (savepoint_per_row) savepoint.Run();
+    write(i);
+    if (savepoint_per_row) release.Run();
+    if ((i + 1) % rows_per_commit == 0 || i + 1 == n) commit.Run();
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // A prepared INSERT with one text/int/real/null value per column, bound by position.
 class Insert {
  public:
@@ -779,18 +798,10 @@ class Generator {
     LoadAccounts();
     const std::int64_t existing = CountRows("contact");
     EntityInsert insert(db_, metadata_.Entity("Contact"));
-    Statement begin(db_, "BEGIN"), commit(db_, "COMMIT"), savepoint(db_, "SAVEPOINT crmd_row"),
-        release(db_, "RELEASE crmd_row");
-    const auto start = std::chrono::steady_clock::now();
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (i % rows_per_commit == 0) begin.Run();
-      if (savepoint_per_row) savepoint.Run();
+    return TimeGroupedWrites(db_, n, rows_per_commit, savepoint_per_row, [&](std::int64_t i) {
       // New records are the newest: ids and createdAt after the generated span, in order.
       CreatedContact(insert, existing + i, kEpochEnd + existing + i);
-      if (savepoint_per_row) release.Run();
-      if ((i + 1) % rows_per_commit == 0 || i + 1 == n) commit.Run();
-    }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    });
   }
 
   void Run() {
@@ -1357,6 +1368,28 @@ sqlite3* OpenForLimit(const Options& options) {
   return db;
 }
 
+// The API user the benchmark's requests come from: the limits write as that user.
+std::string BenchApiUser(sqlite3* db) {
+  const std::vector<std::string> api_users =
+      SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'api' AND deleted = 0 ORDER BY id");
+  if (api_users.empty()) Die("the data set has no API user");
+  return api_users.front();
+}
+
+// Closes the data set and prints a limit's result line for bench/run.sh: `rows` rows in
+// `seconds`, with `extra` figures after the row count.
+void FinishLimit(sqlite3* db, const Options& options, std::int64_t rows, double seconds,
+                 json::object extra) {
+  if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
+  json::object result{{"rows", rows}};
+  for (auto& [key, value] : extra) result[key] = std::move(value);
+  result["rowsPerCommit"] = options.rows_per_commit;
+  result["savepointPerRow"] = options.savepoint_per_row;
+  result["seconds"] = seconds;
+  result["rowsPerSecond"] = static_cast<double>(rows) / seconds;
+  std::cout << SerializeJson(result) << std::endl;
+}
+
 // The insert limit that bench/run.sh reports crmd's writes against: the same contacts, schema,
 // indexes, lookup and link rows, with crmd's durability and page cache (WAL, every commit flushed
 // to disk), and nothing else (no HTTP, validation, duplicate check, read-back or change event).
@@ -1370,19 +1403,10 @@ int InsertLimit(const Options& options) {
         options, **metadata, db,
         SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'regular' AND deleted = 0"),
         SelectIds(db, "SELECT id FROM team WHERE deleted = 0"));
-    const std::vector<std::string> api_users =
-        SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'api' AND deleted = 0 ORDER BY id");
-    if (api_users.empty()) Die("the data set has no API user");
     seconds = generator.AppendContacts(options.insert_limit, options.rows_per_commit,
-                                       options.savepoint_per_row, api_users.front());
+                                       options.savepoint_per_row, BenchApiUser(db));
   }
-  if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
-  const json::object result{{"rows", options.insert_limit},
-                            {"rowsPerCommit", options.rows_per_commit},
-                            {"savepointPerRow", options.savepoint_per_row},
-                            {"seconds", seconds},
-                            {"rowsPerSecond", static_cast<double>(options.insert_limit) / seconds}};
-  std::cout << SerializeJson(result) << std::endl;
+  FinishLimit(db, options, options.insert_limit, seconds, {});
   return 0;
 }
 
@@ -1399,14 +1423,9 @@ int UpdateLimit(const Options& options) {
   {
     const std::vector<std::string> contacts =
         SelectIds(db, "SELECT id FROM contact WHERE deleted = 0");
-    const std::vector<std::string> api_users =
-        SelectIds(db, "SELECT id FROM \"user\" WHERE type = 'api' AND deleted = 0 ORDER BY id");
     if (contacts.empty()) Die("the data set has no contacts");
-    if (api_users.empty()) Die("the data set has no API user");
-    const std::string& user = api_users.front();
+    const std::string user = BenchApiUser(db);
     Rng rng(options.seed);
-    Statement begin(db, "BEGIN"), commit(db, "COMMIT"), savepoint(db, "SAVEPOINT crmd_row"),
-        release(db, "RELEASE crmd_row");
     // crmd reads the stored record before it writes; this read is of the leaf the update rewrites.
     Statement stored(db, "SELECT modified_by_id, account_id FROM contact WHERE id = ?");
     Statement update(db,
@@ -1421,10 +1440,7 @@ int UpdateLimit(const Options& options) {
     const std::string tag = std::to_string(options.seed);
     std::vector<std::size_t> picked;
     picked.reserve(static_cast<std::size_t>(options.update_limit));
-    const auto start = std::chrono::steady_clock::now();
-    for (std::int64_t i = 0; i < options.update_limit; ++i) {
-      if (i % options.rows_per_commit == 0) begin.Run();
-      if (options.savepoint_per_row) savepoint.Run();
+    const auto update_one = [&](std::int64_t i) {
       picked.push_back(rng.Below(contacts.size()));
       const std::string& id = contacts[picked.back()];
       stored.Bind(1, id);
@@ -1446,21 +1462,13 @@ int UpdateLimit(const Options& options) {
         role.Bind(3, account);
         role.Run();
       }
-      if (options.savepoint_per_row) release.Run();
-      if ((i + 1) % options.rows_per_commit == 0 || i + 1 == options.update_limit) commit.Run();
-    }
-    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    seconds = TimeGroupedWrites(db, options.update_limit, options.rows_per_commit,
+                                options.savepoint_per_row, update_one);
     std::sort(picked.begin(), picked.end());
     distinct = std::unique(picked.begin(), picked.end()) - picked.begin();
   }
-  if (sqlite3_close(db) != SQLITE_OK) Die(std::string("close: ") + sqlite3_errmsg(db));
-  const json::object result{{"rows", options.update_limit},
-                            {"contacts", distinct},
-                            {"rowsPerCommit", options.rows_per_commit},
-                            {"savepointPerRow", options.savepoint_per_row},
-                            {"seconds", seconds},
-                            {"rowsPerSecond", static_cast<double>(options.update_limit) / seconds}};
-  std::cout << SerializeJson(result) << std::endl;
+  FinishLimit(db, options, options.update_limit, seconds, {{"contacts", distinct}});
   return 0;
 }
 
@@ -1498,8 +1506,7 @@ int Main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--savepoint-per-row", options.savepoint_per_row,
                "With --insert-limit or --update-limit: each contact in its own savepoint, as "
-               "crmd's writer runs "
-               "each job of a group");
+               "crmd's writer runs each job of a group");
   app.add_option("--cache-mib", options.cache_mib,
                  "With --insert-limit or --update-limit: SQLite page cache (default: crmd's), to "
                  "see what a larger one would give")

@@ -3,6 +3,16 @@
 # runs the insert and update limits on it.
 # Arguments: -DDATAGEN=path -DCRMD=path -DWORK_DIR=dir.
 cmake_minimum_required(VERSION 3.25)
+
+# `crmd migrate` fails on a database it cannot use; WHEN says at which step it ran.
+function(expect_crmd_opens when)
+  execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "crmd migrate ${when} failed (${rc}):\n${out}\n${err}")
+  endif()
+endfunction()
+
 file(REMOVE_RECURSE "${WORK_DIR}")
 execute_process(COMMAND "${DATAGEN}" --data "${WORK_DIR}" --contacts 200 --users 2 --seed 7
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -12,11 +22,7 @@ endif()
 if(NOT out MATCHES "\"contacts\":200")
   message(FATAL_ERROR "unexpected manifest: ${out}")
 endif()
-execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "crmd migrate on the generated data failed (${rc}):\n${out}\n${err}")
-endif()
+expect_crmd_opens("on the generated data")
 # The insert limit (bench/run.sh's limit rows) appends to that data set, in savepoints and in
 # transactions of several rows, and leaves a database crmd still opens.
 execute_process(COMMAND "${DATAGEN}" --data "${WORK_DIR}" --insert-limit 25 --rows-per-commit 10
@@ -25,11 +31,7 @@ execute_process(COMMAND "${DATAGEN}" --data "${WORK_DIR}" --insert-limit 25 --ro
 if(NOT rc EQUAL 0 OR NOT out MATCHES "\"rows\":25,")
   message(FATAL_ERROR "crmd_datagen --insert-limit failed (${rc}):\n${out}\n${err}")
 endif()
-execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "crmd migrate after the insert limit failed (${rc}):\n${out}\n${err}")
-endif()
+expect_crmd_opens("after the insert limit")
 # The update limit changes random contacts in savepoints and commits every one: as many contacts
 # read back with its description as it says it updated, the last update among them, and crmd
 # still opens the database.
@@ -52,11 +54,7 @@ if(NOT count EQUAL updated_contacts OR NOT csv MATCHES "update limit [0-9]+-29")
   message(FATAL_ERROR "expected ${updated_contacts} updated contacts, the last one by update 29; "
                       "read:\n${csv}")
 endif()
-execute_process(COMMAND "${CRMD}" migrate --data "${WORK_DIR}"
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "crmd migrate after the update limit failed (${rc}):\n${out}\n${err}")
-endif()
+expect_crmd_opens("after the update limit")
 file(STRINGS "${WORK_DIR}/bench/contact_ids.txt" ids)
 list(LENGTH ids count)
 if(NOT count EQUAL 200)
