@@ -4,9 +4,9 @@
 // Reads run on the calling thread through ReadConnection(); a read whose thread's work is cancelled
 // (common/cancellation.hpp: its client has gone) may stop early with kCancelled. Writes are jobs:
 // SubmitWrite() queues one; the writer runs queued jobs back to back inside ONE transaction (each
-// job in its own savepoint, so a failing job rolls back alone), commits once, and only then reports
-// each job's status. That is group commit: every acknowledged write is committed, and the cost of
-// the commit is shared by all jobs in the group.
+// job of several in its own savepoint, so a failing job rolls back alone), commits once, and only
+// then reports each job's status. That is group commit: every acknowledged write is committed, and
+// the cost of the commit is shared by all jobs in the group.
 //
 // Thread-safety: Database methods may be called from any thread. A Connection returned by
 // ReadConnection() belongs to the calling thread and must not be passed to another. The Connection
@@ -20,6 +20,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "crm/common/status.hpp"
 #include "crm/query/sql.hpp"
@@ -75,6 +76,11 @@ using WriteJob = std::function<Status(Connection&)>;
 // Receives a job's final status once its transaction has committed (OK) or the job was rolled back.
 using WriteDone = std::function<void(Status)>;
 
+// Whether a job may share its transaction with other queued jobs. kAlone gives it a transaction of
+// its own, with no savepoint around it: for large jobs (an import batch), whose commit is already
+// a small share of their time and which SQLite's savepoint slows (SqliteDatabase::RunGroup).
+enum class WriteGrouping { kShared, kAlone };
+
 class Database {
  public:
   virtual ~Database() = default;
@@ -88,7 +94,10 @@ class Database {
   // the job's error (its changes rolled back), or kUnavailable when the commit failed, when another
   // job of the group could not be rolled back alone (the whole group is then rolled back), or when
   // the database is shutting down. `done` must be quick: it runs before the next group starts.
-  virtual void SubmitWrite(WriteJob job, WriteDone done) = 0;
+  virtual void SubmitWrite(WriteJob job, WriteDone done, WriteGrouping grouping) = 0;
+  void SubmitWrite(WriteJob job, WriteDone done) {
+    SubmitWrite(std::move(job), std::move(done), WriteGrouping::kShared);
+  }
 
   // Runs `job` through the writer and waits for its result (administrative commands, tests,
   // start-up).

@@ -15,6 +15,7 @@
 
 #include "testing/postgres_schema.hpp"
 #include "testing/status_matchers.hpp"
+#include "testing/writer_hold.hpp"
 
 namespace crm::store {
 namespace {
@@ -89,12 +90,8 @@ class PostgresDatabaseTest : public ::testing::Test {
     return conn.Execute("INSERT INTO item (id, name) VALUES (?, ?)", params).TakeStatus();
   }
 
-  std::future<Status> Submit(WriteJob job) {
-    auto promise = std::make_shared<std::promise<Status>>();
-    std::future<Status> result = promise->get_future();
-    db_->SubmitWrite(std::move(job),
-                     [promise](Status status) { promise->set_value(std::move(status)); });
-    return result;
+  std::future<Status> Submit(WriteJob job, WriteGrouping grouping = WriteGrouping::kShared) {
+    return crm::testing::SubmitForResult(*db_, std::move(job), grouping);
   }
 
   std::unique_ptr<crm::testing::PostgresSchema> schema_;
@@ -125,15 +122,7 @@ TEST_F(PostgresDatabaseTest, ReadsSeeCommittedWritesWithTypedValues) {
 }
 
 TEST_F(PostgresDatabaseTest, AFailingJobRollsBackAloneInItsGroup) {
-  std::promise<void> holding;
-  std::promise<void> release;
-  std::future<Status> blocker =
-      Submit([&holding, released = release.get_future().share()](Connection&) -> Status {
-        holding.set_value();
-        released.wait();
-        return {};
-      });
-  holding.get_future().wait();
+  crm::testing::WriterHold hold(*db_);
   std::vector<std::future<Status>> results;
   for (int i = 0; i < 3; ++i) {
     results.push_back(Submit([i](Connection& conn) -> Status {
@@ -142,8 +131,8 @@ TEST_F(PostgresDatabaseTest, AFailingJobRollsBackAloneInItsGroup) {
       return {};
     }));
   }
-  release.set_value();
-  EXPECT_THAT(blocker.get(), IsOk());
+  const Status held = hold.Release();
+  EXPECT_THAT(held, IsOk());
   EXPECT_THAT(results[0].get(), IsOk());
   EXPECT_THAT(results[1].get(), StatusIs(StatusCode::kConflict));
   EXPECT_THAT(results[2].get(), IsOk());
@@ -151,15 +140,7 @@ TEST_F(PostgresDatabaseTest, AFailingJobRollsBackAloneInItsGroup) {
 }
 
 TEST_F(PostgresDatabaseTest, AJobThatEndsItsSavepointRollsBackTheWholeGroup) {
-  std::promise<void> holding;
-  std::promise<void> release;
-  std::future<Status> blocker =
-      Submit([&holding, released = release.get_future().share()](Connection&) -> Status {
-        holding.set_value();
-        released.wait();
-        return {};
-      });
-  holding.get_future().wait();
+  crm::testing::WriterHold hold(*db_);
   std::future<Status> before = Submit([](Connection& conn) { return Insert(conn, 20, "before"); });
   std::future<Status> breaking = Submit([](Connection& conn) -> Status {
     CRM_RETURN_IF_ERROR(Insert(conn, 21, "breaking"));
@@ -167,15 +148,42 @@ TEST_F(PostgresDatabaseTest, AJobThatEndsItsSavepointRollsBackTheWholeGroup) {
     return Status::InvalidArgument("the breaking job fails");
   });
   std::future<Status> after = Submit([](Connection& conn) { return Insert(conn, 22, "after"); });
-  release.set_value();
+  const Status held = hold.Release();
 
-  EXPECT_THAT(blocker.get(), IsOk());
+  EXPECT_THAT(held, IsOk());
   EXPECT_THAT(before.get(), StatusIs(StatusCode::kUnavailable));
   EXPECT_THAT(breaking.get(), StatusIs(StatusCode::kInvalidArgument, "the breaking job fails"));
   EXPECT_THAT(after.get(), StatusIs(StatusCode::kUnavailable));
   EXPECT_EQ(Count(), 0);
   EXPECT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 23, "next"); }), IsOk());
   EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(PostgresDatabaseTest, AJobSubmittedAloneGetsATransactionOfItsOwn) {
+  std::atomic<int> commits{0};
+  db_->SetCommitObserver([&commits] { ++commits; });
+  crm::testing::WriterHold hold(*db_);
+  std::future<Status> before = Submit([](Connection& conn) { return Insert(conn, 30, "before"); });
+  std::future<Status> alone = Submit(
+      [](Connection& conn) -> Status {
+        CRM_RETURN_IF_ERROR(Insert(conn, 31, "rolled back"));
+        return Status::InvalidArgument("the lone job fails after writing");
+      },
+      WriteGrouping::kAlone);
+  std::future<Status> after = Submit([](Connection& conn) { return Insert(conn, 32, "after"); });
+  std::future<Status> last = Submit([](Connection& conn) { return Insert(conn, 33, "last"); });
+  const Status held = hold.Release();
+
+  EXPECT_THAT(held, IsOk());
+  EXPECT_THAT(before.get(), IsOk());
+  EXPECT_THAT(alone.get(),
+              StatusIs(StatusCode::kInvalidArgument, "the lone job fails after writing"));
+  EXPECT_THAT(after.get(), IsOk());
+  EXPECT_THAT(last.get(), IsOk());
+  EXPECT_EQ(Count(), 3);
+  // The blocker's, the one before the lone job, and the two after it together; the lone job's
+  // transaction was rolled back.
+  EXPECT_EQ(commits.load(), 3);
 }
 
 TEST_F(PostgresDatabaseTest, AJobThatIgnoresAFailedStatementFailsItsGroup) {
@@ -192,15 +200,7 @@ TEST_F(PostgresDatabaseTest, AJobThatIgnoresAFailedStatementFailsItsGroup) {
 
 TEST_F(PostgresDatabaseTest, ASerializationFailureRunsTheGroupAgain) {
   std::atomic<int> runs{0};
-  std::promise<void> holding;
-  std::promise<void> release;
-  std::future<Status> blocker =
-      Submit([&holding, released = release.get_future().share()](Connection&) -> Status {
-        holding.set_value();
-        released.wait();
-        return {};
-      });
-  holding.get_future().wait();
+  crm::testing::WriterHold hold(*db_);
   std::future<Status> other = Submit([](Connection& conn) { return Insert(conn, 1, "other"); });
   std::future<Status> failing = Submit([&runs](Connection& conn) -> Status {
     CRM_RETURN_IF_ERROR(Insert(conn, 2, "retried"));
@@ -211,8 +211,8 @@ TEST_F(PostgresDatabaseTest, ASerializationFailureRunsTheGroupAgain) {
     }
     return {};
   });
-  release.set_value();
-  EXPECT_THAT(blocker.get(), IsOk());
+  const Status held = hold.Release();
+  EXPECT_THAT(held, IsOk());
   EXPECT_THAT(other.get(), IsOk());
   EXPECT_THAT(failing.get(), IsOk());
   EXPECT_EQ(runs.load(), 2);

@@ -12,6 +12,7 @@
 
 #include "testing/status_matchers.hpp"
 #include "testing/temp_dir.hpp"
+#include "testing/writer_hold.hpp"
 
 namespace crm::store {
 namespace {
@@ -65,6 +66,10 @@ class SqliteDatabaseTest : public ::testing::Test {
     return conn.Execute("INSERT INTO item (id, name) VALUES (?, ?)", params).TakeStatus();
   }
 
+  std::future<Status> Submit(WriteJob job, WriteGrouping grouping = WriteGrouping::kShared) {
+    return crm::testing::SubmitForResult(*db_, std::move(job), grouping);
+  }
+
   crm::testing::TempDir dir_;
   std::unique_ptr<SqliteDatabase> db_;
 };
@@ -105,35 +110,20 @@ TEST_F(SqliteDatabaseTest, AFailingJobRollsBackAloneInItsGroup) {
 }
 
 TEST_F(SqliteDatabaseTest, AJobThatEndsItsSavepointRollsBackTheWholeGroup) {
-  const auto submit = [this](WriteJob job) {
-    auto promise = std::make_shared<std::promise<Status>>();
-    std::future<Status> result = promise->get_future();
-    db_->SubmitWrite(std::move(job),
-                     [promise](Status status) { promise->set_value(std::move(status)); });
-    return result;
-  };
   // The first job holds the writer until the next three are queued, so that they share one group.
-  std::promise<void> holding;
-  std::promise<void> release;
-  std::future<Status> blocker =
-      submit([&holding, released = release.get_future().share()](Connection&) -> Status {
-        holding.set_value();
-        released.wait();
-        return {};
-      });
-  holding.get_future().wait();
-  std::future<Status> before = submit([](Connection& conn) { return Insert(conn, 20, "before"); });
+  crm::testing::WriterHold hold(*db_);
+  std::future<Status> before = Submit([](Connection& conn) { return Insert(conn, 20, "before"); });
   // A real SQLite failure of the writer's savepoint handling: the job releases the savepoint it
   // runs in, then fails, so "ROLLBACK TO job" finds no savepoint to undo its write.
-  std::future<Status> breaking = submit([](Connection& conn) -> Status {
+  std::future<Status> breaking = Submit([](Connection& conn) -> Status {
     CRM_RETURN_IF_ERROR(Insert(conn, 21, "breaking"));
     CRM_RETURN_IF_ERROR(conn.Execute("RELEASE job").TakeStatus());
     return Status::InvalidArgument("the breaking job fails");
   });
-  std::future<Status> after = submit([](Connection& conn) { return Insert(conn, 22, "after"); });
-  release.set_value();
+  std::future<Status> after = Submit([](Connection& conn) { return Insert(conn, 22, "after"); });
+  const Status held = hold.Release();
 
-  EXPECT_THAT(blocker.get(), IsOk());
+  EXPECT_THAT(held, IsOk());
   EXPECT_THAT(before.get(), StatusIs(StatusCode::kUnavailable));
   EXPECT_THAT(breaking.get(), StatusIs(StatusCode::kInvalidArgument, "the breaking job fails"));
   EXPECT_THAT(after.get(), StatusIs(StatusCode::kUnavailable));
@@ -141,6 +131,48 @@ TEST_F(SqliteDatabaseTest, AJobThatEndsItsSavepointRollsBackTheWholeGroup) {
   // The writer goes on with the next group.
   EXPECT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 23, "next"); }), IsOk());
   EXPECT_EQ(Count(), 1);
+}
+
+TEST_F(SqliteDatabaseTest, AJobSubmittedAloneGetsATransactionOfItsOwn) {
+  std::atomic<int> commits{0};
+  db_->SetCommitObserver([&commits] { ++commits; });
+  // The first job holds the writer until the others are queued, so that they could share a group.
+  crm::testing::WriterHold hold(*db_);
+  std::future<Status> before = Submit([](Connection& conn) { return Insert(conn, 30, "before"); });
+  std::future<Status> alone =
+      Submit([](Connection& conn) { return Insert(conn, 31, "alone"); }, WriteGrouping::kAlone);
+  std::future<Status> after = Submit([](Connection& conn) { return Insert(conn, 32, "after"); });
+  std::future<Status> last = Submit([](Connection& conn) { return Insert(conn, 33, "last"); });
+  const Status held = hold.Release();
+
+  EXPECT_THAT(held, IsOk());
+  EXPECT_THAT(before.get(), IsOk());
+  EXPECT_THAT(alone.get(), IsOk());
+  EXPECT_THAT(after.get(), IsOk());
+  EXPECT_THAT(last.get(), IsOk());
+  EXPECT_EQ(Count(), 4);
+  // The blocker's group, the job before the lone one, the lone one, and the two after it together.
+  EXPECT_EQ(commits.load(), 4);
+}
+
+TEST_F(SqliteDatabaseTest, AJobAloneRunsInTheTransactionWithoutASavepoint) {
+  // Inside a savepoint SQLite journals every page a job changes, which made large jobs slow; a job
+  // alone in its group is undone by rolling back the transaction instead.
+  EXPECT_THAT(db_->WriteAndWait([](Connection& conn) -> Status {
+    CRM_RETURN_IF_ERROR(Insert(conn, 40, "rolled back"));
+    EXPECT_THAT(conn.Execute("RELEASE job").TakeStatus(), ::testing::Not(IsOk()));
+    return Status::InvalidArgument("fails after writing");
+  }),
+              StatusIs(StatusCode::kInvalidArgument, "fails after writing"));
+  EXPECT_EQ(Count(), 0);
+  // A job that ends the transaction itself cannot be acknowledged as the writer's.
+  EXPECT_THAT(db_->WriteAndWait([](Connection& conn) -> Status {
+    CRM_RETURN_IF_ERROR(Insert(conn, 41, "committed by the job"));
+    return conn.Execute("COMMIT").TakeStatus();
+  }),
+              StatusIs(StatusCode::kInternal, "the write left the transaction unusable"));
+  EXPECT_THAT(db_->WriteAndWait([](Connection& conn) { return Insert(conn, 42, "next"); }), IsOk());
+  EXPECT_EQ(Count(), 2);
 }
 
 TEST_F(SqliteDatabaseTest, ConcurrentWritersAreAllCommitted) {

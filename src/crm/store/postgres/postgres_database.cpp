@@ -5,7 +5,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
-#include <exception>
 #include <random>
 #include <unordered_map>
 #include <utility>
@@ -377,11 +376,11 @@ Result<Connection*> PostgresDatabase::ReadConnection() {
   return static_cast<Connection*>(raw);
 }
 
-void PostgresDatabase::SubmitWrite(WriteJob job, WriteDone done) {
+void PostgresDatabase::SubmitWrite(WriteJob job, WriteDone done, WriteGrouping grouping) {
   {
     MutexLock lock(mu_);
     if (!stopping_) {
-      pending_.push_back({std::move(job), std::move(done)});
+      pending_.push_back({std::move(job), std::move(done), grouping});
       cv_.notify_one();
       return;
     }
@@ -405,10 +404,7 @@ void PostgresDatabase::WriterLoop() {
       MutexLock lock(mu_);
       while (pending_.empty() && !stopping_) mu_.Wait(cv_);
       if (pending_.empty()) return;  // stopping and drained
-      while (!pending_.empty() && group.size() < options_.max_group_size) {
-        group.push_back(std::move(pending_.front()));
-        pending_.pop_front();
-      }
+      TakeWriteGroup(pending_, group, options_.max_group_size);
     }
     RunGroup(group);
     group.clear();
@@ -449,28 +445,34 @@ PostgresDatabase::Outcome PostgresDatabase::TryGroup(std::vector<PendingWrite>& 
       }
     }
   };
+  // A job alone is undone by the transaction itself: its savepoint would only add two round trips.
+  const bool savepoints = group.size() > 1;
   for (std::size_t i = 0; i < group.size(); ++i) {
-    if (Status s = conn.Control("SAVEPOINT job"); !s.ok()) {
-      results[i] = s;
-      continue;
+    if (savepoints) {
+      if (Status s = conn.Control("SAVEPOINT job"); !s.ok()) {
+        results[i] = s;
+        continue;
+      }
     }
-    try {
-      results[i] = group[i].job(conn);
-    } catch (const std::exception& e) {
-      spdlog::error("write job threw: {}", e.what());
-      results[i] = Status::Internal("internal error");
-    }
+    results[i] = RunWriteJob(group[i], conn);
     if (conn.TakeRetryable() && !last_attempt) {
       roll_back_all();
       return Outcome::kRetry;
     }
+    if (!savepoints && !results[i].ok()) {
+      roll_back_all();
+      return Outcome::kDone;
+    }
     // When the savepoint cannot be undone or closed (the job ended it or the transaction itself),
     // committing would keep a failed job's writes: the whole group is rolled back instead.
-    Status closed = results[i].ok() ? Status() : conn.Control("ROLLBACK TO job");
-    if (closed.ok()) closed = conn.Control("RELEASE job");
+    Status closed;
+    if (savepoints) {
+      closed = results[i].ok() ? Status() : conn.Control("ROLLBACK TO job");
+      if (closed.ok()) closed = conn.Control("RELEASE job");
+    }
     if (!closed.ok() || !conn.InTransaction() || conn.InFailedTransaction()) {
-      spdlog::error("write job {} of {} left its savepoint unusable; rolling back the group", i + 1,
-                    group.size());
+      spdlog::error("write job {} of {} left its transaction unusable; rolling back the group",
+                    i + 1, group.size());
       roll_back_all();
       for (std::size_t j = 0; j < group.size(); ++j) {
         if (j != i) {

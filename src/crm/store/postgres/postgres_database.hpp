@@ -26,6 +26,7 @@
 
 #include "crm/common/thread_annotations.hpp"
 #include "crm/store/database.hpp"
+#include "crm/store/write_queue.hpp"
 
 namespace crm::store {
 
@@ -57,14 +58,11 @@ class PostgresDatabase final : public Database {
 
   query::Dialect dialect() const override { return query::Dialect::kPostgres; }
   Result<Connection*> ReadConnection() override;
-  void SubmitWrite(WriteJob job, WriteDone done) override;
+  using Database::SubmitWrite;
+  void SubmitWrite(WriteJob job, WriteDone done, WriteGrouping grouping) override;
   void Shutdown() override;
 
  private:
-  struct PendingWrite {
-    WriteJob job;
-    WriteDone done;
-  };
   enum class Outcome { kDone, kRetry };
 
   explicit PostgresDatabase(PostgresOptions options);

@@ -23,6 +23,7 @@
 
 #include "crm/common/thread_annotations.hpp"
 #include "crm/store/database.hpp"
+#include "crm/store/write_queue.hpp"
 
 struct sqlite3;
 
@@ -59,15 +60,11 @@ class SqliteDatabase final : public Database {
 
   query::Dialect dialect() const override { return query::Dialect::kSqlite; }
   Result<Connection*> ReadConnection() override;
-  void SubmitWrite(WriteJob job, WriteDone done) override;
+  using Database::SubmitWrite;
+  void SubmitWrite(WriteJob job, WriteDone done, WriteGrouping grouping) override;
   void Shutdown() override;
 
  private:
-  struct PendingWrite {
-    WriteJob job;
-    WriteDone done;
-  };
-
   explicit SqliteDatabase(SqliteOptions options);
   void WriterLoop();
   void RunGroup(std::vector<PendingWrite>& group);
