@@ -93,26 +93,30 @@ start() {
 start baseline "$BASELINE" "$BASELINE_ARGS"
 start candidate "$CANDIDATE" "$CANDIDATE_ARGS"
 
-# run NAME SECONDS: one wrk run against NAME; appends its result line to $WORK/NAME.txt.
+# run NAME SECONDS SEED: one wrk run against NAME; appends its result line to $WORK/NAME.txt. The
+# seed picks the scripts' random choices and tags the names they create: each run against a server
+# needs its own, or a write script's records repeat the last run's and are refused as duplicates.
+# Both sides of a round get the same one, so they are sent the same requests.
 run() {
   local url_var=URL_$1
   env BENCH_API_KEY="$(cat "$DATA/bench/api_key.txt")" BENCH_LISTS="$DATA/bench" BENCH_NAME="$1" \
-    BENCH_RESULT="$WORK/$1.txt" \
+    BENCH_RESULT="$WORK/$1.txt" BENCH_SEED="$3" \
     wrk -t1 -c"$CONNECTIONS" -d"$2"s --timeout 30s -s "$ROOT/bench/wrk/$WORKLOAD" "${!url_var}" >/dev/null
 }
 
 # Warm both (caches, prepared statements), then drop the warm-up lines.
-run baseline 2 && run candidate 2 && rm -f "$WORK"/baseline.txt "$WORK"/candidate.txt
+run baseline 2 1 && run candidate 2 1 && rm -f "$WORK"/baseline.txt "$WORK"/candidate.txt
 # The side that runs second in a round pays for the first one's checkpoint and write-back (an A/A
 # run of sync.lua at 1M: 0.952), so the order alternates: odd rounds start with the baseline, even
 # rounds with the candidate.
 for ((round = 1; round <= ROUNDS; round++)); do
+  seed=$((round + 1))
   if ((round % 2)); then
-    run baseline "$DURATION"
-    run candidate "$DURATION"
+    run baseline "$DURATION" "$seed"
+    run candidate "$DURATION" "$seed"
   else
-    run candidate "$DURATION"
-    run baseline "$DURATION"
+    run candidate "$DURATION" "$seed"
+    run baseline "$DURATION" "$seed"
   fi
   printf 'round %d: baseline %s req/s, candidate %s req/s\n' "$round" \
     "$(tail -n1 "$WORK/baseline.txt" | cut -d' ' -f4)" "$(tail -n1 "$WORK/candidate.txt" | cut -d' ' -f4)"
