@@ -788,8 +788,7 @@ targets() {
   # Without a GET row (--workloads) the ratio is "not measured", not 0%.
   get_ratio=$(ratio_of "$(field "$big" get 4)" "$ref")
   printf '| GET by id >= 45%% of nginx requests/s | %s | %s |\n' \
-    "$(awk -v r="$get_ratio" 'BEGIN { if (r == "") print "-"; else printf "%.1f%%", 100 * r }')" \
-    "$(pass_fail "$get_ratio" ">=" 0.45)"
+    "$(fraction "$(field "$big" get 4)" "$ref")" "$(pass_fail "$get_ratio" ">=" 0.45)"
   printf '| GET by id p99 < 10 ms | %s ms | %s |\n' "$(ms "$p99_get")" "$(pass_fail "$p99_get" "<" 10000)"
   printf '| list 20, filter + order, no total, >= 6,000/s%s | %s/s | %s |\n' "$note" \
     "$(num "$(field "$big" list 4)")" "$(pass_fail "$(field "$big" list 4)" ">=" 6000)"
