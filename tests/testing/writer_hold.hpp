@@ -30,17 +30,14 @@ class WriterHold {
  public:
   // Returns once the held job runs on the writer.
   explicit WriterHold(store::Database& db) {
-    auto done = std::make_shared<std::promise<Status>>();
-    done_ = done->get_future();
     auto holding = std::make_shared<std::promise<void>>();
     std::future<void> held = holding->get_future();
-    db.SubmitWrite(
-        [holding, released = release_.get_future().share()](store::Connection&) -> Status {
+    done_ = SubmitForResult(
+        db, [holding, released = release_.get_future().share()](store::Connection&) -> Status {
           holding->set_value();
           released.wait();
           return {};
-        },
-        [done](Status status) { done->set_value(std::move(status)); });
+        });
     held.wait();
   }
 
